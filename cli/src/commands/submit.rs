@@ -1,0 +1,46 @@
+//! `mxcert submit`: send a signed report to a registry. Submitting the same bytes twice is safe:
+//! the registry answers with the submission it already has.
+
+use mxcert_core::dsse::{Envelope, REPORT_PAYLOAD_TYPE};
+
+use crate::args::{SubmitArgs, TextOrJson};
+use crate::client::Client;
+use crate::error::{CliError, Result};
+use crate::exit;
+use crate::output;
+
+pub fn submit(args: &SubmitArgs) -> Result<u8> {
+    let bytes = output::read_input(&args.envelope)?;
+    // Refuse obvious mistakes before the upload; the registry checks everything again.
+    let envelope = Envelope::from_json(&bytes).map_err(|e| CliError::parse(&args.envelope, e))?;
+    if envelope.payload_type != REPORT_PAYLOAD_TYPE {
+        return Err(CliError::parse(
+            &args.envelope,
+            format!(
+                "payloadType is {}, expected {REPORT_PAYLOAD_TYPE}",
+                envelope.payload_type
+            ),
+        ));
+    }
+    let client = Client::new(&args.registry)?;
+    let answer: serde_json::Value =
+        client.post_bytes("/api/v1/submissions", "application/json", bytes)?;
+    let id = answer
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let status = answer
+        .get("status")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let url = answer
+        .get("url")
+        .and_then(|v| v.as_str())
+        .map(|u| client.absolute(u))
+        .unwrap_or_default();
+    match args.format {
+        TextOrJson::Text => output::write_stdout(format!("{id}\t{status}\t{url}\n").as_bytes())?,
+        TextOrJson::Json => output::write_stdout(&mxcert_core::format::to_json_pretty(&answer))?,
+    }
+    Ok(exit::SUCCESS)
+}

@@ -1,0 +1,62 @@
+//! mxcert, the MxOS hardware certification CLI.
+//!
+//! `main.rs` calls [`main`], which parses the command line ([`args`]), runs one command
+//! ([`commands`]) and turns its [`error::CliError`] into a message on standard error and a
+//! documented exit code ([`exit`]). Hardware probing, the test runner and the registry client live
+//! in their own modules; formats and signing come from `mxcert-core`.
+
+pub mod args;
+pub mod client;
+pub mod commands;
+pub mod error;
+pub mod exit;
+pub mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command, KeysCommand};
+use crate::error::CliError;
+
+/// The tool name and version recorded in reports.
+pub fn tool() -> mxcert_core::report::Tool {
+    mxcert_core::tool("mxcert", env!("CARGO_PKG_VERSION"))
+}
+
+/// Runs the CLI with the process's arguments and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with exit 0; usage errors to stderr with exit 2.
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("mxcert: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs one parsed command; `Ok` carries the exit code (a command may succeed with a "no").
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Keygen(a) => commands::keys::keygen(&a),
+        Command::Sign(a) => commands::sign::sign(&a),
+        Command::Verify(a) => commands::sign::verify(&a),
+        Command::Keys(KeysCommand::Register(a)) => commands::keys::register(&a),
+        Command::Submit(a) => commands::submit::submit(&a),
+        Command::Completions(a) => commands::docs::completions(&a),
+        Command::Man(a) => commands::docs::man(&a),
+    }
+}

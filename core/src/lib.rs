@@ -1,0 +1,31 @@
+//! mxcert-core: the formats mxcert publishes and the pure logic shared by the CLI and the registry.
+//!
+//! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
+//! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
+//! and Ed25519 keys ([`dsse`], [`keys`]), the pseudonymous machine id ([`privacy`]) and the
+//! generated JSON Schemas ([`schema`]).
+//!
+//! What must not be here: any I/O beyond bytes handed in by the caller. No files, no network, no
+//! database, no udev, no clock reads hidden in library calls (callers pass timestamps), no async
+//! runtime. That keeps every function here deterministic and testable from fixtures.
+
+pub mod category;
+pub mod certificate;
+pub mod dsse;
+pub mod format;
+pub mod identity;
+pub mod inventory;
+pub mod keys;
+pub mod privacy;
+pub mod report;
+pub mod schema;
+
+pub use format::FormatError;
+
+/// The name and version of this build, as recorded in `tool` fields.
+pub fn tool(name: &str, version: &str) -> report::Tool {
+    report::Tool {
+        name: name.to_owned(),
+        version: version.to_owned(),
+    }
+}

@@ -1,0 +1,350 @@
+//! The certification report v1 (`schemas/report.v1.schema.json`): what one run of a test plan on
+//! one machine found. It is what vendors sign and submit, and what the registry indexes.
+//!
+//! A report carries the inventory sections at its top level (`machine_id`, `system`, `os`,
+//! `hardware`, `devices`, `probe`; see [`crate::inventory`]), the plan as run, every result and a
+//! summary. `report_id` is a UUIDv7 made when the report is created; it makes submission
+//! idempotent. These are data types only: nothing here runs tests or touches the machine.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::inventory::{Device, Hardware, Inventory, Os, ProbeInfo, System};
+
+/// The current report format version.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// A certification report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "mxcert certification report v1")]
+pub struct Report {
+    /// Always 1 for this version of the format.
+    #[schemars(range(min = 1, max = 1))]
+    pub schema_version: u32,
+    /// A UUIDv7 made when the report was created; the registry uses it to make submission idempotent.
+    pub report_id: Uuid,
+    /// When the report was created (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    pub tool: Tool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_id: Option<String>,
+    pub system: System,
+    pub os: Os,
+    #[serde(default)]
+    pub hardware: Hardware,
+    pub devices: Vec<Device>,
+    #[serde(default)]
+    pub probe: ProbeInfo,
+    pub plan: PlanRef,
+    pub results: Vec<TestResult>,
+    pub summary: Summary,
+}
+
+/// The program that made a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// The plan as run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRef {
+    pub id: String,
+    pub version: String,
+    /// Lowercase hex SHA-256 of the plan as run (the resolved plan, includes expanded).
+    pub sha256: String,
+}
+
+/// The outcome of one test.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+    Error,
+    Timeout,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Skip,
+        Status::Error,
+        Status::Timeout,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+            Status::Error => "error",
+            Status::Timeout => "timeout",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One test's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestResult {
+    /// The test id from the plan, e.g. `storage-rw`.
+    pub id: String,
+    /// The check kind that ran, e.g. `storage.rw-verify`.
+    pub check: String,
+    /// Whether the plan marks this test as a blocker for certification.
+    pub blocker: bool,
+    pub status: Status,
+    /// When the test started (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    /// Wall-clock duration in milliseconds.
+    pub duration_ms: u64,
+    /// One line saying why, for anything but a plain pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// What the check saw, labelled (unbound devices, command output, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    /// Numbers the check measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<Measurement>,
+    /// A tester's comment (manual tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl TestResult {
+    /// The category a result is summarised under: the part of the check kind before the first dot
+    /// (`storage.rw-verify` -> `storage`).
+    pub fn area(&self) -> &str {
+        self.check.split('.').next().unwrap_or(&self.check)
+    }
+}
+
+/// A labelled piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub label: String,
+    pub text: String,
+}
+
+/// A measured value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Measurement {
+    /// e.g. `write_throughput`.
+    pub name: String,
+    pub value: f64,
+    /// e.g. `MB/s`, `GB/s`, `ms`, `°C`.
+    pub unit: String,
+}
+
+/// Whether the run supports certification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every blocker passed.
+    Certifiable,
+    /// At least one blocker did not pass (see `failed_blockers`).
+    NotCertifiable,
+}
+
+/// Number of results per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    pub pass: u32,
+    pub fail: u32,
+    pub skip: u32,
+    pub error: u32,
+    pub timeout: u32,
+}
+
+impl Counts {
+    /// The count for one status.
+    pub fn get(&self, status: Status) -> u32 {
+        match status {
+            Status::Pass => self.pass,
+            Status::Fail => self.fail,
+            Status::Skip => self.skip,
+            Status::Error => self.error,
+            Status::Timeout => self.timeout,
+        }
+    }
+
+    fn bump(&mut self, status: Status) {
+        let slot = match status {
+            Status::Pass => &mut self.pass,
+            Status::Fail => &mut self.fail,
+            Status::Skip => &mut self.skip,
+            Status::Error => &mut self.error,
+            Status::Timeout => &mut self.timeout,
+        };
+        *slot = slot.saturating_add(1);
+    }
+}
+
+/// Counts and the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub total: u32,
+    /// Number of results per status.
+    pub counts: Counts,
+    pub verdict: Verdict,
+    /// Ids of blockers that did not pass, in plan order.
+    #[serde(default)]
+    pub failed_blockers: Vec<String>,
+}
+
+impl Summary {
+    /// Computes the summary of a list of results: certifiable only if every blocker passed.
+    pub fn of(results: &[TestResult]) -> Summary {
+        let mut counts = Counts::default();
+        for r in results {
+            counts.bump(r.status);
+        }
+        let failed_blockers: Vec<String> = results
+            .iter()
+            .filter(|r| r.blocker && r.status != Status::Pass)
+            .map(|r| r.id.clone())
+            .collect();
+        Summary {
+            total: u32::try_from(results.len()).unwrap_or(u32::MAX),
+            counts,
+            verdict: if failed_blockers.is_empty() {
+                Verdict::Certifiable
+            } else {
+                Verdict::NotCertifiable
+            },
+            failed_blockers,
+        }
+    }
+}
+
+impl Report {
+    /// Assembles a report from an inventory, the plan reference and the results; computes the summary.
+    pub fn new(
+        report_id: Uuid,
+        created_at: DateTime<Utc>,
+        tool: Tool,
+        inventory: Inventory,
+        plan: PlanRef,
+        results: Vec<TestResult>,
+    ) -> Report {
+        let summary = Summary::of(&results);
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            report_id,
+            created_at,
+            tool,
+            machine_id: inventory.machine_id,
+            system: inventory.system,
+            os: inventory.os,
+            hardware: inventory.hardware,
+            devices: inventory.devices,
+            probe: inventory.probe,
+            plan,
+            results,
+            summary,
+        }
+    }
+
+    /// The inventory sections of the report.
+    pub fn inventory(&self) -> Inventory {
+        Inventory {
+            schema_version: crate::inventory::INVENTORY_SCHEMA_VERSION,
+            created_at: self.created_at,
+            tool: self.tool.clone(),
+            machine_id: self.machine_id.clone(),
+            system: self.system.clone(),
+            os: self.os.clone(),
+            hardware: self.hardware.clone(),
+            devices: self.devices.clone(),
+            probe: self.probe.clone(),
+        }
+    }
+
+    /// Parses a report from JSON bytes: unknown fields and other versions are refused, and the
+    /// summary must agree with the results.
+    pub fn from_json(bytes: &[u8]) -> Result<Report, crate::FormatError> {
+        let report: Report = crate::format::from_json(bytes)?;
+        crate::format::check_version(report.schema_version, REPORT_SCHEMA_VERSION)?;
+        let expected = Summary::of(&report.results);
+        if report.summary != expected {
+            return Err(crate::FormatError::Inconsistent(
+                "summary does not match the results".into(),
+            ));
+        }
+        Ok(report)
+    }
+
+    /// Serialises the report as pretty JSON with a trailing newline: the bytes that get signed.
+    pub fn to_json_pretty(&self) -> Vec<u8> {
+        crate::format::to_json_pretty(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, blocker: bool, status: Status) -> TestResult {
+        TestResult {
+            id: id.into(),
+            check: "storage.rw-verify".into(),
+            blocker,
+            status,
+            started_at: None,
+            duration_ms: 1,
+            message: None,
+            evidence: vec![],
+            measurements: vec![],
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn verdict_is_certifiable_only_when_every_blocker_passed() {
+        let ok = Summary::of(&[
+            result("a", true, Status::Pass),
+            result("b", false, Status::Fail),
+            result("c", false, Status::Skip),
+        ]);
+        assert_eq!(ok.verdict, Verdict::Certifiable);
+        assert_eq!(ok.total, 3);
+        assert_eq!(ok.counts.get(Status::Fail), 1);
+        assert_eq!(ok.counts.timeout, 0);
+
+        let bad = Summary::of(&[
+            result("a", true, Status::Pass),
+            result("b", true, Status::Skip),
+            result("c", true, Status::Timeout),
+        ]);
+        assert_eq!(bad.verdict, Verdict::NotCertifiable);
+        assert_eq!(bad.failed_blockers, vec!["b", "c"]);
+    }
+
+    #[test]
+    fn area_is_the_check_prefix() {
+        assert_eq!(result("a", true, Status::Pass).area(), "storage");
+    }
+}

@@ -1,0 +1,1 @@
+//! mxcert-registry: the MxOS certification registry.

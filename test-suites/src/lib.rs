@@ -1,0 +1,1 @@
+//! mxcert-suites: the certification test plans (TOML files under `plans/`) and the checks they run.
