@@ -11,6 +11,7 @@ pub mod commands;
 pub mod error;
 pub mod exit;
 pub mod output;
+pub mod probe;
 
 use std::process::ExitCode;
 
@@ -51,6 +52,7 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command; `Ok` carries the exit code (a command may succeed with a "no").
 pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
+        Command::Probe(a) => commands::probe::probe(&a),
         Command::Keygen(a) => commands::keys::keygen(&a),
         Command::Sign(a) => commands::sign::sign(&a),
         Command::Verify(a) => commands::sign::verify(&a),

@@ -3,5 +3,6 @@
 
 pub mod docs;
 pub mod keys;
+pub mod probe;
 pub mod sign;
 pub mod submit;
