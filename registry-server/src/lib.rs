@@ -1,1 +1,29 @@
 //! mxcert-registry: the MxOS certification registry.
+//!
+//! Vendors register signing keys and submit signed reports; automated checks run on every
+//! submission; Foundation reviewers approve or reject; approval issues a certificate signed by the
+//! registry's own key; the public lists certified systems. Every action is audited.
+//!
+//! Layout: [`cli`] (the `mxcert-registry` command line, called by a thin `main.rs`), [`config`],
+//! [`server`] (router, limits, graceful shutdown; started from a bound listener), [`routes`] (one
+//! file per API resource), [`auth`] (tokens, roles, failure rate limits), [`ingest`] (envelope ->
+//! verified report -> index rows), [`review`] (automated checks, lifecycle, diffs), [`signing`]
+//! (the registry key, certificates and revocations), [`plans`] (the plans the registry knows),
+//! [`store`] (the database behind one handle, SQLite or PostgreSQL) and [`error`] (the one API
+//! error type).
+//!
+//! This crate must not depend on the `mxcert` CLI crate; shared formats come from `mxcert-core`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod ingest;
+pub mod plans;
+pub mod review;
+pub mod routes;
+pub mod server;
+pub mod signing;
+pub mod state;
+pub mod store;

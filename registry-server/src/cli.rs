@@ -1,0 +1,336 @@
+//! The `mxcert-registry` command line: `serve`, `migrate` and `admin ...`.
+//!
+//! Settings come from flags or environment variables (`MXCERT_REGISTRY_DATABASE`,
+//! `MXCERT_REGISTRY_LISTEN`, ...). Admin commands print only their result on stdout (an id, a
+//! token) so scripts can capture it; messages go to stderr.
+//!
+//! Exit codes: 0 success, 1 the operation failed (database, conflict, not found), 2 usage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::{Actor, Role, Store};
+
+/// mxcert-registry — the MxOS certification registry server.
+#[derive(Debug, Parser)]
+#[command(name = "mxcert-registry", version, about)]
+pub struct Cli {
+    /// The database: sqlite://PATH (created when missing) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "MXCERT_REGISTRY_DATABASE",
+        default_value = "sqlite://mxcert-registry.db",
+        value_name = "URL"
+    )]
+    pub database: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage organisations, members, tokens and keys.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed on stderr).
+    #[arg(
+        long,
+        env = "MXCERT_REGISTRY_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub listen: std::net::SocketAddr,
+    /// Directory of plan files (*.toml) the registry accepts; default: the plans it was built with.
+    #[arg(long, env = "MXCERT_REGISTRY_PLANS_DIR", value_name = "DIR")]
+    pub plans_dir: Option<PathBuf>,
+    /// Oldest mxcert version whose reports pass the tool-version check.
+    #[arg(
+        long,
+        env = "MXCERT_REGISTRY_MIN_TOOL_VERSION",
+        default_value = "0.1.0",
+        value_name = "VERSION"
+    )]
+    pub min_tool_version: String,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MXCERT_REGISTRY_MAX_BODY_BYTES", default_value_t = crate::config::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Deadline for a whole request, body included, in seconds.
+    #[arg(long, env = "MXCERT_REGISTRY_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// How long certificates are valid, in days.
+    #[arg(long, env = "MXCERT_REGISTRY_CERTIFICATE_DAYS", default_value_t = 3 * 365)]
+    pub certificate_validity_days: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an organisation; prints its id.
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+    },
+    /// List organisations (id, slug, name), tab-separated.
+    ListOrgs,
+    /// Add a member (a person) to an organisation; prints the member id.
+    AddMember {
+        #[arg(long, value_name = "ORG_ID")]
+        org: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, value_parser = ["admin", "reviewer", "vendor"])]
+        role: String,
+    },
+    /// Disable a member and revoke their tokens.
+    DisableMember {
+        #[arg(value_name = "MEMBER_ID")]
+        id: String,
+    },
+    /// Create an API token; prints the token, once. Only its SHA-256 is stored.
+    CreateToken {
+        #[arg(long, value_name = "ORG_ID")]
+        org: String,
+        #[arg(long, value_parser = ["admin", "reviewer", "vendor"])]
+        role: String,
+        /// The member the token belongs to.
+        #[arg(long, value_name = "MEMBER_ID")]
+        member: Option<String>,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days until the token expires (default: never).
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List tokens (id, prefix, role, organisation, state), tab-separated.
+    ListTokens {
+        #[arg(long, value_name = "ORG_ID")]
+        org: Option<String>,
+    },
+    /// Revoke a token.
+    RevokeToken {
+        #[arg(value_name = "TOKEN_ID")]
+        id: String,
+    },
+    /// Revoke an organisation's signing key: it can no longer sign new submissions.
+    RevokeKey {
+        #[arg(value_name = "KEYID")]
+        keyid: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print the registry's public key (PEM), making the key if there is none yet.
+    RegistryKey,
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let default_log = if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MXCERT_REGISTRY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mxcert-registry: failed to start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mxcert-registry: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<(), BoxError> {
+    let store = Store::open(&cli.database)
+        .await
+        .map_err(|e| format!("failed to open {}: {e}", redact_url(&cli.database)))?;
+    match cli.command {
+        Command::Serve(args) => serve(store, &cli.database, args).await,
+        Command::Migrate => {
+            eprintln!(
+                "mxcert-registry: {} is up to date",
+                redact_url(&cli.database)
+            );
+            Ok(())
+        }
+        Command::Admin(cmd) => admin(&store, cmd).await,
+    }
+}
+
+async fn serve(store: Store, database: &str, args: ServeArgs) -> Result<(), BoxError> {
+    let config = Config {
+        listen: args.listen,
+        database: database.to_owned(),
+        max_body_bytes: args.max_body_bytes,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
+        min_tool_version: args.min_tool_version,
+        plans_dir: args.plans_dir,
+        certificate_validity: chrono::Duration::days(i64::from(args.certificate_validity_days)),
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("failed to listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store, config).await?;
+    eprintln!(
+        "mxcert-registry: listening on http://{addr} (database {}, {} known plans)",
+        redact_url(database),
+        state.plans.current.len()
+    );
+    crate::server::serve(listener, state, crate::server::shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
+    let actor = Actor::cli();
+    match cmd {
+        AdminCommand::CreateOrg { name } => {
+            let name = crate::routes::required_text("name", &name, 200).map_err(|e| e.message)?;
+            let org = store.create_org(&name, &actor).await?;
+            println!("{}", org.id);
+        }
+        AdminCommand::ListOrgs => {
+            for o in store.list_orgs().await? {
+                println!("{}\t{}\t{}", o.id, o.slug, o.name);
+            }
+        }
+        AdminCommand::AddMember {
+            org,
+            name,
+            email,
+            role,
+        } => {
+            let m = store
+                .add_member(&org, &name, email.as_deref(), parse_role(&role)?, &actor)
+                .await?;
+            println!("{}", m.id);
+        }
+        AdminCommand::DisableMember { id } => {
+            store.disable_member(&id, &actor).await?;
+            eprintln!("mxcert-registry: disabled member {id} and revoked their tokens");
+        }
+        AdminCommand::CreateToken {
+            org,
+            role,
+            member,
+            label,
+            expires_in_days,
+        } => {
+            let created = crate::routes::tokens::issue(
+                store,
+                &org,
+                parse_role(&role)?,
+                member.as_deref(),
+                &label,
+                expires_in_days,
+                &actor,
+            )
+            .await
+            .map_err(|e| e.message)?;
+            println!("{}", created.token);
+        }
+        AdminCommand::ListTokens { org } => {
+            for t in store.list_tokens(org.as_deref()).await? {
+                let state = match (&t.revoked_at, &t.expires_at) {
+                    (Some(_), _) => "revoked".to_owned(),
+                    (None, Some(e)) => format!("expires {e}"),
+                    (None, None) => "active".to_owned(),
+                };
+                println!(
+                    "{}\t{}…\t{}\t{}\t{}\t{}",
+                    t.id, t.prefix, t.role, t.org_id, state, t.label
+                );
+            }
+        }
+        AdminCommand::RevokeToken { id } => {
+            store.revoke_token(&id, &actor).await?;
+            eprintln!("mxcert-registry: revoked token {id}");
+        }
+        AdminCommand::RevokeKey { keyid, reason } => {
+            store.revoke_key(&keyid, &reason, &actor).await?;
+            eprintln!("mxcert-registry: revoked key {keyid}");
+        }
+        AdminCommand::RegistryKey => {
+            let key = crate::signing::RegistryKey::load_or_create(store).await?;
+            print!("{}", key.public_key_pem);
+        }
+    }
+    Ok(())
+}
+
+fn parse_role(role: &str) -> Result<Role, BoxError> {
+    Role::parse(role).ok_or_else(|| format!("unknown role {role:?}").into())
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_not_printed() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@h/db"),
+            "postgres://postgres@h/db"
+        );
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,362 @@
+//! The review workflow's rules: the automated checks every submission goes through, which
+//! lifecycle transitions are allowed, and what changed since the previous submission of the same
+//! model. Pure functions over reports and stored rows; no database, no HTTP.
+//!
+//! Automated checks (recorded per check with `pass`, `warn` or `fail`; any `fail` puts the
+//! submission in `checks_failed`, where it can be rejected but not approved):
+//! `signature`, `schema` (both verified before anything is stored), `plan` (known, and its version
+//! current), `blockers` (every blocker passed), `tool_version` (mxcert, at least the configured
+//! version), `system_identity` (warns when the report has no vendor/model, as on machines without
+//! DMI), `os` (warns when the report was not made on MxOS).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mxcert_core::report::{Report, Verdict};
+use serde::Serialize;
+
+use crate::ingest::VerifiedReport;
+use crate::plans::KnownPlans;
+use crate::store::{
+    AutomatedCheck, CheckOutcome, DeviceRow, ResultRow, Submission, SubmissionStatus,
+};
+
+fn check(name: &str, outcome: CheckOutcome, message: impl Into<String>) -> AutomatedCheck {
+    AutomatedCheck {
+        name: name.to_owned(),
+        outcome,
+        message: message.into(),
+    }
+}
+
+/// Runs the automated checks on a verified report.
+pub fn automated_checks(
+    verified: &VerifiedReport,
+    org_name: &str,
+    plans: &KnownPlans,
+    min_tool_version: &str,
+) -> Vec<AutomatedCheck> {
+    let r = &verified.report;
+    vec![
+        check(
+            "signature",
+            CheckOutcome::Pass,
+            format!("signed by key {} of {org_name}", verified.keyid),
+        ),
+        check(
+            "schema",
+            CheckOutcome::Pass,
+            "the report matches report.v1.schema.json and its summary matches its results",
+        ),
+        plan_check(r, plans),
+        blockers_check(r),
+        tool_check(r, min_tool_version),
+        system_check(r),
+        os_check(r),
+    ]
+}
+
+fn plan_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
+    match plans.current_version(&r.plan.id) {
+        None => check(
+            "plan",
+            CheckOutcome::Fail,
+            format!(
+                "plan {:?} is not a plan this registry knows (known: {})",
+                r.plan.id,
+                if plans.current.is_empty() {
+                    "none".to_owned()
+                } else {
+                    plans
+                        .current
+                        .iter()
+                        .map(|(id, v)| format!("{id} {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        ),
+        Some(v) if v != r.plan.version => check(
+            "plan",
+            CheckOutcome::Fail,
+            format!(
+                "plan {} version {} is not current (current: {v}); run the current plan",
+                r.plan.id, r.plan.version
+            ),
+        ),
+        Some(v) => check(
+            "plan",
+            CheckOutcome::Pass,
+            format!("plan {} version {v} is current", r.plan.id),
+        ),
+    }
+}
+
+fn blockers_check(r: &Report) -> AutomatedCheck {
+    let blockers = r.results.iter().filter(|t| t.blocker).count();
+    if r.results.is_empty() {
+        return check(
+            "blockers",
+            CheckOutcome::Fail,
+            "the report has no test results",
+        );
+    }
+    match r.summary.verdict {
+        Verdict::Certifiable => check(
+            "blockers",
+            CheckOutcome::Pass,
+            format!("all {blockers} blocker tests passed"),
+        ),
+        Verdict::NotCertifiable => check(
+            "blockers",
+            CheckOutcome::Fail,
+            format!(
+                "blocker tests did not pass: {}",
+                r.summary.failed_blockers.join(", ")
+            ),
+        ),
+    }
+}
+
+/// Numeric components of a version: `0.1.0-dev` -> `[0, 1, 0]`.
+pub fn version_parts(v: &str) -> Option<Vec<u64>> {
+    let core = v.split(['-', '+']).next()?;
+    core.split('.').map(|p| p.parse().ok()).collect()
+}
+
+fn tool_check(r: &Report, min: &str) -> AutomatedCheck {
+    if r.tool.name != "mxcert" {
+        return check(
+            "tool_version",
+            CheckOutcome::Fail,
+            format!("the report was made by {:?}, not mxcert", r.tool.name),
+        );
+    }
+    match (version_parts(&r.tool.version), version_parts(min)) {
+        (Some(found), Some(min_parts)) if found >= min_parts => check(
+            "tool_version",
+            CheckOutcome::Pass,
+            format!("mxcert {} (accepted: {min} or later)", r.tool.version),
+        ),
+        (Some(_), _) => check(
+            "tool_version",
+            CheckOutcome::Fail,
+            format!(
+                "mxcert {} is too old; version {min} or later is required",
+                r.tool.version
+            ),
+        ),
+        (None, _) => check(
+            "tool_version",
+            CheckOutcome::Fail,
+            format!(
+                "mxcert version {:?} is not a version number",
+                r.tool.version
+            ),
+        ),
+    }
+}
+
+fn present(s: &Option<String>) -> bool {
+    s.as_deref().is_some_and(|v| !v.trim().is_empty())
+}
+
+fn system_check(r: &Report) -> AutomatedCheck {
+    if present(&r.system.vendor) && present(&r.system.product) {
+        check(
+            "system_identity",
+            CheckOutcome::Pass,
+            format!(
+                "{} {}",
+                r.system.vendor.as_deref().unwrap_or_default(),
+                r.system.product.as_deref().unwrap_or_default()
+            ),
+        )
+    } else {
+        check(
+            "system_identity",
+            CheckOutcome::Warn,
+            "the report has no system vendor or model (no DMI/SMBIOS data, as on virtual machines); \
+             it is listed as an unidentified system",
+        )
+    }
+}
+
+fn os_check(r: &Report) -> AutomatedCheck {
+    let id = r.os.id.as_deref().unwrap_or("unknown");
+    let version = r.os.version.as_deref().unwrap_or("");
+    if id == "mxos" {
+        check("os", CheckOutcome::Pass, format!("MxOS {version}"))
+    } else {
+        check(
+            "os",
+            CheckOutcome::Warn,
+            format!("the report was made on {id} {version}, not on MxOS").replace("  ", " "),
+        )
+    }
+}
+
+/// The statuses a reviewer may reject from.
+pub const REJECTABLE: [SubmissionStatus; 2] =
+    [SubmissionStatus::InReview, SubmissionStatus::ChecksFailed];
+/// The statuses a vendor may withdraw from.
+pub const WITHDRAWABLE: [SubmissionStatus; 2] =
+    [SubmissionStatus::InReview, SubmissionStatus::ChecksFailed];
+
+/// One field that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// A device present in one submission and not the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceBrief {
+    pub identity: String,
+    pub category: String,
+    pub name: Option<String>,
+    pub driver: Option<String>,
+}
+
+/// What changed between two submissions of the same model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    pub previous_id: String,
+    pub current_id: String,
+    /// Identity, OS, plan, tool and summary fields that differ.
+    pub changes: Vec<FieldChange>,
+    pub devices_added: Vec<DeviceBrief>,
+    pub devices_removed: Vec<DeviceBrief>,
+    /// Devices present in both whose driver changed (`before`/`after` are driver names).
+    pub driver_changes: Vec<FieldChange>,
+    /// Tests whose status changed, appeared or disappeared (`before`/`after` are statuses).
+    pub result_changes: Vec<FieldChange>,
+}
+
+/// One side of a diff: the submission and its rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    pub submission: &'a Submission,
+    pub devices: &'a [DeviceRow],
+    pub results: &'a [ResultRow],
+}
+
+fn fields(s: &Submission) -> Vec<(&'static str, Option<String>)> {
+    let sy = &s.system;
+    vec![
+        ("system.vendor", sy.vendor.clone()),
+        ("system.model", sy.model.clone()),
+        ("system.family", sy.family.clone()),
+        ("system.sku", sy.sku.clone()),
+        ("system.board", sy.board.clone()),
+        ("system.bios_version", sy.bios_version.clone()),
+        ("os.id", s.os.id.clone()),
+        ("os.version", s.os.version.clone()),
+        ("os.kernel", s.os.kernel.clone()),
+        ("os.arch", s.os.arch.clone()),
+        ("plan.id", Some(s.plan.id.clone())),
+        ("plan.version", Some(s.plan.version.clone())),
+        ("tool.version", Some(s.tool.version.clone())),
+        ("summary.verdict", Some(s.summary.verdict.clone())),
+        ("summary.pass", Some(s.summary.pass.to_string())),
+        ("summary.fail", Some(s.summary.fail.to_string())),
+        ("summary.skip", Some(s.summary.skip.to_string())),
+        ("summary.error", Some(s.summary.error.to_string())),
+        ("summary.timeout", Some(s.summary.timeout.to_string())),
+        ("device_count", Some(s.device_count.to_string())),
+    ]
+}
+
+fn brief(d: &DeviceRow) -> DeviceBrief {
+    DeviceBrief {
+        identity: d.identity.clone(),
+        category: d.category.clone(),
+        name: match (&d.vendor_name, &d.device_name) {
+            (Some(v), Some(n)) => Some(format!("{v} {n}")),
+            (None, Some(n)) => Some(n.clone()),
+            (v, None) => v.clone(),
+        },
+        driver: d.driver.clone(),
+    }
+}
+
+/// Compares two submissions. Devices are matched by identity (a multiset: two identical disks
+/// and one identical disk differ by one).
+pub fn diff(previous: Side<'_>, current: Side<'_>) -> Diff {
+    let changes = fields(previous.submission)
+        .into_iter()
+        .zip(fields(current.submission))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, before), (_, after))| FieldChange {
+            field: field.to_owned(),
+            before,
+            after,
+        })
+        .collect();
+
+    let group = |devices: &[DeviceRow]| {
+        let mut map: BTreeMap<String, Vec<DeviceRow>> = BTreeMap::new();
+        for d in devices {
+            map.entry(d.identity.clone()).or_default().push(d.clone());
+        }
+        map
+    };
+    let (before, after) = (group(previous.devices), group(current.devices));
+    let ids: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let (mut devices_added, mut devices_removed, mut driver_changes) = (vec![], vec![], vec![]);
+    for id in ids {
+        let b = before.get(id).map(Vec::as_slice).unwrap_or_default();
+        let a = after.get(id).map(Vec::as_slice).unwrap_or_default();
+        devices_added.extend(a.iter().skip(b.len()).map(brief));
+        devices_removed.extend(b.iter().skip(a.len()).map(brief));
+        for (x, y) in b.iter().zip(a) {
+            if x.driver != y.driver {
+                driver_changes.push(FieldChange {
+                    field: id.clone(),
+                    before: x.driver.clone(),
+                    after: y.driver.clone(),
+                });
+            }
+        }
+    }
+
+    let statuses = |rows: &[ResultRow]| -> BTreeMap<String, String> {
+        rows.iter()
+            .map(|r| (r.test_id.clone(), r.status.clone()))
+            .collect()
+    };
+    let (rb, ra) = (statuses(previous.results), statuses(current.results));
+    let tests: BTreeSet<&String> = rb.keys().chain(ra.keys()).collect();
+    let result_changes = tests
+        .into_iter()
+        .filter(|t| rb.get(*t) != ra.get(*t))
+        .map(|t| FieldChange {
+            field: t.clone(),
+            before: rb.get(t).cloned(),
+            after: ra.get(t).cloned(),
+        })
+        .collect();
+
+    Diff {
+        previous_id: previous.submission.id.clone(),
+        current_id: current.submission.id.clone(),
+        changes,
+        devices_added,
+        devices_removed,
+        driver_changes,
+        result_changes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(version_parts("0.10.0-dev"), Some(vec![0, 10, 0]));
+        assert!(version_parts("0.10.0").unwrap() > version_parts("0.9.3").unwrap());
+        assert_eq!(version_parts("x.1"), None);
+    }
+}

@@ -1,0 +1,142 @@
+//! `/api/v1/certificates`: a certificate's record and status, the signed certificate and
+//! revocation as stored, revocation by reviewers, and the ordered event log of issuances and
+//! revocations (the base of a future transparency log).
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::required_text;
+use super::submissions::json_bytes;
+use crate::auth::Reviewer;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{self, Path, Query};
+use crate::state::AppState;
+use crate::store::{CertificateEvent, CertificateRecord};
+
+pub fn url(id: &str) -> String {
+    format!("/api/v1/certificates/{id}")
+}
+
+/// A certificate with its current status and where to fetch the signed documents.
+#[derive(Debug, Serialize)]
+pub struct CertificateView {
+    #[serde(flatten)]
+    pub record: CertificateRecord,
+    /// `valid`, `revoked` or `expired`.
+    pub current_status: String,
+    pub url: String,
+    pub envelope_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_url: Option<String>,
+    pub submission_envelope_url: String,
+}
+
+/// A certificate's status now: revoked, expired, or valid.
+pub fn current_status(c: &CertificateRecord, now: chrono::DateTime<chrono::Utc>) -> String {
+    if c.status == "revoked" {
+        "revoked".into()
+    } else if crate::store::parse_ts(&c.expires_at).is_ok_and(|e| e <= now) {
+        "expired".into()
+    } else {
+        c.status.clone()
+    }
+}
+
+pub fn view(record: CertificateRecord) -> CertificateView {
+    CertificateView {
+        current_status: current_status(&record, chrono::Utc::now()),
+        url: url(&record.id),
+        envelope_url: format!("{}/envelope", url(&record.id)),
+        revocation_url: record
+            .revocation_envelope_sha256
+            .as_ref()
+            .map(|_| format!("{}/revocation", url(&record.id))),
+        submission_envelope_url: format!(
+            "{}/envelope",
+            super::submissions::url(&record.submission_id)
+        ),
+        record,
+    }
+}
+
+fn check_id(id: &str) -> ApiResult<()> {
+    mxcert_core::certificate::parse_certificate_id(id)
+        .map(|_| ())
+        .map_err(|e| ApiError::bad_request("malformed_path", e.to_string()))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CertificateView>> {
+    check_id(&id)?;
+    Ok(Json(view(state.store.get_certificate(&id).await?)))
+}
+
+pub async fn envelope(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    check_id(&id)?;
+    let c = state.store.get_certificate(&id).await?;
+    Ok(json_bytes(state.store.envelope(&c.envelope_sha256).await?))
+}
+
+pub async fn revocation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    check_id(&id)?;
+    let c = state.store.get_certificate(&id).await?;
+    let sha = c
+        .revocation_envelope_sha256
+        .ok_or_else(|| ApiError::not_found(format!("certificate {id} is not revoked")))?;
+    Ok(json_bytes(state.store.envelope(&sha).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeBody {
+    pub reason: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Reviewer(caller): Reviewer,
+    Path(id): Path<String>,
+    extract::Json(body): extract::Json<RevokeBody>,
+) -> ApiResult<Json<CertificateView>> {
+    check_id(&id)?;
+    let reason = required_text("reason", &body.reason, 10_000)?;
+    let key = &state.registry_key;
+    let record = state
+        .store
+        .revoke_certificate(&id, &reason, &caller.actor(), |c| {
+            Ok(key.revoke(c, &reason, chrono::Utc::now()))
+        })
+        .await?;
+    Ok(Json(view(record)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    #[serde(default)]
+    pub after: i64,
+    #[serde(default = "default_limit")]
+    pub limit: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let events: Vec<CertificateEvent> = state.store.certificate_events(q.after, q.limit).await?;
+    Ok(Json(serde_json::json!({ "events": events })))
+}

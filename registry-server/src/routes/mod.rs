@@ -1,0 +1,164 @@
+//! The HTTP API, one file per resource. Every handler authenticates through [`crate::auth::Auth`],
+//! checks the role and organisation itself, and answers JSON or an [`crate::error::ApiError`].
+//! Handlers hold no business rules beyond "who may do this": lifecycle rules live in
+//! [`crate::review`], verification in [`crate::ingest`], persistence in [`crate::store`].
+//!
+//! | method | path | who |
+//! |---|---|---|
+//! | GET | `/healthz` | public |
+//! | GET | `/api/v1/registry-key` | public (PEM; JSON with `Accept: application/json`) |
+//! | GET | `/api/v1/me` | any token |
+//! | POST, GET | `/api/v1/keys` | vendor (own organisation); GET also reviewer/admin |
+//! | POST | `/api/v1/keys/{keyid}/rotate`, `/revoke` | the owning vendor, admin |
+//! | POST | `/api/v1/submissions` | vendor |
+//! | GET | `/api/v1/submissions` | vendor (own), reviewer, admin; `?status=&org=&limit=&offset=` |
+//! | GET | `/api/v1/submissions/{id}`, `/diff`, `/history` | the owning vendor, reviewer, admin |
+//! | GET | `/api/v1/submissions/{id}/envelope` | the owning vendor, reviewer, admin; public once approved |
+//! | POST | `/api/v1/submissions/{id}/comments` | the owning vendor, reviewer, admin |
+//! | POST | `/api/v1/submissions/{id}/approve`, `/reject` | reviewer, admin |
+//! | POST | `/api/v1/submissions/{id}/withdraw` | the owning vendor |
+//! | GET | `/api/v1/certified` | public |
+//! | GET | `/api/v1/certificates/{id}`, `/envelope`, `/revocation` | public |
+//! | POST | `/api/v1/certificates/{id}/revoke` | reviewer, admin |
+//! | GET | `/api/v1/certificate-events` | public |
+//! | POST, GET | `/api/v1/orgs`, GET `/api/v1/orgs/{id}` | admin |
+//! | POST, GET | `/api/v1/orgs/{id}/members`; POST `/api/v1/members/{id}/disable` | admin |
+//! | POST, GET | `/api/v1/tokens`; POST `/api/v1/tokens/{id}/revoke` | admin |
+//! | GET | `/api/v1/audit` | admin, reviewer |
+
+pub mod audit;
+pub mod certificates;
+pub mod certified;
+pub mod health;
+pub mod keys;
+pub mod me;
+pub mod orgs;
+pub mod registry_key;
+pub mod submissions;
+pub mod tokens;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Every route of the API, without the server-wide layers (see [`crate::server`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/v1/registry-key", get(registry_key::get_key))
+        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/keys", post(keys::register).get(keys::list))
+        .route("/api/v1/keys/{keyid}/rotate", post(keys::rotate))
+        .route("/api/v1/keys/{keyid}/revoke", post(keys::revoke))
+        .route(
+            "/api/v1/submissions",
+            post(submissions::create).get(submissions::list),
+        )
+        .route("/api/v1/submissions/{id}", get(submissions::show))
+        .route(
+            "/api/v1/submissions/{id}/envelope",
+            get(submissions::envelope),
+        )
+        .route("/api/v1/submissions/{id}/diff", get(submissions::diff))
+        .route(
+            "/api/v1/submissions/{id}/history",
+            get(submissions::history),
+        )
+        .route(
+            "/api/v1/submissions/{id}/comments",
+            post(submissions::comment),
+        )
+        .route(
+            "/api/v1/submissions/{id}/approve",
+            post(submissions::approve),
+        )
+        .route("/api/v1/submissions/{id}/reject", post(submissions::reject))
+        .route(
+            "/api/v1/submissions/{id}/withdraw",
+            post(submissions::withdraw),
+        )
+        .route("/api/v1/certified", get(certified::list))
+        .route("/api/v1/certificates/{id}", get(certificates::show))
+        .route(
+            "/api/v1/certificates/{id}/envelope",
+            get(certificates::envelope),
+        )
+        .route(
+            "/api/v1/certificates/{id}/revocation",
+            get(certificates::revocation),
+        )
+        .route(
+            "/api/v1/certificates/{id}/revoke",
+            post(certificates::revoke),
+        )
+        .route("/api/v1/certificate-events", get(certificates::events))
+        .route("/api/v1/orgs", post(orgs::create).get(orgs::list))
+        .route("/api/v1/orgs/{id}", get(orgs::show))
+        .route(
+            "/api/v1/orgs/{id}/members",
+            post(orgs::add_member).get(orgs::members),
+        )
+        .route("/api/v1/members/{id}/disable", post(orgs::disable_member))
+        .route("/api/v1/tokens", post(tokens::create).get(tokens::list))
+        .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/api/v1/audit", get(audit::list))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// Checks a required free-text field: trimmed, not empty, at most `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("{field} must not be empty"),
+        ));
+    }
+    if v.chars().count() > max {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            format!("{field} is longer than {max} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// Like [`required_text`] for optional fields: empty means absent.
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => required_text(field, v, max).map(Some),
+    }
+}
+
+/// Paging parameters shared by list endpoints.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Page {
+    #[serde(default = "default_limit")]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}

@@ -1,0 +1,98 @@
+//! `/api/v1/orgs` and `/api/v1/members`: organisations and their members (admins only).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+
+use super::{optional_text, required_text};
+use crate::auth::Admin;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{self, Path};
+use crate::state::AppState;
+use crate::store::{Member, Organisation, Role};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    pub name: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    extract::Json(body): extract::Json<CreateBody>,
+) -> ApiResult<(StatusCode, Json<Organisation>)> {
+    let name = required_text("name", &body.name, 200)?;
+    let org = state.store.create_org(&name, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> ApiResult<Json<Vec<Organisation>>> {
+    Ok(Json(state.store.list_orgs().await?))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Organisation>> {
+    Ok(Json(state.store.get_org(&id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberBody {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub role: String,
+}
+
+/// Parses a role name.
+pub fn parse_role(role: &str) -> ApiResult<Role> {
+    Role::parse(role).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_field",
+            format!("unknown role {role:?}; use admin, reviewer or vendor"),
+        )
+    })
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(org_id): Path<String>,
+    extract::Json(body): extract::Json<MemberBody>,
+) -> ApiResult<(StatusCode, Json<Member>)> {
+    let name = required_text("name", &body.name, 200)?;
+    let email = optional_text("email", body.email.as_deref(), 320)?;
+    let role = parse_role(&body.role)?;
+    let m = state
+        .store
+        .add_member(&org_id, &name, email.as_deref(), role, &caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(org_id): Path<String>,
+) -> ApiResult<Json<Vec<Member>>> {
+    let org = state.store.get_org(&org_id).await?;
+    Ok(Json(state.store.list_members(&org.id).await?))
+}
+
+pub async fn disable_member(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Member>> {
+    Ok(Json(
+        state.store.disable_member(&id, &caller.actor()).await?,
+    ))
+}

@@ -1,0 +1,69 @@
+//! What every request handler shares: the store, the settings, the registry's signing key, the
+//! known plans, the compiled report schema and the authentication-failure limiter.
+
+use std::sync::Arc;
+
+use mxcert_core::schema::Validator;
+
+use crate::auth::FailureLimiter;
+use crate::config::Config;
+use crate::plans::KnownPlans;
+use crate::signing::RegistryKey;
+use crate::store::Store;
+
+/// Shared state; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Store,
+    pub config: Config,
+    pub registry_key: RegistryKey,
+    pub plans: KnownPlans,
+    pub report_schema: Validator,
+    pub auth_failures: FailureLimiter,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Why the registry could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Plans(#[from] crate::plans::PlansError),
+    #[error(transparent)]
+    Schema(#[from] mxcert_core::schema::SchemaError),
+    #[error("registry key: {0}")]
+    Key(String),
+}
+
+impl AppState {
+    /// Builds the state over an open (migrated) store: loads or makes the registry key and reads
+    /// the plans.
+    pub async fn new(store: Store, config: Config) -> Result<AppState, StartError> {
+        let registry_key = RegistryKey::load_or_create(&store).await?;
+        let plans = match &config.plans_dir {
+            Some(dir) => KnownPlans::from_dir(dir)?,
+            None => KnownPlans::from_dir(&crate::plans::built_in_dir())?,
+        };
+        let report_schema = Validator::new("report.v1.schema.json")?;
+        let auth_failures =
+            FailureLimiter::new(config.auth_failures_per_window, config.auth_failure_window);
+        Ok(AppState(Arc::new(Inner {
+            store,
+            config,
+            registry_key,
+            plans,
+            report_schema,
+            auth_failures,
+        })))
+    }
+}

@@ -1,0 +1,277 @@
+//! Vendors' signing keys (several per organisation, rotated and revoked) and the registry's own key.
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+
+use super::audit::{record, Subject};
+use super::{col, now, ts, Actor, Result, SigningKey, Store, StoreError, WriteTx};
+
+fn signing_key(row: &AnyRow) -> Result<SigningKey> {
+    Ok(SigningKey {
+        keyid: col(row, "keyid")?,
+        org_id: col(row, "org_id")?,
+        public_key_pem: col(row, "public_key_pem")?,
+        label: col(row, "label")?,
+        status: col(row, "status")?,
+        created_at: col(row, "created_at")?,
+        created_by: col(row, "created_by")?,
+        status_changed_at: col(row, "status_changed_at")?,
+        status_reason: col(row, "status_reason")?,
+        replaced_by: col(row, "replaced_by")?,
+    })
+}
+
+/// The registry's own key as stored.
+#[derive(Clone)]
+pub struct StoredRegistryKey {
+    pub keyid: String,
+    pub private_key_pem: String,
+    pub public_key_pem: String,
+}
+
+impl std::fmt::Debug for StoredRegistryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredRegistryKey")
+            .field("keyid", &self.keyid)
+            .field("private_key_pem", &"<redacted>")
+            .finish()
+    }
+}
+
+async fn insert_key(
+    tx: &mut WriteTx,
+    org_id: &str,
+    keyid: &str,
+    pem: &str,
+    label: &str,
+    actor: &Actor,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (keyid, org_id, public_key_pem, label, status, created_at, created_by) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $6)",
+    )
+    .bind(keyid)
+    .bind(org_id)
+    .bind(pem)
+    .bind(label)
+    .bind(ts(now()))
+    .bind(&actor.id)
+    .execute(&mut *tx.tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Registers a public key for an organisation. Returns the key and whether it is new; the same
+    /// key registered again by the same organisation is not an error while it is active.
+    pub async fn register_key(
+        &self,
+        org_id: &str,
+        keyid: &str,
+        pem: &str,
+        label: &str,
+        actor: &Actor,
+    ) -> Result<(SigningKey, bool)> {
+        let mut tx = self.begin_write().await?;
+        if let Some(existing) = sqlx::query("SELECT * FROM signing_keys WHERE keyid = $1")
+            .bind(keyid)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+        {
+            let existing = signing_key(&existing)?;
+            if existing.org_id != org_id {
+                return Err(StoreError::Conflict(format!(
+                    "key {keyid} is registered to another organisation"
+                )));
+            }
+            if existing.status != "active" {
+                return Err(StoreError::InvalidState(format!(
+                    "key {keyid} is {} and cannot be registered again",
+                    existing.status
+                )));
+            }
+            return Ok((existing, false));
+        }
+        insert_key(&mut tx, org_id, keyid, pem, label, actor).await?;
+        record(
+            &mut tx,
+            actor,
+            "key.register",
+            Subject {
+                kind: "key",
+                id: keyid,
+                org_id: Some(org_id),
+            },
+            json!({ "label": label }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((self.get_key(keyid).await?, true))
+    }
+
+    pub async fn get_key(&self, keyid: &str) -> Result<SigningKey> {
+        let row = sqlx::query("SELECT * FROM signing_keys WHERE keyid = $1")
+            .bind(keyid)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("key {keyid}")))?;
+        signing_key(&row)
+    }
+
+    /// Keys of one organisation, or of all when `org_id` is `None`.
+    pub async fn list_keys(&self, org_id: Option<&str>) -> Result<Vec<SigningKey>> {
+        let rows = sqlx::query(
+            "SELECT * FROM signing_keys WHERE ($1 IS NULL OR org_id = $1) ORDER BY created_at, keyid",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(signing_key).collect()
+    }
+
+    /// Revokes a key: it can no longer sign new submissions.
+    pub async fn revoke_key(&self, keyid: &str, reason: &str, actor: &Actor) -> Result<SigningKey> {
+        let key = self.get_key(keyid).await?;
+        if key.status == "revoked" {
+            return Err(StoreError::InvalidState(format!(
+                "key {keyid} is already revoked"
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE signing_keys SET status = 'revoked', status_changed_at = $1, status_reason = $2 \
+             WHERE keyid = $3",
+        )
+        .bind(ts(now()))
+        .bind(reason)
+        .bind(keyid)
+        .execute(&mut *tx.tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            "key.revoke",
+            Subject {
+                kind: "key",
+                id: keyid,
+                org_id: Some(&key.org_id),
+            },
+            json!({ "reason": reason, "previous_status": key.status }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_key(keyid).await
+    }
+
+    /// Rotates a key: registers the new one and retires the old one (which then cannot sign new
+    /// submissions; what it signed before stays valid).
+    pub async fn rotate_key(
+        &self,
+        old_keyid: &str,
+        new_keyid: &str,
+        new_pem: &str,
+        label: &str,
+        actor: &Actor,
+    ) -> Result<SigningKey> {
+        let old = self.get_key(old_keyid).await?;
+        if old.status != "active" {
+            return Err(StoreError::InvalidState(format!(
+                "key {old_keyid} is {} and cannot be rotated",
+                old.status
+            )));
+        }
+        if old_keyid == new_keyid {
+            return Err(StoreError::Conflict("the new key is the old key".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        if sqlx::query("SELECT 1 AS one FROM signing_keys WHERE keyid = $1")
+            .bind(new_keyid)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Conflict(format!(
+                "key {new_keyid} is already registered"
+            )));
+        }
+        insert_key(&mut tx, &old.org_id, new_keyid, new_pem, label, actor).await?;
+        sqlx::query(
+            "UPDATE signing_keys SET status = 'retired', status_changed_at = $1, \
+             status_reason = 'rotated', replaced_by = $2 WHERE keyid = $3",
+        )
+        .bind(ts(now()))
+        .bind(new_keyid)
+        .bind(old_keyid)
+        .execute(&mut *tx.tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            "key.rotate",
+            Subject {
+                kind: "key",
+                id: old_keyid,
+                org_id: Some(&old.org_id),
+            },
+            json!({ "replaced_by": new_keyid, "label": label }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_key(new_keyid).await
+    }
+
+    /// The registry's active signing key, if one was made.
+    pub async fn registry_key(&self) -> Result<Option<StoredRegistryKey>> {
+        let row = sqlx::query(
+            "SELECT keyid, private_key_pem, public_key_pem FROM registry_keys WHERE active = 1 \
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(StoredRegistryKey {
+                keyid: col(&row, "keyid")?,
+                private_key_pem: col(&row, "private_key_pem")?,
+                public_key_pem: col(&row, "public_key_pem")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores the registry's key unless one is already active; returns the active one (so that two
+    /// processes starting at once agree on one key).
+    pub async fn init_registry_key(&self, key: &StoredRegistryKey) -> Result<StoredRegistryKey> {
+        let mut tx = self.begin_write().await?;
+        let existing = sqlx::query("SELECT keyid FROM registry_keys WHERE active = 1")
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        if existing.is_none() {
+            sqlx::query(
+                "INSERT INTO registry_keys (keyid, private_key_pem, public_key_pem, created_at, active) \
+                 VALUES ($1, $2, $3, $4, 1)",
+            )
+            .bind(&key.keyid)
+            .bind(&key.private_key_pem)
+            .bind(&key.public_key_pem)
+            .bind(ts(now()))
+            .execute(&mut *tx.tx)
+            .await?;
+            record(
+                &mut tx,
+                &Actor::system(),
+                "registry_key.create",
+                Subject {
+                    kind: "registry_key",
+                    id: &key.keyid,
+                    org_id: None,
+                },
+                json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.registry_key()
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("registry key vanished".into()))
+    }
+}

@@ -1,0 +1,1055 @@
+//! The workflow API through the real router on a real database: submission, idempotency,
+//! automated checks, review, certificates, revocation, keys, tokens, and every error case with its
+//! status and code. Runs on SQLite, and on PostgreSQL too when `MXCERT_TEST_DATABASE_URL` is set.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use base64::Engine as _;
+use common::{redact, report, sign, Registry, ReportSpec};
+use mxcert_core::certificate::{Certificate, Revocation};
+use mxcert_core::dsse::{Envelope, CERTIFICATE_PAYLOAD_TYPE, REVOCATION_PAYLOAD_TYPE};
+use mxcert_core::keys::{self, SigningKey};
+use mxcert_core::report::Status;
+use mxcert_registry::store::Role;
+use serde_json::{json, Value};
+
+fn registry_key(r: &Registry) -> keys::VerifyingKey {
+    keys::public_key_from_pem(&r.state.registry_key.public_key_pem).unwrap()
+}
+
+#[tokio::test]
+async fn submit_is_idempotent_and_approval_lists_the_system() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        let rep = report(ReportSpec::default());
+        let envelope = sign(&rep, &r.key_a);
+
+        let (status, created) = r.submit(&envelope).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {created}");
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(created["status"], "in_review");
+        assert_eq!(created["url"], format!("/api/v1/submissions/{id}"));
+        insta::assert_json_snapshot!("submit_created", redact(&created));
+
+        // The same bytes again (a retry after a timeout): the same submission, 200.
+        let (status, again) = r.submit(&envelope).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again["id"], created["id"]);
+
+        // Other bytes with the same report_id: 409.
+        let mut changed = rep.clone();
+        changed.os.kernel = Some("6.12.0".into());
+        let (status, conflict) = r.submit(&sign(&changed, &r.key_a)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(conflict["error"]["code"], "duplicate_report_id");
+
+        // The submitting organisation and reviewers read it; others do not.
+        let path = format!("/api/v1/submissions/{id}");
+        let (status, detail) = r.get(&path, Some(&r.vendor_a)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(detail["system"]["display_name"], "LENOVO 21HM");
+        assert_eq!(detail["devices"].as_array().unwrap().len(), 4);
+        assert_eq!(detail["devices"][0]["base_identity"], "pci:8086:a7a1");
+        let checks: Vec<(&str, &str)> = detail["automated_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c["outcome"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            checks,
+            [
+                ("signature", "pass"),
+                ("schema", "pass"),
+                ("plan", "pass"),
+                ("blockers", "pass"),
+                ("tool_version", "pass"),
+                ("system_identity", "pass"),
+                ("os", "pass")
+            ]
+        );
+        insta::assert_json_snapshot!("submission_detail", redact(&detail));
+        assert_eq!(r.get(&path, Some(&r.reviewer)).await.0, StatusCode::OK);
+        assert_eq!(
+            r.get(&path, Some(&r.vendor_b)).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(r.get(&path, None).await.0, StatusCode::UNAUTHORIZED);
+
+        // The raw envelope is kept byte for byte.
+        let (status, raw) = r
+            .call_raw(
+                Method::GET,
+                &format!("{path}/envelope"),
+                Some(&r.reviewer),
+                "",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(raw, envelope);
+
+        // Approve: a certificate signed by the registry key.
+        let (status, approved) = r
+            .post(
+                &format!("{path}/approve"),
+                Some(&r.reviewer),
+                json!({"comment": "todo en orden"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{approved}");
+        assert_eq!(approved["status"], "approved");
+        let cert_id = approved["certificate_id"].as_str().unwrap().to_owned();
+        let (year, _) = mxcert_core::certificate::parse_certificate_id(&cert_id).unwrap();
+        assert_eq!(year, chrono::Datelike::year(&chrono::Utc::now()));
+
+        let (status, listed) = r.get("/api/v1/certified", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let entry = &listed["certified"][0];
+        assert_eq!(entry["vendor"], "LENOVO");
+        assert_eq!(entry["model"], "21HM");
+        assert_eq!(entry["submission_id"], id.as_str());
+        assert_eq!(entry["plan_id"], "quick");
+        assert_eq!(entry["certificate_id"], cert_id.as_str());
+        insta::assert_json_snapshot!("certified", redact(&listed));
+
+        let (status, bytes) = r
+            .call_raw(
+                Method::GET,
+                &format!("/api/v1/certificates/{cert_id}/envelope"),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let env = Envelope::from_json(&bytes).unwrap();
+        let verified = env
+            .verify(CERTIFICATE_PAYLOAD_TYPE, &[registry_key(&r)])
+            .unwrap();
+        let cert = Certificate::from_json(&verified.payload).unwrap();
+        assert_eq!(cert.certificate_id, cert_id);
+        assert_eq!(cert.system.vendor, "LENOVO");
+        assert_eq!(cert.system.board.as_deref(), Some("21HMCTO1WW"));
+        assert_eq!(cert.mxos_release, "1.0");
+        assert_eq!(cert.plan.id, "quick");
+        assert_eq!(cert.report.report_id, rep.report_id);
+        assert_eq!(
+            cert.report.envelope_sha256,
+            mxcert_registry::ingest::sha256_hex(&envelope)
+        );
+        assert_eq!(cert.organisation.name, "Cómputo Acme");
+        assert!(cert.expires_at > cert.issued_at);
+        let schema = mxcert_core::schema::Validator::new("certificate.v1.schema.json").unwrap();
+        schema
+            .validate(&serde_json::from_slice(&verified.payload).unwrap())
+            .unwrap();
+
+        // Once approved, the signed report is public (certificates link to it).
+        assert_eq!(
+            r.call_raw(Method::GET, &format!("{path}/envelope"), None, "")
+                .await
+                .0,
+            StatusCode::OK
+        );
+        r.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn failed_checks_reject_resubmit_diff_approve_revoke() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        // A report whose blocker failed: checks_failed, cannot be approved.
+        let bad = sign(
+            &report(ReportSpec {
+                blocker_status: Status::Fail,
+                ..Default::default()
+            }),
+            &r.key_a,
+        );
+        let (status, first) = r.submit(&bad).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(first["status"], "checks_failed");
+        let first_id = first["id"].as_str().unwrap().to_owned();
+        let first_path = format!("/api/v1/submissions/{first_id}");
+        let (_, detail) = r.get(&first_path, Some(&r.vendor_a)).await;
+        let blockers = detail["automated_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "blockers")
+            .unwrap();
+        assert_eq!(blockers["outcome"], "fail");
+        assert_eq!(blockers["message"], "blocker tests did not pass: drivers");
+        let (status, e) = r
+            .post(
+                &format!("{first_path}/approve"),
+                Some(&r.reviewer),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(e["error"]["code"], "invalid_state");
+
+        // A reviewer comments and rejects with a reason the vendor can read.
+        let (status, c) = r
+            .post(
+                &format!("{first_path}/comments"),
+                Some(&r.reviewer),
+                json!({"comment": "falta el controlador"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        let (status, rejected) = r
+            .post(
+                &format!("{first_path}/reject"),
+                Some(&r.reviewer),
+                json!({"reason": "the drivers blocker failed"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(rejected["status"], "rejected");
+        let (_, detail) = r.get(&first_path, Some(&r.vendor_a)).await;
+        assert_eq!(detail["decision_comment"], "the drivers blocker failed");
+        assert_eq!(detail["comments"][0]["body"], "falta el controlador");
+        assert_eq!(detail["comments"][0]["author_role"], "reviewer");
+        // Rejecting twice is an invalid state.
+        let (status, e) = r
+            .post(
+                &format!("{first_path}/reject"),
+                Some(&r.reviewer),
+                json!({"reason": "again"}),
+            )
+            .await;
+        assert_eq!(
+            (status, e["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state"))
+        );
+
+        // The vendor fixes it and resubmits: linked to the previous one, with a diff.
+        let good = sign(
+            &report(ReportSpec {
+                extra_device: true,
+                ..Default::default()
+            }),
+            &r.key_a,
+        );
+        let (status, second) = r.submit(&good).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(second["status"], "in_review");
+        let second_id = second["id"].as_str().unwrap().to_owned();
+        let second_path = format!("/api/v1/submissions/{second_id}");
+        let (_, detail) = r.get(&second_path, Some(&r.reviewer)).await;
+        assert_eq!(detail["previous_id"], first_id.as_str());
+        let (status, diff) = r
+            .get(&format!("{second_path}/diff"), Some(&r.reviewer))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{diff}");
+        assert_eq!(diff["devices_added"][0]["identity"], "usb:04f2:b7b6");
+        assert_eq!(diff["devices_removed"], json!([]));
+        assert_eq!(
+            diff["result_changes"],
+            json!([{"field": "drivers", "before": "fail", "after": "pass"}])
+        );
+        insta::assert_json_snapshot!("diff", redact(&diff));
+        // The first submission has nothing to compare with.
+        assert_eq!(
+            r.get(&format!("{first_path}/diff"), Some(&r.reviewer))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+
+        // Approve, then revoke: the revocation is signed and the event log is ordered.
+        let (status, approved) = r
+            .post(
+                &format!("{second_path}/approve"),
+                Some(&r.reviewer),
+                json!(null),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{approved}");
+        let cert_id = approved["certificate_id"].as_str().unwrap().to_owned();
+        let cert_path = format!("/api/v1/certificates/{cert_id}");
+        let (status, revoked) = r
+            .post(
+                &format!("{cert_path}/revoke"),
+                Some(&r.reviewer),
+                json!({"reason": "firmware recall"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{revoked}");
+        assert_eq!(revoked["status"], "revoked");
+        assert_eq!(revoked["current_status"], "revoked");
+        let (status, again) = r
+            .post(
+                &format!("{cert_path}/revoke"),
+                Some(&r.reviewer),
+                json!({"reason": "twice"}),
+            )
+            .await;
+        assert_eq!(
+            (status, again["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state"))
+        );
+        let (status, bytes) = r
+            .call_raw(Method::GET, &format!("{cert_path}/revocation"), None, "")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let rev = Envelope::from_json(&bytes)
+            .unwrap()
+            .verify(REVOCATION_PAYLOAD_TYPE, &[registry_key(&r)])
+            .unwrap();
+        let rev = Revocation::from_json(&rev.payload).unwrap();
+        assert_eq!(rev.certificate_id, cert_id);
+        assert_eq!(rev.reason, "firmware recall");
+        let (_, listed) = r.get("/api/v1/certified", None).await;
+        assert_eq!(listed["certified"], json!([]));
+        let (_, events) = r.get("/api/v1/certificate-events", None).await;
+        let kinds: Vec<(i64, &str)> = events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["seq"].as_i64().unwrap(), e["kind"].as_str().unwrap()))
+            .collect();
+        assert_eq!(kinds, [(1, "issued"), (2, "revoked")]);
+
+        // The history of each step, who did it and when.
+        let (_, history) = r
+            .get(&format!("{first_path}/history"), Some(&r.vendor_a))
+            .await;
+        let actions: Vec<&str> = history["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "submission.create",
+                "submission.checks",
+                "submission.comment",
+                "submission.reject"
+            ]
+        );
+        let (status, audit) = r.get("/api/v1/audit", Some(&r.admin)).await;
+        assert_eq!(status, StatusCode::OK);
+        let all: Vec<&str> = audit["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        for action in [
+            "organisation.create",
+            "token.create",
+            "key.register",
+            "submission.approve",
+            "certificate.issue",
+            "certificate.revoke",
+        ] {
+            assert!(all.contains(&action), "{action} missing from {all:?}");
+        }
+        r.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_report_without_system_identity_is_accepted_with_a_warning_and_a_placeholder() {
+    let r = Registry::new("sqlite").await;
+    let (status, created) = r
+        .submit(&sign(
+            &report(ReportSpec {
+                vendor: None,
+                model: None,
+                ..Default::default()
+            }),
+            &r.key_a,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["status"], "in_review");
+    let path = created["url"].as_str().unwrap().to_owned();
+    let (_, detail) = r.get(&path, Some(&r.reviewer)).await;
+    assert_eq!(
+        detail["system"]["display_name"],
+        "Unidentified system (no vendor/model in report)"
+    );
+    let check = detail["automated_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "system_identity")
+        .unwrap()
+        .clone();
+    assert_eq!(check["outcome"], "warn");
+    let (status, approved) = r
+        .post(&format!("{path}/approve"), Some(&r.reviewer), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    let (_, listed) = r.get("/api/v1/certified", None).await;
+    assert_eq!(listed["certified"][0]["vendor"], "(not reported)");
+    assert_eq!(listed["certified"][0]["model"], "(not reported)");
+}
+
+#[tokio::test]
+async fn vendors_withdraw_their_own_submissions_only() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("21HM").await;
+    let path = format!("/api/v1/submissions/{id}/withdraw");
+    assert_eq!(
+        r.post(&path, Some(&r.vendor_b), json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        r.post(&path, Some(&r.reviewer), json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, w) = r.call(Method::POST, &path, Some(&r.vendor_a), "").await;
+    assert_eq!(status, StatusCode::OK, "{w}");
+    assert_eq!(w["status"], "withdrawn");
+    let (status, e) = r
+        .post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            Some(&r.reviewer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("invalid_state"))
+    );
+    // Vendors list only their own submissions; reviewers filter the queue by status.
+    r.submit_ok("21HN").await;
+    let (_, mine) = r.get("/api/v1/submissions", Some(&r.vendor_a)).await;
+    assert_eq!(mine["submissions"].as_array().unwrap().len(), 2);
+    let (_, theirs) = r.get("/api/v1/submissions", Some(&r.vendor_b)).await;
+    assert_eq!(theirs["submissions"], json!([]));
+    let (_, queue) = r
+        .get("/api/v1/submissions?status=in_review", Some(&r.reviewer))
+        .await;
+    assert_eq!(queue["submissions"].as_array().unwrap().len(), 1);
+    assert_eq!(queue["submissions"][0]["system"]["model"], "21HN");
+}
+
+#[tokio::test]
+async fn keys_rotate_and_revoke_and_old_keys_cannot_sign_new_submissions() {
+    let r = Registry::new("sqlite").await;
+    let old_id = keys::key_id(&r.key_a.verifying_key());
+    let new_key = SigningKey::from_bytes(&[9u8; 32]);
+    let new_pem = keys::public_key_to_pem(&new_key.verifying_key()).unwrap();
+    // Another vendor cannot touch A's keys; a reviewer cannot either.
+    let rotate = format!("/api/v1/keys/{old_id}/rotate");
+    assert_eq!(
+        r.post(
+            &rotate,
+            Some(&r.vendor_b),
+            json!({"public_key_pem": new_pem})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        r.post(
+            &rotate,
+            Some(&r.reviewer),
+            json!({"public_key_pem": new_pem})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, rotated) = r
+        .post(
+            &rotate,
+            Some(&r.vendor_a),
+            json!({"public_key_pem": new_pem, "label": "2026"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rotated}");
+    assert_eq!(rotated["keyid"], keys::key_id(&new_key.verifying_key()));
+
+    let (status, e) = r
+        .submit(&sign(&report(ReportSpec::default()), &r.key_a))
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("key_revoked"))
+    );
+    let (status, _) = r
+        .submit(&sign(&report(ReportSpec::default()), &new_key))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, revoked) = r
+        .post(
+            &format!("/api/v1/keys/{}/revoke", rotated["keyid"].as_str().unwrap()),
+            Some(&r.vendor_a),
+            json!({"reason": "laptop stolen"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(revoked["status"], "revoked");
+    let (status, e) = r
+        .submit(&sign(&report(ReportSpec::default()), &new_key))
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("key_revoked"))
+    );
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("laptop stolen"));
+
+    let (_, listed) = r.get("/api/v1/keys", Some(&r.vendor_a)).await;
+    let statuses: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["retired", "revoked"]);
+    let (_, others) = r.get("/api/v1/keys", Some(&r.vendor_b)).await;
+    assert_eq!(others, json!([]));
+    // The same key again: 200 while active; a key of another organisation: 409.
+    let pem_b =
+        keys::public_key_to_pem(&SigningKey::from_bytes(&[3u8; 32]).verifying_key()).unwrap();
+    assert_eq!(
+        r.post(
+            "/api/v1/keys",
+            Some(&r.vendor_b),
+            json!({"public_key_pem": pem_b})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        r.post(
+            "/api/v1/keys",
+            Some(&r.vendor_b),
+            json!({"public_key_pem": pem_b})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (status, e) = r
+        .post(
+            "/api/v1/keys",
+            Some(&r.vendor_a),
+            json!({"public_key_pem": pem_b}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_made_by_admins_shown_once_and_can_expire_or_be_revoked() {
+    let r = Registry::new("sqlite").await;
+    let (status, member) = r
+        .post(
+            &format!("/api/v1/orgs/{}/members", r.org_b),
+            Some(&r.admin),
+            json!({"name": "Ana", "role": "vendor", "email": "ana@beta.mx"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{member}");
+    let (status, created) = r
+        .post(
+            "/api/v1/tokens",
+            Some(&r.admin),
+            json!({"org_id": r.org_b, "role": "vendor", "member_id": member["id"], "label": "ci"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["token"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("mxr_"));
+    assert!(secret.starts_with(created["prefix"].as_str().unwrap()));
+    let (status, me) = r.get("/api/v1/me", Some(&secret)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["name"], "Ana");
+    assert_eq!(me["role"], "vendor");
+    assert_eq!(me["org_name"], "Beta Hardware");
+    // Listings never show the token or its hash.
+    let (_, list) = r
+        .get(&format!("/api/v1/tokens?org={}", r.org_b), Some(&r.admin))
+        .await;
+    let text = list.to_string();
+    assert!(!text.contains(&secret));
+    assert!(!text.contains(&mxcert_registry::auth::hash_token(&secret)));
+    // Revoked: 401.
+    let (status, _) = r
+        .post(
+            &format!("/api/v1/tokens/{}/revoke", created["id"].as_str().unwrap()),
+            Some(&r.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, e) = r.get("/api/v1/me", Some(&secret)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(e["error"]["message"], "this token was revoked");
+    // Disabling a member revokes their tokens.
+    let (_, t2) = r
+        .post(
+            "/api/v1/tokens",
+            Some(&r.admin),
+            json!({"org_id": r.org_b, "role": "vendor", "member_id": member["id"]}),
+        )
+        .await;
+    let t2 = t2["token"].as_str().unwrap().to_owned();
+    assert_eq!(r.get("/api/v1/me", Some(&t2)).await.0, StatusCode::OK);
+    assert_eq!(
+        r.post(
+            &format!("/api/v1/members/{}/disable", member["id"].as_str().unwrap()),
+            Some(&r.admin),
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        r.get("/api/v1/me", Some(&t2)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // An expired token: 401 saying so.
+    let store = &r.db.store;
+    let secret = mxcert_registry::auth::generate_token().unwrap();
+    store
+        .create_token(
+            &mxcert_registry::store::NewToken {
+                org_id: &r.org_b,
+                member_id: None,
+                role: Role::Vendor,
+                label: "old",
+                prefix: &secret.display_prefix,
+                sha256: &secret.sha256,
+                expires_at: Some("2020-01-01T00:00:00.000000Z".into()),
+            },
+            &mxcert_registry::store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let (status, e) = r.get("/api/v1/me", Some(&secret.token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("expired"),
+        "{e}"
+    );
+}
+
+/// One error case: name, method, path, token, body, expected status and code.
+type ErrorCase<'a> = (
+    &'a str,
+    Method,
+    String,
+    Option<&'a str>,
+    Vec<u8>,
+    StatusCode,
+    &'a str,
+);
+
+/// Every error case of the API: status and code.
+#[tokio::test]
+async fn error_cases_have_their_status_and_code() {
+    let r = Registry::with_config("sqlite", |c| c.max_body_bytes = 64 * 1024).await;
+    let rep = report(ReportSpec::default());
+    let good = sign(&rep, &r.key_a);
+    let env: Envelope = Envelope::from_json(&good).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+
+    let mut wrong_type = env.clone();
+    wrong_type.payload_type = CERTIFICATE_PAYLOAD_TYPE.into();
+    let mut tampered = env.clone();
+    tampered.payload = b64.encode(
+        String::from_utf8(rep.to_json_pretty())
+            .unwrap()
+            .replace("21HM", "21HN"),
+    );
+    let unknown_key = sign(&rep, &SigningKey::from_bytes(&[42u8; 32]));
+    let not_a_report = mxcert_core::dsse::sign(
+        mxcert_core::dsse::REPORT_PAYLOAD_TYPE,
+        br#"{"schema_version":1,"hello":"mundo"}"#,
+        &r.key_a,
+    )
+    .to_json_pretty();
+    let mut inconsistent = report(ReportSpec::default());
+    inconsistent.summary.counts.pass += 1;
+    let inconsistent = sign(&inconsistent, &r.key_a);
+    let not_json_payload = mxcert_core::dsse::sign(
+        mxcert_core::dsse::REPORT_PAYLOAD_TYPE,
+        b"\xff\xfe",
+        &r.key_a,
+    )
+    .to_json_pretty();
+    let mut no_sigs = env.clone();
+    no_sigs.signatures.clear();
+    let mut bad_b64 = env.clone();
+    bad_b64.payload.push('!');
+    let old_plan = sign(
+        &report(ReportSpec {
+            plan_version: "0.9",
+            ..Default::default()
+        }),
+        &r.key_a,
+    );
+    let reviewer = r.reviewer.clone();
+    let vendor_a = r.vendor_a.clone();
+    let sub = r.submit_ok("21HM").await;
+    let sub_path = format!("/api/v1/submissions/{sub}");
+
+    let cases: Vec<ErrorCase<'_>> = vec![
+        (
+            "no token",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            None,
+            good.clone(),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            "unknown token",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some("mxr_nope"),
+            good.clone(),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            "not our token format",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some("ghp_123"),
+            good.clone(),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            "reviewer submits",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&reviewer),
+            good.clone(),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "not JSON",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            b"hello".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_envelope",
+        ),
+        (
+            "unknown envelope field",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            br#"{"payloadType":"x","payload":"","signatures":[],"extra":1}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_envelope",
+        ),
+        (
+            "too large",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            vec![b' '; 64 * 1024 + 1],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        (
+            "wrong payload type",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            wrong_type.to_json_pretty(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_payload_type",
+        ),
+        (
+            "tampered payload",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            tampered.to_json_pretty(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_signature",
+        ),
+        (
+            "unknown key",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            unknown_key,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_keyid",
+        ),
+        (
+            "no signatures",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            no_sigs.to_json_pretty(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_signatures",
+        ),
+        (
+            "payload not base64",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            bad_b64.to_json_pretty(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed_payload",
+        ),
+        (
+            "payload not a report",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            not_a_report,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "schema_invalid",
+        ),
+        (
+            "payload not JSON",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            not_json_payload,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "schema_invalid",
+        ),
+        (
+            "summary disagrees with results",
+            Method::POST,
+            "/api/v1/submissions".into(),
+            Some(&vendor_a),
+            inconsistent,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "schema_invalid",
+        ),
+        (
+            "no such submission",
+            Method::GET,
+            "/api/v1/submissions/nope".into(),
+            Some(&reviewer),
+            vec![],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "no such route",
+            Method::GET,
+            "/api/v2/anything".into(),
+            None,
+            vec![],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "wrong method",
+            Method::DELETE,
+            sub_path.clone(),
+            Some(&reviewer),
+            vec![],
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "reject without body",
+            Method::POST,
+            format!("{sub_path}/reject"),
+            Some(&reviewer),
+            vec![],
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+        ),
+        (
+            "reject with empty reason",
+            Method::POST,
+            format!("{sub_path}/reject"),
+            Some(&reviewer),
+            br#"{"reason":"  "}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+        ),
+        (
+            "approve with unknown field",
+            Method::POST,
+            format!("{sub_path}/approve"),
+            Some(&reviewer),
+            br#"{"coment":"typo"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+        ),
+        (
+            "vendor approves",
+            Method::POST,
+            format!("{sub_path}/approve"),
+            Some(&vendor_a),
+            vec![],
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            "bad status filter",
+            Method::GET,
+            "/api/v1/submissions?status=done".into(),
+            Some(&reviewer),
+            vec![],
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+        ),
+        (
+            "bad limit",
+            Method::GET,
+            "/api/v1/certified?limit=many".into(),
+            None,
+            vec![],
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+        ),
+        (
+            "bad certificate id",
+            Method::GET,
+            "/api/v1/certificates/MX-1".into(),
+            None,
+            vec![],
+            StatusCode::BAD_REQUEST,
+            "malformed_path",
+        ),
+        (
+            "no such certificate",
+            Method::GET,
+            "/api/v1/certificates/MX-2026-999999".into(),
+            None,
+            vec![],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "garbage key",
+            Method::POST,
+            "/api/v1/keys".into(),
+            Some(&vendor_a),
+            br#"{"public_key_pem":"hello"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+        ),
+        (
+            "unknown role",
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(&r.admin),
+            format!(r#"{{"org_id":"{}","role":"root"}}"#, r.org_a).into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+        ),
+        (
+            "token for no organisation",
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(&r.admin),
+            br#"{"org_id":"nope","role":"vendor"}"#.to_vec(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (name, method, path, token, body, status, code) in cases {
+        let (got, body) = r.call(method, &path, token, body).await;
+        assert_eq!(got, status, "{name}: {body}");
+        assert_eq!(body["error"]["code"], code, "{name}: {body}");
+        assert!(
+            !body["error"]["message"].as_str().unwrap().is_empty(),
+            "{name}"
+        );
+    }
+
+    // An outdated plan is stored but fails its automated check.
+    let (status, created) = r.submit(&old_plan).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["status"], "checks_failed");
+    let (_, detail) = r
+        .get(created["url"].as_str().unwrap(), Some(&vendor_a))
+        .await;
+    let plan = detail["automated_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "plan")
+        .unwrap()
+        .clone();
+    assert_eq!(plan["outcome"], "fail");
+    assert_eq!(
+        plan["message"],
+        "plan quick version 0.9 is not current (current: 1.0); run the current plan"
+    );
+}
+
+#[tokio::test]
+async fn repeated_authentication_failures_are_rate_limited() {
+    let r = Registry::with_config("sqlite", |c| c.auth_failures_per_window = 5).await;
+    for _ in 0..5 {
+        assert_eq!(
+            r.get("/api/v1/me", Some("mxr_wrong")).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (status, bytes) = r
+        .call_raw(Method::GET, "/api/v1/me", Some("mxr_wrong"), "")
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // While limited, even a good token from that address waits.
+    assert_eq!(
+        r.get("/api/v1/me", Some(&r.vendor_a)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The public is never limited by this.
+    assert_eq!(r.get("/api/v1/certified", None).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_registry_key_is_served_as_pem_and_json_and_survives_restarts() {
+    let r = Registry::new("sqlite").await;
+    let (status, pem) = r
+        .call_raw(Method::GET, "/api/v1/registry-key", None, "")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pem = String::from_utf8(pem).unwrap();
+    let key = keys::public_key_from_pem(&pem).unwrap();
+    let again = mxcert_registry::signing::RegistryKey::load_or_create(&r.db.store)
+        .await
+        .unwrap();
+    assert_eq!(again.keyid, keys::key_id(&key));
+    let req = axum::http::Request::builder()
+        .uri("/api/v1/registry-key")
+        .header("accept", "application/json")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(mxcert_registry::server::app(r.state.clone()), req)
+        .await
+        .unwrap();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["keyid"], keys::key_id(&key));
+    assert_eq!(v["public_key_pem"], pem);
+}
