@@ -2,8 +2,8 @@
 //!
 //! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
 //! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
-//! and Ed25519 keys ([`dsse`], [`keys`]), the pseudonymous machine id ([`privacy`]) and the
-//! generated JSON Schemas ([`schema`]).
+//! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
+//! the pseudonymous machine id ([`privacy`]) and the generated JSON Schemas ([`schema`]).
 //!
 //! What must not be here: any I/O beyond bytes handed in by the caller. No files, no network, no
 //! database, no udev, no clock reads hidden in library calls (callers pass timestamps), no async
@@ -16,6 +16,7 @@ pub mod format;
 pub mod identity;
 pub mod inventory;
 pub mod keys;
+pub mod plan;
 pub mod privacy;
 pub mod report;
 pub mod schema;

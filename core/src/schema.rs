@@ -20,7 +20,10 @@ pub struct PublishedSchema {
 /// Every published format, in a stable order.
 pub fn published() -> Vec<PublishedSchema> {
     fn gen<T: schemars::JsonSchema>(file: &'static str) -> PublishedSchema {
-        let mut schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+        let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+        with_id(file, schema)
+    }
+    fn with_id(file: &'static str, mut schema: Value) -> PublishedSchema {
         if let Value::Object(map) = &mut schema {
             map.insert(
                 "$id".into(),
@@ -35,6 +38,7 @@ pub fn published() -> Vec<PublishedSchema> {
         gen::<crate::dsse::Envelope>("envelope.v1.schema.json"),
         gen::<crate::certificate::Certificate>("certificate.v1.schema.json"),
         gen::<crate::certificate::Revocation>("revocation.v1.schema.json"),
+        with_id("test-plan.v1.schema.json", crate::plan::json_schema()),
     ]
 }
 
