@@ -1,0 +1,52 @@
+//! One module per check kind (the six presence checks share [`presence`], which is a table).
+//! [`run_check`] dispatches a typed check to its module.
+
+pub mod command;
+pub mod cpu_stress;
+pub mod device_present;
+pub mod devices_drivers;
+pub mod kernel_firmware_errors;
+pub mod kernel_taint;
+pub mod manual;
+pub mod memory_pattern;
+pub mod network_interfaces;
+pub mod network_throughput;
+pub mod power_battery;
+pub mod power_suspend;
+pub mod presence;
+pub mod storage_health;
+pub mod storage_rw_verify;
+pub mod thermal_zones;
+
+use mxcert_core::plan::Check;
+
+use crate::{Context, Outcome};
+
+/// Runs one automated check. Manual checks need a person: without a [`crate::Prompter`] they are
+/// recorded as skipped (see [`manual::run`], which the runner calls for them).
+pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
+    use presence::Kind;
+    match check {
+        Check::DevicesDrivers(p) => devices_drivers::run(p, ctx),
+        Check::DevicePresent(p) => device_present::run(p, ctx),
+        Check::KernelTaint(p) => kernel_taint::run(p, ctx),
+        Check::KernelFirmwareErrors(p) => kernel_firmware_errors::run(p, ctx),
+        Check::CpuStress(p) => cpu_stress::run(p, ctx),
+        Check::MemoryPattern(p) => memory_pattern::run(p, ctx),
+        Check::StorageRwVerify(p) => storage_rw_verify::run(p, ctx),
+        Check::StorageHealth(p) => storage_health::run(p, ctx),
+        Check::NetworkInterfaces(p) => network_interfaces::run(p, ctx),
+        Check::NetworkThroughput(p) => network_throughput::run(p, ctx),
+        Check::PowerBattery(p) => power_battery::run(p, ctx),
+        Check::PowerSuspend(p) => power_suspend::run(p, ctx),
+        Check::GraphicsPresent(p) => presence::run(Kind::Graphics, p, ctx),
+        Check::AudioPresent(p) => presence::run(Kind::Audio, p, ctx),
+        Check::InputPresent(p) => presence::run(Kind::Input, p, ctx),
+        Check::CameraPresent(p) => presence::run(Kind::Camera, p, ctx),
+        Check::BluetoothPresent(p) => presence::run(Kind::Bluetooth, p, ctx),
+        Check::WifiPresent(p) => presence::run(Kind::Wifi, p, ctx),
+        Check::ThermalZones(p) => thermal_zones::run(p, ctx),
+        Check::Command(p) => command::run(p, ctx),
+        Check::Manual(_) => manual::not_interactive(),
+    }
+}
