@@ -29,6 +29,16 @@ pub enum Command {
     Keys(KeysCommand),
     /// Submit a signed report to a registry.
     Submit(SubmitArgs),
+    /// Run a certification test plan on this machine and write the report.
+    Run(RunArgs),
+    /// List, show and validate certification test plans.
+    #[command(subcommand)]
+    Plans(PlansCommand),
+    /// Answer network.throughput tests run on other machines (`mxcert run --peer ADDR`).
+    Peer(PeerArgs),
+    /// Internal: run one check in a child process (the runner's isolation boundary).
+    #[command(name = "__check", hide = true)]
+    Check,
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Write the manual pages.
@@ -145,4 +155,91 @@ pub struct ManArgs {
     /// Directory to write mxcert.1 and one page per command into.
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A shipped plan's id (see `mxcert plans list`) or the path of a plan file.
+    #[arg(long, value_name = "ID|FILE", required_unless_present = "resume")]
+    pub plan: Option<String>,
+    /// Run only these tests (ids; repeat or separate with commas). The others are recorded as
+    /// skipped, so a deselected blocker makes the run not certifiable.
+    #[arg(long, value_name = "TEST", num_args = 1.., value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Do not run these tests (recorded as skipped, so a skipped blocker makes the run not
+    /// certifiable).
+    #[arg(long, value_name = "TEST", num_args = 1.., value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Never ask a person: manual tests are recorded as skipped with the reason "manual".
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// The session directory (journal, report). Default: a new directory under
+    /// $XDG_STATE_HOME/mxcert/sessions (or ~/.local/state/mxcert/sessions).
+    #[arg(long, value_name = "DIR")]
+    pub session: Option<PathBuf>,
+    /// Continue an interrupted session (the one in --session, or the latest unfinished one)
+    /// with its first unfinished test.
+    #[arg(long)]
+    pub resume: bool,
+    /// Where to write the report (`-` for standard output); it is always also written to the
+    /// session directory.
+    #[arg(long, value_name = "REPORT")]
+    pub out: Option<PathBuf>,
+    /// Also write the results as JUnit XML, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Address (host:port) of an `mxcert peer` for network throughput tests.
+    #[arg(long, value_name = "ADDR")]
+    pub peer: Option<String>,
+    /// Let power.suspend suspend this machine (it also needs root).
+    #[arg(long)]
+    pub allow_suspend: bool,
+    /// For device plans (such as `peripheral`): the identity of the device to certify, e.g.
+    /// usb:046d:c52b (see `mxcert probe`).
+    #[arg(long, value_name = "IDENTITY")]
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlansCommand {
+    /// List the shipped plans.
+    List(PlansListArgs),
+    /// Show a plan's tests.
+    Show(PlansShowArgs),
+    /// Check a plan file (for vendor-written plans); exit 1 with every problem when invalid.
+    Validate(PlansValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlansListArgs {
+    /// Print JSON: id, version, sha256, titles and test counts of each plan.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlansShowArgs {
+    /// A shipped plan's id or the path of a plan file.
+    #[arg(value_name = "ID|FILE")]
+    pub plan: String,
+    /// Print the resolved plan as JSON.
+    #[arg(long, conflicts_with = "canonical")]
+    pub json: bool,
+    /// Print the canonical JSON whose SHA-256 is the plan digest (`| sha256sum` gives it).
+    #[arg(long)]
+    pub canonical: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlansValidateArgs {
+    /// The plan file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PeerArgs {
+    /// Address to listen on, e.g. 0.0.0.0:7345 (every interface) or 192.168.1.10:7345.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod exit;
 pub mod output;
 pub mod probe;
+pub mod run;
 
 use std::process::ExitCode;
 
@@ -58,6 +59,10 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Verify(a) => commands::sign::verify(&a),
         Command::Keys(KeysCommand::Register(a)) => commands::keys::register(&a),
         Command::Submit(a) => commands::submit::submit(&a),
+        Command::Run(a) => commands::run::run(&a),
+        Command::Plans(c) => commands::plans::plans(&c),
+        Command::Peer(a) => commands::peer::peer(&a),
+        Command::Check => Ok(run::child::child_main()),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man(a) => commands::docs::man(&a),
     }

@@ -3,6 +3,9 @@
 
 pub mod docs;
 pub mod keys;
+pub mod peer;
+pub mod plans;
 pub mod probe;
+pub mod run;
 pub mod sign;
 pub mod submit;

@@ -1,0 +1,208 @@
+//! The isolation boundary: every automated check runs in a child process, `mxcert __check`,
+//! started in its own process group. The runner writes a [`Request`] (the test and its context)
+//! to the child's standard input and reads an [`Outcome`] as JSON from its standard output.
+//!
+//! When the test's time is up, or the person presses Ctrl-C, the runner kills the whole process
+//! group (the check and anything it started), so a hung check never hangs the run. After a
+//! check ends its group is killed as well, so nothing it left behind keeps running. The child
+//! asks the kernel to kill it if the runner dies (`PR_SET_PDEATHSIG`), so `kill -9` of the runner
+//! does not leave a check running on its own.
+
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use mxcert_core::plan::Test;
+use mxcert_suites::{Context, Outcome};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
+
+use super::RunError;
+
+/// What the runner sends a child.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Request {
+    pub test: Test,
+    pub context: Context,
+}
+
+/// How a child ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChildEnd {
+    /// The check finished and reported.
+    Finished(Outcome),
+    /// The check process died or answered garbage; the text says how.
+    Crashed(String),
+    /// The timeout passed; the process group was killed.
+    TimedOut,
+    /// Ctrl-C (or SIGTERM/SIGHUP); the process group was killed.
+    Interrupted,
+}
+
+/// `mxcert __check`: reads a request on standard input, runs the check, writes the outcome.
+/// Returns the process exit code.
+pub fn child_main() -> u8 {
+    // Die with the runner.
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+        eprintln!("mxcert __check: failed to read the request: {e}");
+        return crate::exit::BAD_INPUT;
+    }
+    let request: Request = match serde_json::from_slice(&input) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mxcert __check: invalid request: {e}");
+            return crate::exit::BAD_INPUT;
+        }
+    };
+    let outcome = match request.test.typed_check() {
+        Ok(check) => mxcert_suites::run_check(&check, &request.context),
+        Err(e) => Outcome::error(format!("bad parameters: {e}")),
+    };
+    let mut out = std::io::stdout().lock();
+    match serde_json::to_writer(&mut out, &outcome)
+        .and_then(|()| out.flush().map_err(serde_json::Error::io))
+    {
+        Ok(()) => crate::exit::SUCCESS,
+        Err(e) => {
+            eprintln!("mxcert __check: failed to write the outcome: {e}");
+            crate::exit::ENVIRONMENT
+        }
+    }
+}
+
+fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exited with status {c}"),
+        (None, Some(s)) => format!(
+            "was killed by signal {}",
+            Signal::try_from(s)
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_else(|_| s.to_string())
+        ),
+        _ => "ended abnormally".into(),
+    }
+}
+
+/// The last lines of a stream, for messages.
+fn tail(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(5)..].join(" | ")
+}
+
+/// Runs `request` in a child of `exe` with `timeout`; `tick` is called about every 50 ms while
+/// it runs (the UI's spinner).
+pub fn run(
+    exe: &Path,
+    request: &Request,
+    timeout: Duration,
+    interrupt: &AtomicBool,
+    tick: &mut dyn FnMut(),
+) -> Result<ChildEnd, RunError> {
+    let mut child = Command::new(exe)
+        .arg("__check")
+        .process_group(0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| RunError::Spawn {
+            exe: exe.to_path_buf(),
+            source,
+        })?;
+    let pid = child.id();
+    let started = Instant::now();
+
+    let (tx, rx) = mpsc::channel::<(usize, Vec<u8>)>();
+    for (i, stream) in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(mut s) = stream {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let _ = s.by_ref().take(64 << 20).read_to_end(&mut buf);
+                let _ = tx.send((i, buf));
+            });
+        }
+    }
+    drop(tx);
+    if let Some(mut stdin) = child.stdin.take() {
+        let bytes = serde_json::to_vec(request).unwrap_or_default();
+        // The child reads everything before it starts; if it died first, its exit says why.
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        });
+    }
+
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|source| RunError::Spawn {
+            exe: exe.to_path_buf(),
+            source,
+        })? {
+            break status;
+        }
+        let stop = if interrupt.load(Ordering::Relaxed) {
+            Some(ChildEnd::Interrupted)
+        } else if started.elapsed() >= timeout {
+            Some(ChildEnd::TimedOut)
+        } else {
+            None
+        };
+        if let Some(end) = stop {
+            kill_group(pid);
+            let _ = child.wait();
+            return Ok(end);
+        }
+        tick();
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Whatever the check started and left behind goes too.
+    kill_group(pid);
+
+    let mut streams = [Vec::new(), Vec::new()];
+    let deadline = Instant::now() + Duration::from_secs(2);
+    for _ in 0..2 {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((i, bytes)) => streams[i] = bytes,
+            Err(_) => break,
+        }
+    }
+    let [stdout, stderr] = streams;
+    if status.success() {
+        if let Ok(outcome) = serde_json::from_slice::<Outcome>(&stdout) {
+            return Ok(ChildEnd::Finished(outcome));
+        }
+    }
+    let mut why = format!("the check process {}", describe(status));
+    let err = tail(&stderr);
+    if !err.is_empty() {
+        why.push_str(&format!(": {err}"));
+    } else if status.success() {
+        why.push_str(" without reporting a result");
+    }
+    Ok(ChildEnd::Crashed(why))
+}
