@@ -103,7 +103,7 @@ pub fn run(p: &params::Command, ctx: &Context) -> Outcome {
             let _ = child.wait();
             let secs = ctx.timeout.unwrap_or_default().as_secs_f64();
             return Outcome::timeout(format!(
-                "{program} did not finish within {secs:.0} s; its process group was killed"
+                "{program} did not finish within {secs} s; its process group was killed"
             ))
             .evidence("command", shell_words(&p.argv));
         }

@@ -90,7 +90,7 @@ pub fn run(p: &MemoryPattern, ctx: &Context) -> Outcome {
     let mut notes = Vec::new();
     let size = match available {
         Some(avail) => {
-            let cap = avail / 100 * p.max_available_percent;
+            let cap = avail.saturating_mul(p.max_available_percent) / 100;
             if requested > cap {
                 notes.push(format!(
                     "reduced from {} MiB to {} MiB: {} MiB available, at most {}% may be used",
