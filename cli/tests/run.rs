@@ -57,6 +57,14 @@ fn result<'a>(r: &'a Report, id: &str) -> &'a mxcert_core::report::TestResult {
         .unwrap_or_else(|| panic!("no result {id}"))
 }
 
+/// Runs only `tool-passes` of the outcomes plan (the other blockers are deselected, so exit 1).
+fn run_one_passing_test(state: &Path, session: &Path) -> Output {
+    run(mxcert(state)
+        .args(["run", "--plan", &plan("outcomes.toml"), "--non-interactive"])
+        .args(["--only", "tool-passes", "--session"])
+        .arg(session))
+}
+
 /// Journal lines of one kind for one test.
 fn journal_count(session: &Path, event: &str, test: &str) -> usize {
     std::fs::read_to_string(session.join("journal.jsonl"))
@@ -380,17 +388,7 @@ fn ctrl_c_stops_resumably_and_resume_without_session_finds_it() {
 fn a_journal_corrupted_before_its_last_line_is_refused_naming_the_line() {
     let t = tempfile::tempdir().unwrap();
     let session = t.path().join("s");
-    let out = run(mxcert(t.path())
-        .args([
-            "run",
-            "--plan",
-            &plan("outcomes.toml"),
-            "--non-interactive",
-            "--only",
-            "tool-passes",
-        ])
-        .arg("--session")
-        .arg(&session));
+    let out = run_one_passing_test(t.path(), &session);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -587,17 +585,7 @@ fn usage_errors_exit_2_with_the_reason() {
     assert!(text(&out.stderr).contains("holds no session to resume"));
 
     let session = t.path().join("s");
-    let out = run(mxcert(t.path())
-        .args([
-            "run",
-            "--plan",
-            &plan("outcomes.toml"),
-            "--non-interactive",
-            "--only",
-            "tool-passes",
-        ])
-        .arg("--session")
-        .arg(&session));
+    let out = run_one_passing_test(t.path(), &session);
     assert_eq!(out.status.code(), Some(1));
     let out = run(mxcert(t.path())
         .args(["run", "--plan", "quick", "--session"])
@@ -612,4 +600,70 @@ fn usage_errors_exit_2_with_the_reason() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// Runs `mxcert ARGS` on a pseudo-terminal (util-linux `script`), feeding `input`.
+fn on_terminal(state: &Path, args: &str, input: &[u8]) -> Option<(Option<i32>, String)> {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed, so no pseudo-terminal");
+        return None;
+    }
+    let line = format!("{} {args}", env!("CARGO_BIN_EXE_mxcert"));
+    let mut child = Command::new("script")
+        .args(["-qefc", &line, "/dev/null"])
+        .env("XDG_STATE_HOME", state)
+        .env("LANG", "C")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Some((out.status.code(), text(&out.stdout)))
+}
+
+#[test]
+fn on_a_terminal_there_is_a_progress_bar_a_spinner_and_prompts() {
+    let t = tempfile::tempdir().unwrap();
+    let session = t.path().join("s");
+    let args = format!(
+        "run --plan {} --non-interactive --session {}",
+        plan("steps.toml"),
+        session.display()
+    );
+    let Some((code, screen)) = on_terminal(t.path(), &args, b"") else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("0/6 tests [") && screen.contains("ETA"),
+        "no progress bar: {screen}"
+    );
+    assert!(
+        screen.contains("step-3 — Step 3"),
+        "no spinner line for the running test: {screen}"
+    );
+    assert!(screen.contains("[6/6] pass    step-6"), "{screen}");
+    assert!(screen.contains("Verdict: CERTIFIABLE"));
+
+    let session = t.path().join("s2");
+    let args = format!(
+        "run --plan {} --only look-at-screen --session {}",
+        plan("outcomes.toml"),
+        session.display()
+    );
+    let Some((code, screen)) = on_terminal(t.path(), &args, b"p\nsharp and bright\n") else {
+        return;
+    };
+    assert_eq!(code, Some(1), "other blockers were deselected: {screen}");
+    assert!(
+        screen.contains("Result? [p]ass, [f]ail, [s]kip:"),
+        "{screen}"
+    );
+    let (report, _) = read_report(&session.join("report.json"));
+    let r = result(&report, "look-at-screen");
+    assert_eq!(r.status, Status::Pass);
+    assert_eq!(r.comment.as_deref(), Some("sharp and bright"));
 }

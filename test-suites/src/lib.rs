@@ -24,4 +24,4 @@ pub mod workload;
 pub use checks::manual::{Answer, Prompter};
 pub use checks::run_check;
 pub use context::{Context, Options};
-pub use outcome::Outcome;
+pub use outcome::{Findings, Outcome};

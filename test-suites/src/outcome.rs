@@ -82,19 +82,14 @@ impl Outcome {
     }
 
     pub fn add_measurement(&mut self, name: impl Into<String>, value: f64, unit: &str) {
-        if value.is_finite() {
-            self.measurements.push(Measurement {
-                name: name.into(),
-                value: round3(value),
-                unit: unit.to_owned(),
-            });
-        }
+        self.measurements.extend(measurement(name, value, unit));
     }
 
-    /// Adds measurements and evidence from another outcome.
-    pub fn absorb(&mut self, other: Outcome) {
-        self.evidence.extend(other.evidence);
-        self.measurements.extend(other.measurements);
+    /// Adds what was gathered before the verdict was known.
+    pub fn with(mut self, findings: Findings) -> Outcome {
+        self.evidence.extend(findings.evidence);
+        self.measurements.extend(findings.measurements);
+        self
     }
 
     /// The measurement with this name.
@@ -112,6 +107,29 @@ impl Outcome {
             .find(|e| e.label == label)
             .map(|e| e.text.as_str())
     }
+}
+
+/// Measurements and evidence gathered while a check works, before its verdict is known;
+/// [`Outcome::with`] attaches them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Findings {
+    evidence: Vec<Evidence>,
+    measurements: Vec<Measurement>,
+}
+
+impl Findings {
+    pub fn measure(&mut self, name: impl Into<String>, value: f64, unit: &str) {
+        self.measurements.extend(measurement(name, value, unit));
+    }
+}
+
+/// A measurement rounded to three decimals; none for values JSON cannot carry (NaN, infinity).
+fn measurement(name: impl Into<String>, value: f64, unit: &str) -> Option<Measurement> {
+    value.is_finite().then(|| Measurement {
+        name: name.into(),
+        value: round3(value),
+        unit: unit.to_owned(),
+    })
 }
 
 /// Three decimals are plenty for every figure we report and keep reports readable.

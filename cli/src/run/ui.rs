@@ -66,6 +66,25 @@ struct Progress {
     total: usize,
 }
 
+impl Progress {
+    /// `mxcert: plan quick 1.0.0 — Quick check (8 tests, resuming after 2 finished); session DIR`
+    fn header(&self, plan: &Plan, session: &Path, lang: Lang) -> String {
+        let resuming = if self.done > 0 {
+            format!(", resuming after {} finished", self.done)
+        } else {
+            String::new()
+        };
+        format!(
+            "mxcert: plan {} {} — {} ({} tests{resuming}); session {}",
+            plan.id,
+            plan.version,
+            plan.title.get(lang),
+            self.total,
+            session.display()
+        )
+    }
+}
+
 /// Plain lines, for logs and pipes.
 #[derive(Debug)]
 pub struct PlainUi {
@@ -88,19 +107,7 @@ impl Ui for PlainUi {
             done,
             total: done + remaining.len(),
         };
-        eprintln!(
-            "mxcert: plan {} {} ({}), {} tests{}; session {}",
-            plan.id,
-            plan.version,
-            plan.title.get(self.lang),
-            self.progress.total,
-            if done > 0 {
-                format!(", resuming after {done} finished")
-            } else {
-                String::new()
-            },
-            session.display()
-        );
+        eprintln!("{}", self.progress.header(plan, session, self.lang));
     }
 
     fn test_started(&mut self, _test: &Test) {}
@@ -183,19 +190,9 @@ impl Ui for TerminalUi {
             done,
             total: done + remaining.len(),
         };
-        let _ = self.multi.println(format!(
-            "mxcert: plan {} {} — {} ({} tests{}); session {}",
-            plan.id,
-            plan.version,
-            plan.title.get(self.lang),
-            self.progress.total,
-            if done > 0 {
-                format!(", resuming after {done} finished")
-            } else {
-                String::new()
-            },
-            session.display()
-        ));
+        let _ = self
+            .multi
+            .println(self.progress.header(plan, session, self.lang));
         self.overall.set_length(
             remaining
                 .iter()

@@ -5,7 +5,7 @@
 use mxcert_core::plan::params::PowerBattery;
 
 use crate::root::{attr, attr_i64, dir_names};
-use crate::{Context, Outcome};
+use crate::{Context, Findings, Outcome};
 
 #[derive(Debug, Clone, PartialEq)]
 struct Battery {
@@ -65,7 +65,7 @@ pub fn run(p: &PowerBattery, ctx: &Context) -> Outcome {
     }
     let mut failures = Vec::new();
     let mut lines = Vec::new();
-    let mut out = Outcome::pass("");
+    let mut out = Findings::default();
     for b in &present {
         lines.push(format!(
             "{}: {}, charge {}, health {}, {} cycles, {}",
@@ -92,20 +92,20 @@ pub fn run(p: &PowerBattery, ctx: &Context) -> Outcome {
             failures.push(format!("{} does not report its charge level", b.name));
         }
         if let Some(c) = b.capacity {
-            out.add_measurement(format!("charge@{}", b.name), c as f64, "%");
+            out.measure(format!("charge@{}", b.name), c as f64, "%");
         }
         if let Some(h) = b.health {
-            out.add_measurement(format!("health@{}", b.name), h, "%");
+            out.measure(format!("health@{}", b.name), h, "%");
         }
         if let Some(c) = b.cycles {
-            out.add_measurement(format!("cycles@{}", b.name), c as f64, "cycles");
+            out.measure(format!("cycles@{}", b.name), c as f64, "cycles");
         }
     }
     let mut result = Outcome::pass_unless(
         &failures,
         format!("{} battery(ies) present and healthy", present.len()),
     );
-    result.absorb(out);
+    result = result.with(out);
     result.add_evidence("batteries", lines.join("\n"));
     result
 }

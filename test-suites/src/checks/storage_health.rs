@@ -14,7 +14,7 @@ use mxcert_core::plan::params::StorageHealth;
 use serde_json::Value;
 
 use crate::root::{attr, dir_names, join};
-use crate::{Context, Outcome};
+use crate::{Context, Findings, Outcome};
 
 /// One drive's health as read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -218,7 +218,7 @@ pub fn run(p: &StorageHealth, ctx: &Context) -> Outcome {
     let mut lines = Vec::new();
     let mut problems = Vec::new();
     let mut read = 0;
-    let mut out = Outcome::pass("");
+    let mut out = Findings::default();
     for (disk, transport) in &disks {
         let health = match *transport {
             "virtual" => Err("virtual disk: no health data exposed".to_owned()),
@@ -250,10 +250,10 @@ pub fn run(p: &StorageHealth, ctx: &Context) -> Outcome {
                 ));
                 problems.extend(h.problems.iter().map(|x| format!("{disk}: {x}")));
                 if let Some(used) = h.percentage_used {
-                    out.add_measurement(format!("life_used@{disk}"), used as f64, "%");
+                    out.measure(format!("life_used@{disk}"), used as f64, "%");
                 }
                 if let Some(t) = h.temperature {
-                    out.add_measurement(format!("temperature@{disk}"), t as f64, "°C");
+                    out.measure(format!("temperature@{disk}"), t as f64, "°C");
                 }
             }
             Err(why) => lines.push(format!("{disk} ({transport}): {why}")),
@@ -270,7 +270,7 @@ pub fn run(p: &StorageHealth, ctx: &Context) -> Outcome {
             format!("{read} of {} disks report good health", disks.len()),
         )
     };
-    result.absorb(out);
+    result = result.with(out);
     result.add_evidence("disks", lines.join("\n"));
     result
 }

@@ -19,7 +19,7 @@ use mxcert_core::plan::params::StorageRwVerify;
 
 use crate::random::XorShift64;
 use crate::root::read_trimmed;
-use crate::{Context, Outcome};
+use crate::{Context, Findings, Outcome};
 
 const MIB: u64 = 1 << 20;
 const CHUNK: usize = 1 << 20;
@@ -281,7 +281,7 @@ pub fn run(p: &StorageRwVerify, ctx: &Context) -> Outcome {
     let single = targets.len() == 1;
     let mut failures = Vec::new();
     let mut lines = Vec::new();
-    let mut measured = Outcome::pass("");
+    let mut measured = Findings::default();
     let mut tested = 0;
     for t in &targets {
         let suffix = if single {
@@ -308,8 +308,8 @@ pub fn run(p: &StorageRwVerify, ctx: &Context) -> Outcome {
                         ", verified"
                     }
                 ));
-                measured.add_measurement(format!("write_throughput{suffix}"), w, "MB/s");
-                measured.add_measurement(format!("read_throughput{suffix}"), r, "MB/s");
+                measured.measure(format!("write_throughput{suffix}"), w, "MB/s");
+                measured.measure(format!("read_throughput{suffix}"), r, "MB/s");
                 if let Some(m) = mismatch {
                     failures.push(format!("{}: {m}", t.label));
                 }
@@ -335,7 +335,7 @@ pub fn run(p: &StorageRwVerify, ctx: &Context) -> Outcome {
             ),
         )
     };
-    out.absorb(measured);
+    out = out.with(measured);
     out.add_evidence("targets", lines.join("\n"));
     out
 }
