@@ -412,6 +412,29 @@ fn a_journal_corrupted_before_its_last_line_is_refused_naming_the_line() {
         "{stderr}"
     );
     assert!(stderr.contains("not a torn last write"), "{stderr}");
+
+    // A session file that is not one (or whose plan was edited) is refused the same way.
+    let info = session.join("session.json");
+    let original = std::fs::read_to_string(&info).unwrap();
+    for (bytes, want) in [
+        (
+            "{\"schema_version\": 1".to_owned(),
+            "is not a valid session file: invalid document",
+        ),
+        (
+            original.replace("\"echo all good\"", "\"echo all bad\""),
+            "the plan in it does not match its recorded digest",
+        ),
+    ] {
+        std::fs::write(&info, bytes).unwrap();
+        let out = run(mxcert(t.path())
+            .args(["run", "--resume"])
+            .arg("--session")
+            .arg(&session));
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(want), "{stderr}");
+    }
 }
 
 #[test]
@@ -475,6 +498,7 @@ fn manual_questions_stop_resumably_when_input_ends() {
         .arg("--session")
         .arg(&session));
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("standard input ended (use --non-interactive"));
     let out = run(mxcert(t.path())
         .args(["run", "--resume", "--non-interactive"])
         .arg("--session")

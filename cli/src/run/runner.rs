@@ -174,6 +174,12 @@ impl Runner<'_> {
         }
         if test.check == CheckKind::Manual {
             let outcome = manual::run(test, &mut UiPrompter(ui));
+            if outcome.is_none() && !self.interrupt.load(Ordering::Relaxed) {
+                ui.notice(&format!(
+                    "no answer for manual test {}: standard input ended (use --non-interactive to record manual tests as skipped)",
+                    test.id
+                ));
+            }
             return Ok(outcome.map(|o| result_of(test, o, started, clock.elapsed())));
         }
         self.journal.append(&Entry::Start {
