@@ -27,3 +27,4 @@ pub mod server;
 pub mod signing;
 pub mod state;
 pub mod store;
+pub mod web;

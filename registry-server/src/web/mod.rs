@@ -1,0 +1,117 @@
+//! The public web portal: server-rendered HTML pages for the public, vendors and reviewers,
+//! Spanish first.
+//!
+//! Every page is an askama template under `registry-server/templates/`, checked at compile time
+//! and auto-escaped, with its texts from the catalogue in `registry-server/i18n/` ([`i18n`]). Pages
+//! work without JavaScript; the one vendored script only adds conveniences. The portal reads and
+//! writes through the same store and service functions as the JSON API, never through queries of
+//! its own.
+//!
+//! | module | what it is for |
+//! |---|---|
+//! | [`context`] | the per-request [`Ctx`] (language, session, CSRF) and the middleware that makes it and adds security headers |
+//! | [`i18n`] | languages, `Accept-Language`, the message catalogue |
+//! | [`render`] | templates to responses; [`PageError`] to error pages |
+//! | [`form`] | reading forms (CSRF and origin checked) and query strings |
+//! | [`csrf`], [`cookies`], [`session`] | CSRF tokens, cookie flags, signed-in sessions |
+//! | [`assets`] | the vendored stylesheet, script and icon |
+//! | [`home`] | one module per page or group of pages |
+//!
+//! | path | page |
+//! |---|---|
+//! | `/` | home: search box, recent certifications |
+//! | `/static/{name}` | stylesheet, script, icon |
+//!
+//! This module must not hold business rules (lifecycle, verification, storage): those live in the
+//! rest of the crate, which the pages call.
+
+pub mod assets;
+pub mod context;
+pub mod cookies;
+pub mod csrf;
+pub mod form;
+pub mod home;
+pub mod i18n;
+pub mod render;
+pub mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+
+pub use context::Ctx;
+pub use render::PageError;
+
+/// The portal's settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The URL the public reaches the registry at (e.g. `https://registro.mxos.mx`); when it is
+    /// `https`, cookies are always `Secure`.
+    pub public_url: Option<String>,
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+    /// Largest form body accepted (a pasted `udevadm info --export-db` is a few hundred KiB).
+    pub max_form_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            public_url: None,
+            session_ttl: Duration::from_secs(8 * 3600),
+            max_form_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why the portal could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WebStartError {
+    #[error(transparent)]
+    Catalogue(#[from] i18n::CatalogueError),
+}
+
+/// What the portal shares between requests; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct WebState(Arc<WebInner>);
+
+#[derive(Debug)]
+pub struct WebInner {
+    pub config: WebConfig,
+    pub catalogue: i18n::Catalogue,
+    pub csrf: csrf::CsrfKey,
+    pub sessions: session::Sessions,
+}
+
+impl std::ops::Deref for WebState {
+    type Target = WebInner;
+    fn deref(&self) -> &WebInner {
+        &self.0
+    }
+}
+
+impl WebState {
+    /// The portal state. `secret` is a long-lived secret of the registry that CSRF tokens are
+    /// derived from, so that they survive restarts and work across instances.
+    pub fn new(config: WebConfig, secret: &[u8]) -> Result<WebState, WebStartError> {
+        Ok(WebState(Arc::new(WebInner {
+            catalogue: i18n::Catalogue::builtin()?,
+            csrf: csrf::CsrfKey::derive(secret),
+            sessions: session::Sessions::new(config.session_ttl),
+            config,
+        })))
+    }
+}
+
+/// Every portal route, wrapped in the portal middleware.
+pub fn router<S: Clone + Send + Sync + 'static>(web: WebState) -> Router<S> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/static/{name}", get(assets::serve))
+        .layer(axum::middleware::from_fn_with_state(
+            web,
+            context::middleware,
+        ))
+}

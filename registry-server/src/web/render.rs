@@ -1,0 +1,135 @@
+//! Turning templates into responses, and errors into error pages.
+//!
+//! Handlers return `Result<Response, PageError>`. A [`PageError`] carries a status and a catalogue
+//! key, not HTML: its response is marked, and the portal middleware renders it in the request's
+//! language with the error template. A template that fails to render (which askama's compile-time
+//! checks make unlikely) becomes a 500 page, never a panic.
+//!
+//! This module must not choose statuses for business reasons; handlers do.
+
+use askama::Template;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::context::Ctx;
+
+/// The identity function for catalogue keys kept in data (so the catalogue test finds them).
+pub const fn msg(key: &'static str) -> &'static str {
+    key
+}
+
+/// A page that could not be shown: rendered as an error page by the middleware.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageError {
+    pub status: StatusCode,
+    /// The catalogue key of the explanation shown to the user.
+    pub key: &'static str,
+    /// A precise detail (e.g. which parameter was wrong), shown under the explanation.
+    pub detail: Option<String>,
+    /// Seconds, for 429.
+    pub retry_after: Option<u64>,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, key: &'static str) -> PageError {
+        PageError {
+            status,
+            key,
+            detail: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> PageError {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn not_found() -> PageError {
+        PageError::new(StatusCode::NOT_FOUND, msg("error.not_found"))
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> PageError {
+        PageError::new(StatusCode::BAD_REQUEST, msg("error.bad_request")).with_detail(detail)
+    }
+
+    pub fn csrf() -> PageError {
+        PageError::new(StatusCode::FORBIDDEN, msg("error.csrf"))
+    }
+
+    pub fn forbidden() -> PageError {
+        PageError::new(StatusCode::FORBIDDEN, msg("error.forbidden"))
+    }
+
+    pub fn too_large(limit: usize) -> PageError {
+        PageError::new(StatusCode::PAYLOAD_TOO_LARGE, msg("error.too_large"))
+            .with_detail(format!("{} KiB", limit / 1024))
+    }
+
+    pub fn rate_limited(retry_after: u64) -> PageError {
+        PageError {
+            retry_after: Some(retry_after),
+            ..PageError::new(StatusCode::TOO_MANY_REQUESTS, msg("error.rate_limited"))
+        }
+    }
+
+    /// A failure of ours (database, template): logged with its cause, shown without it.
+    pub fn internal(cause: impl std::fmt::Display) -> PageError {
+        tracing::error!("web portal: {cause}");
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, msg("error.internal"))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        // The middleware replaces this body with the error page in the user's language.
+        let mut r = (self.status, self.status.to_string()).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(s));
+        }
+        r.extensions_mut().insert(self);
+        r
+    }
+}
+
+/// Renders a page template as a 200 response.
+pub fn page<T: Template>(template: &T) -> Result<Response, PageError> {
+    let html = template
+        .render()
+        .map_err(|e| PageError::internal(format!("template: {e}")))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
+    ctx: &'a Ctx,
+    status: u16,
+    title: &'a str,
+    err: &'a PageError,
+}
+
+/// The error page for `err`, in the context's language, with `err`'s status.
+pub fn error_page(ctx: &Ctx, err: &PageError) -> Response {
+    let title = match err.status {
+        StatusCode::NOT_FOUND => ctx.t("error.title_not_found"),
+        StatusCode::FORBIDDEN => ctx.t("error.title_forbidden"),
+        StatusCode::TOO_MANY_REQUESTS => ctx.t("error.title_rate_limited"),
+        s if s.is_server_error() => ctx.t("error.title_internal"),
+        _ => ctx.t("error.title_bad_request"),
+    };
+    let t = ErrorTemplate {
+        ctx,
+        status: err.status.as_u16(),
+        title,
+        err,
+    };
+    match t.render() {
+        Ok(html) => (err.status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!("web portal: error template: {e}");
+            (err.status, err.status.to_string()).into_response()
+        }
+    }
+}
