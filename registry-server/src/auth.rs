@@ -197,7 +197,8 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-fn client_ip(parts: &Parts) -> IpAddr {
+/// The client's address (the connection's peer), for rate limits.
+pub fn client_ip(parts: &Parts) -> IpAddr {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -232,13 +233,24 @@ async fn authenticate(header: &[u8], state: &AppState) -> Result<Caller, ApiErro
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .ok_or_else(|| ApiError::unauthenticated("use Authorization: Bearer TOKEN"))?;
+    caller_for_token(state, token).await
+}
+
+/// The caller a token in the clear authenticates as (the `Authorization` header, or the web
+/// portal's sign-in form).
+pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
         return Err(ApiError::unauthenticated("not an mxcert registry token"));
     }
-    let sha = hash_token(token);
+    caller_for_hash(state, &hash_token(token)).await
+}
+
+/// The caller whose token has this SHA-256, if the token is still valid: not revoked, not
+/// expired, its member and organisation enabled. Web sessions call it on every request.
+pub async fn caller_for_hash(state: &AppState, sha: &str) -> Result<Caller, ApiError> {
     let identity = state
         .store
-        .token_by_hash(&sha)
+        .token_by_hash(sha)
         .await?
         .ok_or_else(|| ApiError::unauthenticated("unknown token"))?;
     if !bool::from(identity.sha256.as_bytes().ct_eq(sha.as_bytes())) {

@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// How long certificates are valid, in days.
     #[arg(long, env = "MXCERT_REGISTRY_CERTIFICATE_DAYS", default_value_t = 3 * 365)]
     pub certificate_validity_days: u32,
+    /// The URL the public reaches the registry at (e.g. https://registro.mxos.mx); when it is
+    /// https, the web portal's cookies are always Secure.
+    #[arg(long, env = "MXCERT_REGISTRY_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +210,10 @@ async fn serve(store: Store, database: &str, args: ServeArgs) -> Result<(), BoxE
         min_tool_version: args.min_tool_version,
         plans_dir: args.plans_dir,
         certificate_validity: chrono::Duration::days(i64::from(args.certificate_validity_days)),
+        web: crate::web::WebConfig {
+            public_url: args.public_url,
+            ..crate::web::WebConfig::default()
+        },
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(config.listen)

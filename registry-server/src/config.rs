@@ -26,6 +26,8 @@ pub struct Config {
     pub plans_dir: Option<PathBuf>,
     /// How long a certificate is valid.
     pub certificate_validity: chrono::Duration,
+    /// The web portal's settings (public URL, session length, form size).
+    pub web: crate::web::WebConfig,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             min_tool_version: "0.1.0".into(),
             plans_dir: None,
             certificate_validity: chrono::Duration::days(3 * 365),
+            web: crate::web::WebConfig::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     crate::routes::router()
+        .merge(crate::web::router(&state))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(
             ServiceBuilder::new()

@@ -69,6 +69,18 @@ impl RegistryKey {
         })
     }
 
+    /// A secret for another purpose derived from the private key (SHA-256 over a label and the
+    /// key), so that it is as durable and as shared between instances as the key itself. The web
+    /// portal derives its CSRF key from it.
+    pub fn derived_secret(&self, label: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"mxcert-registry derived secret\0");
+        h.update(label.as_bytes());
+        h.update(b"\0");
+        h.update(self.key.to_bytes());
+        h.finalize().into()
+    }
+
     pub fn verifying_key(&self) -> keys::VerifyingKey {
         self.key.verifying_key()
     }

@@ -1,5 +1,6 @@
 //! What every request handler shares: the store, the settings, the registry's signing key, the
-//! known plans, the compiled report schema and the authentication-failure limiter.
+//! known plans, the compiled report schema, the authentication-failure limiter and the web
+//! portal's state.
 
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub struct Inner {
     pub plans: KnownPlans,
     pub report_schema: Validator,
     pub auth_failures: FailureLimiter,
+    /// The web portal's catalogue and CSRF key.
+    pub web: crate::web::WebState,
 }
 
 impl std::ops::Deref for AppState {
@@ -43,6 +46,8 @@ pub enum StartError {
     Schema(#[from] mxcert_core::schema::SchemaError),
     #[error("registry key: {0}")]
     Key(String),
+    #[error(transparent)]
+    Web(#[from] crate::web::WebStartError),
 }
 
 impl AppState {
@@ -57,7 +62,12 @@ impl AppState {
         let report_schema = Validator::new("report.v1.schema.json")?;
         let auth_failures =
             FailureLimiter::new(config.auth_failures_per_window, config.auth_failure_window);
+        let web = crate::web::WebState::new(
+            config.web.clone(),
+            &registry_key.derived_secret("web csrf"),
+        )?;
         Ok(AppState(Arc::new(Inner {
+            web,
             store,
             config,
             registry_key,

@@ -108,8 +108,17 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("no route for {}", uri.path()))
+/// 404: the JSON error, or the portal's page for a browser asking outside `/api/`.
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let (parts, _) = req.into_parts();
+    if crate::web::wants_html(parts.uri.path(), &parts.headers) {
+        return crate::web::not_found_page(&state, &parts);
+    }
+    ApiError::not_found(format!("no route for {}", parts.uri.path())).into_response()
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {

@@ -20,6 +20,7 @@ mod records;
 pub mod sqlite;
 pub mod submissions;
 pub mod tokens;
+pub mod web_sessions;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use keys::StoredRegistryKey;
 pub use records::*;
 pub use submissions::{CreateOutcome, NewSubmission, NewSystem, SubmissionFilter};
 pub use tokens::NewToken;
+pub use web_sessions::{NewWebSession, WebSession};
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,9 @@
 //! This module must not query the database beyond resolving the session, and must not hold page
 //! logic: handlers do.
 
-use axum::extract::{FromRequestParts, Request, State};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::{
     ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, HOST,
     REFERRER_POLICY, SET_COOKIE, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -23,26 +25,47 @@ use axum::response::Response;
 
 use super::cookies::{self, SameSite, SetCookie};
 use super::i18n::Lang;
-use super::render::PageError;
-use super::session::SessionUser;
-use super::WebState;
+use super::render::{msg, PageError};
+use super::session::{self, Signed};
+use crate::auth::Caller;
+use crate::state::AppState;
+use crate::store::Role;
 
 /// How long the language cookie lasts: a year.
 const LANG_COOKIE_SECONDS: u64 = 365 * 24 * 3600;
 
 /// The Content-Security-Policy of every page: nothing from other sites, no inline script.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The catalogue keys of the month names.
+const MONTHS: [&str; 12] = [
+    msg("date.month_1"),
+    msg("date.month_2"),
+    msg("date.month_3"),
+    msg("date.month_4"),
+    msg("date.month_5"),
+    msg("date.month_6"),
+    msg("date.month_7"),
+    msg("date.month_8"),
+    msg("date.month_9"),
+    msg("date.month_10"),
+    msg("date.month_11"),
+    msg("date.month_12"),
+];
 
 /// What a page handler knows about the request besides its own parameters.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub lang: Lang,
-    pub web: WebState,
-    /// The signed-in reviewer or vendor, if any.
-    pub user: Option<SessionUser>,
-    /// The public id of the session (what CSRF tokens are bound to), if signed in.
-    pub session_id: Option<String>,
+    pub state: AppState,
+    /// The signed-in reviewer, vendor or admin, if any.
+    pub user: Option<Caller>,
+    /// The session they signed in with.
+    pub signed: Option<Signed>,
+    /// The client's address (for rate limits).
+    pub ip: IpAddr,
     /// The request path, e.g. `/sistemas`.
     pub path: String,
     /// The query string without `lang`, e.g. `vendor=acme&page=2`.
@@ -55,31 +78,54 @@ pub struct Ctx {
 impl Ctx {
     /// The text of a catalogue key in the page's language.
     pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
-        self.web.catalogue.get(self.lang, key)
+        self.state.web.catalogue.get(self.lang, key)
     }
 
     /// A text with `{0}` filled in.
     pub fn tf1(&self, key: &str, a: impl std::fmt::Display) -> String {
-        self.web.catalogue.format(self.lang, key, &[&a])
+        self.state.web.catalogue.format(self.lang, key, &[&a])
     }
 
     /// A text with `{0}` and `{1}` filled in.
     pub fn tf2(&self, key: &str, a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
-        self.web.catalogue.format(self.lang, key, &[&a, &b])
+        self.state.web.catalogue.format(self.lang, key, &[&a, &b])
+    }
+
+    /// A stored RFC 3339 timestamp as a date in the page's language (`15 de enero de 2026`),
+    /// in UTC; anything unparsable is shown as it is.
+    pub fn date(&self, stamp: &str) -> String {
+        use chrono::Datelike as _;
+        let Ok(t) = chrono::DateTime::parse_from_rfc3339(stamp) else {
+            return stamp.to_owned();
+        };
+        let t = t.with_timezone(&chrono::Utc);
+        let month = MONTHS[t.month0() as usize % 12];
+        self.state.web.catalogue.format(
+            self.lang,
+            msg("date.format"),
+            &[&t.day(), &self.t(month), &t.year()],
+        )
     }
 
     /// The CSRF token every form of this page carries in its hidden `csrf` field.
     pub fn csrf_token(&self) -> String {
-        self.web
+        self.state
+            .web
             .csrf
-            .token(&self.csrf_nonce, self.session_id.as_deref())
+            .token(&self.csrf_nonce, self.csrf_binding())
+    }
+
+    /// What CSRF tokens are bound to besides the browser: the session's own secret.
+    fn csrf_binding(&self) -> Option<&str> {
+        self.signed.as_ref().map(|s| s.session.csrf_secret.as_str())
     }
 
     /// Whether a form's token is valid for this browser and session.
     pub fn csrf_ok(&self, presented: &str) -> bool {
-        self.web
+        self.state
+            .web
             .csrf
-            .verify(&self.csrf_nonce, self.session_id.as_deref(), presented)
+            .verify(&self.csrf_nonce, self.csrf_binding(), presented)
     }
 
     /// This page in the other language (the visible switch's link).
@@ -117,26 +163,27 @@ impl Ctx {
 
     /// Whether a reviewer or admin is signed in.
     pub fn is_reviewer(&self) -> bool {
-        self.user.as_ref().is_some_and(SessionUser::can_review)
+        self.user.as_ref().is_some_and(|u| u.role.can_review())
     }
 
     /// Whether a vendor is signed in.
     pub fn is_vendor(&self) -> bool {
-        self.user.as_ref().is_some_and(SessionUser::is_vendor)
+        self.user.as_ref().is_some_and(|u| u.role == Role::Vendor)
     }
 
     /// Builds a context from the request head alone, without a session and without making a
     /// CSRF nonce: for error pages rendered outside the middleware (e.g. the server's 404).
-    pub fn from_head(web: &WebState, parts: &Parts) -> Ctx {
+    pub fn from_head(state: &AppState, parts: &Parts) -> Ctx {
         let (lang, _) = choose_lang(parts.uri.query(), &parts.headers);
         Ctx {
             lang,
-            web: web.clone(),
+            state: state.clone(),
             user: None,
-            session_id: None,
+            signed: None,
+            ip: crate::auth::client_ip(parts),
             path: parts.uri.path().to_owned(),
             query: query_without_lang(parts.uri.query()),
-            tls: is_tls(web, &parts.headers),
+            tls: is_tls(state, &parts.headers),
             csrf_nonce: String::new(),
         }
     }
@@ -157,8 +204,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 /// Whether the request came over TLS: the configured public URL is `https`, or a proxy in front
 /// says `X-Forwarded-Proto: https`. (A client lying about the latter only makes its own cookies
 /// stricter.)
-pub fn is_tls(web: &WebState, headers: &HeaderMap) -> bool {
-    web.config
+pub fn is_tls(state: &AppState, headers: &HeaderMap) -> bool {
+    state
+        .web
+        .config
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"))
@@ -200,9 +249,9 @@ fn query_without_lang(query: Option<&str>) -> String {
 }
 
 /// The portal middleware; see the module documentation.
-pub async fn middleware(State(web): State<WebState>, mut req: Request, next: Next) -> Response {
+pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let (lang, lang_chosen) = choose_lang(req.uri().query(), req.headers());
-    let tls = is_tls(&web, req.headers());
+    let tls = is_tls(&state, req.headers());
     let existing_nonce = cookies::get(req.headers(), cookies::CSRF)
         .filter(|n| n.len() >= 32 && n.len() <= 64)
         .map(str::to_owned);
@@ -219,12 +268,17 @@ pub async fn middleware(State(web): State<WebState>, mut req: Request, next: Nex
     let csrf_nonce = existing_nonce
         .or_else(|| new_nonce.clone())
         .unwrap_or_default();
-    let session = web.sessions.resolve(req.headers()).await;
+    let signed = session::resolve(&state, req.headers()).await;
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     let ctx = Ctx {
         lang,
-        web: web.clone(),
-        user: session.as_ref().map(|s| s.user.clone()),
-        session_id: session.map(|s| s.public_id),
+        state: state.clone(),
+        user: signed.as_ref().map(|s| s.caller.clone()),
+        signed,
+        ip,
         path: req.uri().path().to_owned(),
         query: query_without_lang(req.uri().query()),
         tls,
@@ -248,7 +302,13 @@ pub async fn middleware(State(web): State<WebState>, mut req: Request, next: Nex
         append_cookie(h, cookies::CSRF, nonce, None, tls);
     }
     if lang_chosen {
-        append_cookie(h, cookies::LANG, lang.code(), Some(LANG_COOKIE_SECONDS), tls);
+        append_cookie(
+            h,
+            cookies::LANG,
+            lang.code(),
+            Some(LANG_COOKIE_SECONDS),
+            tls,
+        );
     }
     h.insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
@@ -305,12 +365,18 @@ mod tests {
         assert_eq!(choose_lang(None, &h), (Lang::Es, false));
         assert_eq!(choose_lang(Some("lang=en&x=1"), &h), (Lang::En, true));
         assert_eq!(choose_lang(Some("lang=xx"), &h), (Lang::Es, false));
-        assert_eq!(choose_lang(Some("%zz=&&="), &HeaderMap::new()), (Lang::Es, false));
+        assert_eq!(
+            choose_lang(Some("%zz=&&="), &HeaderMap::new()),
+            (Lang::Es, false)
+        );
     }
 
     #[test]
     fn the_switch_keeps_the_query_without_lang() {
-        assert_eq!(query_without_lang(Some("lang=en&q=dell+xps&page=2")), "q=dell+xps&page=2");
+        assert_eq!(
+            query_without_lang(Some("lang=en&q=dell+xps&page=2")),
+            "q=dell+xps&page=2"
+        );
         assert_eq!(query_without_lang(Some("q=%3Cscript%3E")), "q=%3Cscript%3E");
         assert_eq!(query_without_lang(None), "");
     }

@@ -108,10 +108,7 @@ mod tests {
             lax.header().unwrap(),
             "mxcert_session=abc-_; Path=/; HttpOnly; SameSite=Lax"
         );
-        let bad = SetCookie {
-            value: "a;b",
-            ..c
-        };
+        let bad = SetCookie { value: "a;b", ..c };
         assert!(bad.header().is_none());
     }
 }

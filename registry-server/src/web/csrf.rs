@@ -103,7 +103,10 @@ mod tests {
         assert!(!key.verify("nonce1", None, ""));
         let other = CsrfKey::derive(b"other secret");
         assert!(!other.verify("nonce1", None, &t));
-        assert_eq!(CsrfKey::derive(b"secret").token("n", Some("s")), key.token("n", Some("s")));
+        assert_eq!(
+            CsrfKey::derive(b"secret").token("n", Some("s")),
+            key.token("n", Some("s"))
+        );
         assert_eq!(format!("{key:?}"), "CsrfKey(..)");
     }
 
@@ -113,7 +116,9 @@ mod tests {
         let b = random_id(32).unwrap();
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
                 "expected a form (application/x-www-form-urlencoded), got {ct:?}"
             )));
         }
-        let limit = ctx.web.config.max_form_bytes;
+        let limit = ctx.state.web.config.max_form_bytes;
         let body = axum::body::to_bytes(req.into_body(), limit)
             .await
             .map_err(|_| PageError::too_large(limit))?;

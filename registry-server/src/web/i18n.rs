@@ -11,8 +11,9 @@
 //! Device category names are the exception: they come from `mxcert_core::category`, the one
 //! category table, which names each category in both languages.
 //!
-//! This module must not format dates or numbers for a locale or touch HTTP beyond reading the
-//! language hints it is handed.
+//! Dates are written with the catalogue's month names and `date.format` (see
+//! [`super::Ctx::date`]). This module must not touch HTTP beyond reading the language hints it is
+//! handed.
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -220,13 +221,12 @@ fn collect(
             });
         }
         let text = |lang: &'static str| -> Result<String, CatalogueError> {
-            let v = t
-                .get(lang)
-                .and_then(toml::Value::as_str)
-                .ok_or_else(|| CatalogueError::Missing {
+            let v = t.get(lang).and_then(toml::Value::as_str).ok_or_else(|| {
+                CatalogueError::Missing {
                     key: key.clone(),
                     lang,
-                })?;
+                }
+            })?;
             if v.trim().is_empty() {
                 return Err(CatalogueError::Empty {
                     key: key.clone(),
@@ -406,7 +406,10 @@ mod tests {
             .filter(|(k, _)| !cat.contains(k))
             .map(|(k, p)| format!("{k} (in {})", p.display()))
             .collect();
-        assert!(unknown.is_empty(), "keys missing from messages.toml: {unknown:#?}");
+        assert!(
+            unknown.is_empty(),
+            "keys missing from messages.toml: {unknown:#?}"
+        );
         let mut unused: Vec<&str> = cat
             .keys()
             .filter(|k| !used.iter().any(|(u, _)| u == k))

@@ -15,11 +15,14 @@
 //! | [`form`] | reading forms (CSRF and origin checked) and query strings |
 //! | [`csrf`], [`cookies`], [`session`] | CSRF tokens, cookie flags, signed-in sessions |
 //! | [`assets`] | the vendored stylesheet, script and icon |
+//! | [`signin`] | signing in and out |
 //! | [`home`] | one module per page or group of pages |
 //!
 //! | path | page |
 //! |---|---|
 //! | `/` | home: search box, recent certifications |
+//! | `/acceder` | sign in with an API token (GET form, POST) |
+//! | `/salir` | sign out (POST) |
 //! | `/static/{name}` | stylesheet, script, icon |
 //!
 //! This module must not hold business rules (lifecycle, verification, storage): those live in the
@@ -34,12 +37,16 @@ pub mod home;
 pub mod i18n;
 pub mod render;
 pub mod session;
+pub mod signin;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::get;
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
+
+use crate::state::AppState;
 
 pub use context::Ctx;
 pub use render::PageError;
@@ -82,7 +89,6 @@ pub struct WebInner {
     pub config: WebConfig,
     pub catalogue: i18n::Catalogue,
     pub csrf: csrf::CsrfKey,
-    pub sessions: session::Sessions,
 }
 
 impl std::ops::Deref for WebState {
@@ -99,19 +105,36 @@ impl WebState {
         Ok(WebState(Arc::new(WebInner {
             catalogue: i18n::Catalogue::builtin()?,
             csrf: csrf::CsrfKey::derive(secret),
-            sessions: session::Sessions::new(config.session_ttl),
             config,
         })))
     }
 }
 
 /// Every portal route, wrapped in the portal middleware.
-pub fn router<S: Clone + Send + Sync + 'static>(web: WebState) -> Router<S> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/acceder", get(signin::form).post(signin::submit))
+        .route("/salir", post(signin::sign_out))
         .route("/static/{name}", get(assets::serve))
         .layer(axum::middleware::from_fn_with_state(
-            web,
+            state.clone(),
             context::middleware,
         ))
+}
+
+/// The 404 page for a path no route matched, for browsers (the API's fallback calls it when the
+/// request accepts HTML and is not under `/api/`).
+pub fn not_found_page(state: &AppState, parts: &axum::http::request::Parts) -> Response {
+    let ctx = Ctx::from_head(state, parts);
+    render::error_page(&ctx, &PageError::not_found())
+}
+
+/// Whether a request for `path` with these headers wants a page rather than JSON.
+pub fn wants_html(path: &str, headers: &axum::http::HeaderMap) -> bool {
+    !path.starts_with("/api/")
+        && headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
 }

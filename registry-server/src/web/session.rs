@@ -1,126 +1,102 @@
-//! Sessions of signed-in reviewers and vendors.
+//! Sessions of signed-in reviewers, vendors and admins.
 //!
-//! Signing in exchanges an API token for a session: the browser gets a random 256-bit id in the
-//! `mxcert_session` cookie (HttpOnly, SameSite=Strict, Secure over TLS) and the server keeps only
-//! the id's SHA-256, with who signed in and when the session ends. The hash doubles as the
-//! session's public id, which CSRF tokens are bound to. Signing out forgets the session at once.
+//! Signing in exchanges an API token for a session: the browser gets a random 256-bit value in
+//! the `mxcert_session` cookie (HttpOnly, SameSite=Strict, Secure over TLS); the database keeps
+//! only its SHA-256 (`web_sessions`, see [`crate::store::web_sessions`]), the token it was opened
+//! with, when it ends, and a random secret that the session's CSRF tokens are bound to. Every
+//! request re-checks the token through [`crate::auth::caller_for_hash`], so revoking a token,
+//! disabling its member or organisation, or letting it expire ends its sessions at once. Signing
+//! out closes the session in the database and clears the cookie.
 //!
-//! This module must not check tokens or roles (see [`super::signin`]); it only remembers who
-//! signed in.
+//! This module must not decide who may sign in or what a role may see (see [`super::signin`] and
+//! the pages).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use sha2::{Digest as _, Sha256};
 
-use super::cookies;
+use super::cookies::{self, SameSite, SetCookie};
+use super::csrf::random_id;
+use super::render::PageError;
+use crate::auth::Caller;
+use crate::state::AppState;
+use crate::store::{ts, NewWebSession, WebSession};
 
-/// Who a session belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionUser {
-    /// The API token the session was opened with.
-    pub token_id: String,
-    pub org_id: String,
-    pub org_name: String,
-    /// `reviewer`, `admin` or `vendor`.
-    pub role: String,
-    /// The member's or the token's name.
-    pub name: String,
-}
-
-impl SessionUser {
-    pub fn can_review(&self) -> bool {
-        self.role == "reviewer" || self.role == "admin"
-    }
-
-    pub fn is_vendor(&self) -> bool {
-        self.role == "vendor"
-    }
-}
-
-/// A session found from the request's cookie.
+/// A request's valid session and who it belongs to.
 #[derive(Debug, Clone)]
-pub struct ResolvedSession {
-    /// The SHA-256 of the cookie's secret, lowercase hex.
-    pub public_id: String,
-    pub user: SessionUser,
+pub struct Signed {
+    pub session: WebSession,
+    pub caller: Caller,
 }
 
-#[derive(Debug)]
-struct Entry {
-    user: SessionUser,
-    expires: Instant,
-}
-
-/// The open sessions.
-#[derive(Debug)]
-pub struct Sessions {
-    ttl: Duration,
-    open: Mutex<HashMap<String, Entry>>,
-}
-
-/// The stored form of a session secret.
+/// The stored form of a session cookie's value.
 fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-impl Sessions {
-    pub fn new(ttl: Duration) -> Sessions {
-        Sessions {
-            ttl,
-            open: Mutex::new(HashMap::new()),
-        }
+/// The session named by the request's cookie, if it is open, unexpired and its token still
+/// valid. A database failure counts as signed out (and is logged).
+pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Option<Signed> {
+    let secret = cookies::get(headers, cookies::SESSION)?;
+    if secret.len() < 32 || secret.len() > 64 {
+        return None;
     }
-
-    /// How long a session lasts (the cookie's `Max-Age`).
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    /// Opens a session and returns the secret for the cookie.
-    pub async fn open(&self, user: SessionUser) -> Result<String, getrandom::Error> {
-        let secret = super::csrf::random_id(32)?;
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        if open.len() > 10_000 {
-            let now = Instant::now();
-            open.retain(|_, e| e.expires > now);
-        }
-        open.insert(
-            hash(&secret),
-            Entry {
-                user,
-                expires: Instant::now() + self.ttl,
-            },
-        );
-        Ok(secret)
-    }
-
-    /// The session named by the request's cookie, if it exists and has not ended.
-    pub async fn resolve(&self, headers: &HeaderMap) -> Option<ResolvedSession> {
-        let secret = cookies::get(headers, cookies::SESSION)?;
-        if secret.is_empty() || secret.len() > 64 {
+    let session = match state.store.web_session(&hash(secret)).await {
+        Ok(s) => s?,
+        Err(e) => {
+            tracing::error!("web session lookup failed: {e}");
             return None;
         }
-        let id = hash(secret);
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        match open.get(&id) {
-            Some(e) if e.expires > Instant::now() => Some(ResolvedSession {
-                user: e.user.clone(),
-                public_id: id,
-            }),
-            Some(_) => {
-                open.remove(&id);
-                None
-            }
-            None => None,
-        }
+    };
+    match crate::auth::caller_for_hash(state, &session.token_sha256).await {
+        Ok(caller) => Some(Signed { session, caller }),
+        Err(_) => None,
     }
+}
 
-    /// Forgets the session with this public id.
-    pub async fn close(&self, public_id: &str) {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        open.remove(public_id);
+/// Opens a session for `caller` and returns the `Set-Cookie` value that carries it.
+pub async fn open(state: &AppState, caller: &Caller, tls: bool) -> Result<HeaderValue, PageError> {
+    let secret = random_id(32).map_err(PageError::internal)?;
+    let csrf_secret = random_id(32).map_err(PageError::internal)?;
+    let ttl = state.web.config.session_ttl;
+    let expires = chrono::Utc::now()
+        + chrono::Duration::from_std(ttl).unwrap_or_else(|_| chrono::Duration::hours(8));
+    state
+        .store
+        .open_web_session(
+            &NewWebSession {
+                id_sha256: &hash(&secret),
+                token_id: &caller.token_id,
+                member_id: caller.member_id.as_deref(),
+                org_id: &caller.org_id,
+                role: caller.role,
+                csrf_secret: &csrf_secret,
+                expires_at: ts(expires),
+            },
+            &caller.actor(),
+        )
+        .await
+        .map_err(PageError::internal)?;
+    cookie(&secret, ttl.as_secs(), tls)
+}
+
+/// Closes the session and returns the `Set-Cookie` value that clears the cookie.
+pub async fn close(state: &AppState, signed: &Signed, tls: bool) -> Result<HeaderValue, PageError> {
+    state
+        .store
+        .close_web_session(&signed.session.id_sha256, &signed.caller.actor())
+        .await
+        .map_err(PageError::internal)?;
+    cookie("", 0, tls)
+}
+
+fn cookie(value: &str, max_age: u64, tls: bool) -> Result<HeaderValue, PageError> {
+    SetCookie {
+        name: cookies::SESSION,
+        value,
+        max_age: Some(max_age),
+        same_site: SameSite::Strict,
+        secure: tls,
     }
+    .header()
+    .ok_or_else(|| PageError::internal("session cookie value"))
 }
