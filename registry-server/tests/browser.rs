@@ -11,49 +11,145 @@ mod live_registry;
 mod webdriver;
 
 use live_registry::LiveRegistry;
+use mxcert_core::keys::SigningKey;
 use webdriver::{Browser, DESKTOP};
+
+/// A registry with one certified system and one submission waiting for review.
+struct Seeded {
+    registry: LiveRegistry,
+    reviewer: String,
+    certificate: String,
+    waiting: String,
+    _plans: tempfile::TempDir,
+}
+
+fn seed() -> Seeded {
+    let plans = common::plans_dir();
+    let registry = LiveRegistry::start(plans.path());
+    let (_, reviewer) = registry.org_with_token("Fundación MxOS", "reviewer");
+    let (_, vendor) = registry.org_with_token("Cómputo Acme <S.A.>", "vendor");
+    let key = SigningKey::from_bytes(&[9u8; 32]);
+    registry.register_key(&vendor, &key);
+    let certified = registry.submit(
+        &vendor,
+        common::sign(
+            &common::report(common::ReportSpec {
+                model: Some("ThinkPad X1 Carbon Gen 11"),
+                ..Default::default()
+            }),
+            &key,
+        ),
+    );
+    let certificate = registry.approve(&reviewer, &certified);
+    let waiting = registry.submit(
+        &vendor,
+        common::sign(
+            &common::report(common::ReportSpec {
+                vendor: Some("Dell Inc."),
+                model: Some("Latitude 7440"),
+                extra_device: true,
+                ..Default::default()
+            }),
+            &key,
+        ),
+    );
+    Seeded {
+        registry,
+        reviewer,
+        certificate,
+        waiting,
+        _plans: plans,
+    }
+}
 
 #[test]
 fn the_portal_in_chromium() {
     let Some(browser) = Browser::start() else {
         return;
     };
-    let plans = common::plans_dir();
-    let registry = LiveRegistry::start(plans.path());
-    let (_, reviewer) = registry.org_with_token("Fundación MxOS", "reviewer");
-    let base = &registry.url;
+    let s = seed();
+    let base = &s.registry.url;
 
-    // Home, in Spanish by default, on a phone-sized screen.
+    // Home, in Spanish by default, on a phone-sized screen, with the recent certification.
     browser.goto(&format!("{base}/"));
     assert_eq!(browser.find("html").attr("lang").as_deref(), Some("es-MX"));
     assert!(browser.find("h1").text().contains("¿Funciona con MxOS?"));
     browser.screenshot("01-home-es-phone");
+
+    // Open the certificate page from the home page.
+    browser
+        .find(&format!("a[href='/certificados/{}']", s.certificate))
+        .click();
+    browser.wait_until("the certificate page", |b| {
+        b.find("h1").text().contains("ThinkPad X1 Carbon Gen 11")
+    });
+    assert_eq!(browser.find("#certificate-status").text(), "Vigente");
+    assert!(browser.find("#verify-commands").text().contains(&format!(
+        "mxcert certificate verify {}.dsse.json",
+        s.certificate
+    )));
+    assert!(browser.text().contains("Cómputo Acme <S.A.>"));
+    browser.full_page_screenshot("02-certificate-phone", webdriver::PHONE.0);
 
     // The visible switch changes the language, and the choice sticks.
     browser.find("a.lang-switch").click();
     browser.wait_until("the page is in English", |b| {
         b.find("html").attr("lang").as_deref() == Some("en")
     });
-    assert!(browser
-        .find("h1")
-        .text()
-        .contains("Does it work with MxOS?"));
-    browser.screenshot("02-home-en-phone");
-    browser.goto(&format!("{base}/acceder?next=/"));
+    assert_eq!(browser.find("#certificate-status").text(), "Valid");
+    browser.screenshot("03-certificate-en-phone");
+    browser.goto(&format!("{base}/acceder"));
     assert_eq!(browser.find("label[for=token]").text(), "Access token");
     browser.find("a.lang-switch").click();
     browser.wait_until("the page is in Spanish again", |b| {
         b.find("html").attr("lang").as_deref() == Some("es-MX")
     });
 
-    // Signing in as a reviewer with a token, then out.
-    browser.find("#token").send_keys(&reviewer);
-    browser.screenshot("03-signin-phone");
+    // A reviewer signs in, opens the queue and approves the waiting submission.
+    browser.find("#token").send_keys(&s.reviewer);
+    browser.screenshot("04-signin-phone");
     browser.find("form.card button[type=submit]").click();
-    browser.wait_until("signed in", |b| b.text().contains("Cerrar sesión"));
-    assert!(browser.text().contains("Fundación MxOS"));
-    browser.goto(&format!("{base}/"));
-    browser.full_page_screenshot("04-home-signed-in-desktop", DESKTOP.0);
+    browser.wait_until("the review queue", |b| b.url().ends_with("/revision"));
+    assert!(browser.text().contains("Cerrar sesión"));
+    browser.screenshot("05-review-queue-phone");
+    browser
+        .find(&format!("a[href='/envios/{}']", s.waiting))
+        .click();
+    browser.wait_until("the submission page", |b| {
+        b.find("h1").text().contains("Dell Inc. Latitude 7440")
+    });
+    assert_eq!(browser.find("#submission-status").text(), "En revisión");
+    browser.full_page_screenshot("06-submission-desktop", DESKTOP.0);
+    browser
+        .find("#approve-comment")
+        .send_keys("Revisado en el laboratorio.");
+    browser.find("#approve-button").click();
+    browser.wait_until("approved", |b| {
+        b.find("#submission-status").text() == "Aprobado"
+    });
+    let link = browser.find("#certificate-link");
+    let new_certificate = link.text();
+    assert!(new_certificate.starts_with("MX-"), "{new_certificate}");
+    assert_ne!(new_certificate, s.certificate);
+    browser.screenshot("07-approved-phone");
+    link.click();
+    browser.wait_until("the new certificate page", |b| {
+        b.find("h1").text().contains("Latitude 7440")
+    });
+    browser.screenshot("08-new-certificate-phone");
+
+    // The API agrees with what the browser did.
+    let (status, api) = s.registry.api(
+        "GET",
+        &format!("/api/v1/submissions/{}", s.waiting),
+        &s.reviewer,
+        Vec::new(),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(api["status"], "approved");
+    assert_eq!(api["certificate_id"], new_certificate.as_str());
+
+    // Sign out.
     browser.find("form[action='/salir'] button").click();
     browser.wait_until("signed out", |b| b.text().contains("Iniciar sesión"));
 }

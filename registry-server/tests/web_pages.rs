@@ -344,3 +344,356 @@ async fn organisation_names_are_escaped_everywhere_they_show() {
     home.assert_has("&#60;script&#62;alert(1)&#60;/script&#62;");
     r.db.cleanup().await;
 }
+
+/// Submits a report of `model` for vendor A with the given blocker status, results in the given
+/// order; returns the submission id.
+async fn submit_report(
+    r: &Registry,
+    model: &str,
+    spec: common::ReportSpec<'_>,
+    reverse: bool,
+) -> String {
+    let mut report = common::report(common::ReportSpec {
+        model: Some(model),
+        ..spec
+    });
+    if reverse {
+        report.results.reverse();
+    }
+    let (status, body) = r.submit(&common::sign(&report, &r.key_a)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_review_queue_is_for_reviewers_only() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("21HM").await;
+    let mut anon = Client::new(&r.state);
+    let page = anon.get("/revision").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/acceder?next=%2Frevision");
+    let mut vendor = Client::new(&r.state);
+    vendor.sign_in(&r.vendor_a).await;
+    let page = vendor.get("/revision").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    page.assert_has("Acceso denegado");
+
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    let page = rev.get("/revision").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_has(&format!("href=\"/envios/{id}\""));
+    page.assert_has("LENOVO 21HM");
+    page.assert_has("Cómputo Acme");
+    page.assert_has("En revisión");
+    check_accessibility(&page, "es-MX");
+    let other = rev.get("/revision?status=approved&lang=en").await;
+    other.assert_lacks(&format!("/envios/{id}"));
+    other.assert_has("There are no submissions here.");
+    check_accessibility(&other, "en");
+    assert_eq!(rev.get("/revision?status=all").await.status, StatusCode::OK);
+    assert_eq!(
+        rev.get("/revision?status=bogus").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(rev.get("/revision?page=-3").await.status, StatusCode::OK);
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_reviewer_sees_failures_first_and_the_diff_to_the_previous_submission() {
+    let r = Registry::new("sqlite").await;
+    let first = r.submit_ok("T14").await;
+    // The second submission of the same model: its passing test comes first in the report, its
+    // failing blocker second; and it has a camera the first did not.
+    let second = submit_report(
+        &r,
+        "T14",
+        common::ReportSpec {
+            blocker_status: mxcert_core::report::Status::Fail,
+            extra_device: true,
+            ..Default::default()
+        },
+        true,
+    )
+    .await;
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    let page = rev.get(&format!("/envios/{second}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    check_accessibility(&page, "es-MX");
+    page.assert_has("Falló la revisión automática");
+    let fail_at = page.body.find("<code>drivers</code>").expect("drivers row");
+    let pass_at = page
+        .body
+        .find("<code>storage-rw</code>")
+        .expect("storage row");
+    assert!(fail_at < pass_at, "the failed test is listed first");
+    page.assert_has("Cambios desde el envío anterior");
+    page.assert_has(&format!("href=\"/envios/{first}\""));
+    page.assert_has("usb:04f2:b7b6");
+    page.assert_has("Dispositivo nuevo");
+    // Checks failed: it can be rejected, not approved.
+    page.assert_lacks("id=\"approve-form\"");
+    page.assert_has("action=\"/envios/");
+    page.assert_has("/rechazar\"");
+    let en = rev.get(&format!("/envios/{second}?lang=en")).await;
+    en.assert_has("Changes since the previous submission");
+    en.assert_has("Automated checks failed");
+    check_accessibility(&en, "en");
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn approving_in_the_portal_issues_the_certificate_the_api_shows() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("X1 Carbon").await;
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    let page = rev.get(&format!("/envios/{id}")).await;
+    page.assert_has("id=\"approve-form\"");
+    // Without the page's token nothing happens.
+    let refused = rev
+        .post_form(&format!("/envios/{id}/aprobar"), &[("text", "ok")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let (_, api) = r
+        .get(&format!("/api/v1/submissions/{id}"), Some(&r.reviewer))
+        .await;
+    assert_eq!(api["status"], "in_review");
+    // A vendor cannot approve, even with a valid token of its own page.
+    let mut vendor = Client::new(&r.state);
+    vendor.sign_in(&r.vendor_a).await;
+    let own = vendor.get(&format!("/envios/{id}")).await;
+    own.assert_lacks("id=\"approve-form\"");
+    let page_for_token = vendor.get("/").await;
+    let denied = vendor
+        .submit(&page_for_token, &format!("/envios/{id}/aprobar"), &[])
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+    let done = rev
+        .submit(
+            &page,
+            &format!("/envios/{id}/aprobar"),
+            &[("text", "Todo en orden")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), format!("/envios/{id}?ok=approved"));
+    let after = rev.get(done.location()).await;
+    after.assert_has("Aprobado: se emitió el certificado.");
+    after.assert_has("Todo en orden");
+    let (_, api) = r
+        .get(&format!("/api/v1/submissions/{id}"), Some(&r.reviewer))
+        .await;
+    assert_eq!(api["status"], "approved");
+    let cert = api["certificate_id"].as_str().unwrap().to_owned();
+    after.assert_has(&format!("href=\"/certificados/{cert}\""));
+    // Approving twice is a conflict page, not a 5xx.
+    let again = rev
+        .submit(&after, &format!("/envios/{id}/aprobar"), &[])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    again.assert_has("No se pudo hacer");
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn rejecting_needs_a_reason_and_the_vendor_reads_it() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("E14").await;
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    let page = rev.get(&format!("/envios/{id}")).await;
+    let empty = rev
+        .submit(&page, &format!("/envios/{id}/rechazar"), &[("text", "   ")])
+        .await;
+    assert_eq!(
+        empty.location(),
+        format!("/envios/{id}?error=reason#reject")
+    );
+    rev.get(&format!("/envios/{id}?error=reason"))
+        .await
+        .assert_has("Escribe el motivo del rechazo.");
+    let done = rev
+        .submit(
+            &page,
+            &format!("/envios/{id}/rechazar"),
+            &[("text", "La cámara <b>no</b> funciona")],
+        )
+        .await;
+    assert_eq!(done.location(), format!("/envios/{id}?ok=rejected"));
+    let mut vendor = Client::new(&r.state);
+    vendor.sign_in(&r.vendor_a).await;
+    let mine = vendor.get("/proveedor").await;
+    mine.assert_has("Rechazado");
+    let detail = vendor.get(&format!("/envios/{id}")).await;
+    detail.assert_has("La cámara &#60;b&#62;no&#60;/b&#62; funciona");
+    detail.assert_lacks("<b>no</b>");
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn vendors_see_only_their_own_submissions_and_may_withdraw_and_comment() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("L14").await;
+    let mut b = Client::new(&r.state);
+    b.sign_in(&r.vendor_b).await;
+    let list = b.get("/proveedor").await;
+    assert_eq!(list.status, StatusCode::OK);
+    list.assert_lacks(&id);
+    list.assert_has("No hay envíos aquí.");
+    assert_eq!(
+        b.get(&format!("/envios/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        b.get(&format!("/envios/{id}/informe.dsse.json"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    assert_eq!(rev.get("/proveedor").await.status, StatusCode::FORBIDDEN);
+
+    let mut a = Client::new(&r.state);
+    a.sign_in(&r.vendor_a).await;
+    let list = a.get("/proveedor").await;
+    list.assert_has(&format!("href=\"/envios/{id}\""));
+    check_accessibility(&list, "es-MX");
+    let page = a.get(&format!("/envios/{id}")).await;
+    check_accessibility(&page, "es-MX");
+    let download = a.get(&format!("/envios/{id}/informe.dsse.json")).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert!(download
+        .header("content-disposition")
+        .starts_with("attachment"));
+    assert!(download
+        .body
+        .contains("application/vnd.mxos.report.v1+json"));
+    let commented = a
+        .submit(
+            &page,
+            &format!("/envios/{id}/comentar"),
+            &[("text", "<script>alert(1)</script> ¿Falta algo?")],
+        )
+        .await;
+    assert_eq!(
+        commented.location(),
+        format!("/envios/{id}?ok=commented#comments")
+    );
+    let page = a.get(&format!("/envios/{id}")).await;
+    page.assert_has("&#60;script&#62;alert(1)&#60;/script&#62; ¿Falta algo?");
+    let empty = a
+        .submit(&page, &format!("/envios/{id}/comentar"), &[("text", "")])
+        .await;
+    assert_eq!(
+        empty.location(),
+        format!("/envios/{id}?error=comment#comments")
+    );
+    let done = a
+        .submit(&page, &format!("/envios/{id}/retirar"), &[("text", "")])
+        .await;
+    assert_eq!(done.location(), format!("/envios/{id}?ok=withdrawn"));
+    a.get(&format!("/envios/{id}")).await.assert_has("Retirado");
+    // Unknown and malformed ids are 404 pages.
+    assert_eq!(a.get("/envios/nope").await.status, StatusCode::NOT_FOUND);
+    let anon = Client::new(&r.state).get(&format!("/envios/{id}")).await;
+    assert_eq!(anon.status, StatusCode::SEE_OTHER);
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_certificate_page_shows_identity_results_downloads_and_how_to_verify() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("21HM").await;
+    let (status, body) = r
+        .post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            Some(&r.reviewer),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cert = body["certificate_id"].as_str().unwrap().to_owned();
+    let mut c = Client::new(&r.state);
+    let page = c.get(&format!("/certificados/{cert}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    check_accessibility(&page, "es-MX");
+    page.assert_has("<h1>LENOVO 21HM</h1>");
+    page.assert_has("Vigente");
+    page.assert_has("para MxOS 1.0");
+    page.assert_has("ThinkPad X1 Carbon Gen 11");
+    page.assert_has("quick 1.0");
+    page.assert_has("Cómputo Acme");
+    // Results by area and devices by category.
+    page.assert_has("<td>devices</td>");
+    page.assert_has("<td>storage</td>");
+    page.assert_has("pci:8086:a7a1:17aa:22e4");
+    // Downloads are the API's own URLs, and they answer.
+    let cert_url = format!("/api/v1/certificates/{cert}/envelope");
+    page.assert_has(&format!("href=\"{cert_url}\""));
+    let report_url = format!("/api/v1/submissions/{id}/envelope");
+    page.assert_has(&format!("href=\"{report_url}\""));
+    let (s, envelope) = r.get(&cert_url, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        envelope["payloadType"],
+        "application/vnd.mxos.certificate.v1+json"
+    );
+    assert_eq!(r.get(&report_url, None).await.0, StatusCode::OK);
+    // How to verify, with this site's address.
+    page.assert_has("curl -o mxcert-registry.pem http://registro.test/api/v1/registry-key");
+    page.assert_has(&format!(
+        "mxcert certificate verify {cert}.dsse.json --registry-key mxcert-registry.pem"
+    ));
+    let en = c.get(&format!("/certificados/{cert}?lang=en")).await;
+    en.assert_has("How to verify it");
+    en.assert_has("Valid");
+    check_accessibility(&en, "en");
+    // Revoked certificates say so.
+    let (status, _) = r
+        .post(
+            &format!("/api/v1/certificates/{cert}/revoke"),
+            Some(&r.reviewer),
+            serde_json::json!({ "reason": "firmware <defect>" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let revoked = c.get(&format!("/certificados/{cert}?lang=es")).await;
+    revoked.assert_has("Revocado");
+    revoked.assert_has("firmware &#60;defect&#62;");
+    revoked.assert_has(&format!("/api/v1/certificates/{cert}/revocation"));
+    // Unknown and malformed ids.
+    assert_eq!(
+        c.get("/certificados/MX-2026-999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get("/certificados/garbage%00").await.status,
+        StatusCode::NOT_FOUND
+    );
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_home_page_lists_recent_certifications() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("21HM").await;
+    let (_, body) = r
+        .post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            Some(&r.reviewer),
+            serde_json::json!({}),
+        )
+        .await;
+    let cert = body["certificate_id"].as_str().unwrap();
+    let page = Client::new(&r.state).get("/").await;
+    page.assert_has(&format!("href=\"/certificados/{cert}\""));
+    page.assert_has("LENOVO 21HM");
+    page.assert_lacks("Aún no hay equipos certificados.");
+    r.db.cleanup().await;
+}

@@ -183,8 +183,8 @@ pub async fn list(
     Ok(Json(serde_json::json!({ "submissions": items })))
 }
 
-/// The submission, if the caller may read it.
-async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Submission> {
+/// The submission, if the caller may read it (its organisation, or a reviewer).
+pub async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Submission> {
     let s = state.store.get_submission(id).await?;
     caller.require_org_or_review(&s.org_id)?;
     Ok(s)
@@ -246,11 +246,23 @@ pub async fn diff(
     Path(id): Path<String>,
 ) -> ApiResult<Json<review::Diff>> {
     let current = readable(&state, &caller, &id).await?;
-    let previous_id = current.previous_id.clone().ok_or_else(|| {
+    let diff = diff_to_previous(&state, &current).await?.ok_or_else(|| {
         ApiError::not_found(format!(
             "submission {id} has no previous submission of the same model"
         ))
     })?;
+    Ok(Json(diff))
+}
+
+/// What changed since the previous submission of the same model, if there is one (the API's
+/// `/diff` and the web portal's submission page).
+pub async fn diff_to_previous(
+    state: &AppState,
+    current: &Submission,
+) -> ApiResult<Option<review::Diff>> {
+    let Some(previous_id) = current.previous_id.clone() else {
+        return Ok(None);
+    };
     let previous = state.store.get_submission(&previous_id).await?;
     let store = &state.store;
     let (pd, pr) = (
@@ -258,17 +270,17 @@ pub async fn diff(
         store.submission_results(&previous_id).await?,
     );
     let (cd, cr) = (
-        store.submission_devices(&id).await?,
-        store.submission_results(&id).await?,
+        store.submission_devices(&current.id).await?,
+        store.submission_results(&current.id).await?,
     );
-    Ok(Json(review::diff(
+    Ok(Some(review::diff(
         Side {
             submission: &previous,
             devices: &pd,
             results: &pr,
         },
         Side {
-            submission: &current,
+            submission: current,
             devices: &cd,
             results: &cr,
         },
@@ -305,11 +317,21 @@ pub async fn comment(
     Path(id): Path<String>,
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
-    readable(&state, &caller, &id).await?;
     let body: CommentBody = extract::parse_json(&body)?;
-    let text = required_text("comment", &body.comment, 10_000)?;
-    let c = state.store.add_comment(&id, &text, &caller.actor()).await?;
+    let c = comment_as(&state, &caller, &id, &body.comment).await?;
     Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// Adds a comment as `caller`, who must be able to read the submission.
+pub async fn comment_as(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    comment: &str,
+) -> ApiResult<Comment> {
+    readable(state, caller, id).await?;
+    let text = required_text("comment", comment, 10_000)?;
+    Ok(state.store.add_comment(id, &text, &caller.actor()).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -325,20 +347,29 @@ pub async fn approve(
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<ApproveBody>,
 ) -> ApiResult<Json<SubmissionRef>> {
-    let comment = optional_text(
-        "comment",
-        body.as_ref().and_then(|b| b.comment.as_deref()),
-        10_000,
-    )?;
+    let comment = body.as_ref().and_then(|b| b.comment.as_deref());
+    let s = approve_as(&state, &caller, &id, comment).await?;
+    Ok(Json(reference(&s)))
+}
+
+/// Approves a submission in review as `caller` (a reviewer, checked by the caller) and issues
+/// its certificate (the API's `/approve` and the web portal's approve button).
+pub async fn approve_as(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    comment: Option<&str>,
+) -> ApiResult<Submission> {
+    let comment = optional_text("comment", comment, 10_000)?;
     let key = &state.registry_key;
     let validity = state.config.certificate_validity;
     let (s, _) = state
         .store
-        .approve_submission(&id, comment.as_deref(), &caller.actor(), |s, cert_id| {
+        .approve_submission(id, comment.as_deref(), &caller.actor(), |s, cert_id| {
             Ok(key.issue(s, cert_id, chrono::Utc::now(), validity))
         })
         .await?;
-    Ok(Json(reference(&s)))
+    Ok(s)
 }
 
 #[derive(Debug, Deserialize)]
@@ -353,18 +384,28 @@ pub async fn reject(
     Path(id): Path<String>,
     extract::Json(body): extract::Json<RejectBody>,
 ) -> ApiResult<Json<SubmissionRef>> {
-    let reason = required_text("reason", &body.reason, 10_000)?;
-    let s = state
+    let s = reject_as(&state, &caller, &id, &body.reason).await?;
+    Ok(Json(reference(&s)))
+}
+
+/// Rejects a submission with a reason as `caller` (a reviewer, checked by the caller).
+pub async fn reject_as(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    reason: &str,
+) -> ApiResult<Submission> {
+    let reason = required_text("reason", reason, 10_000)?;
+    Ok(state
         .store
         .decide(
-            &id,
+            id,
             &review::REJECTABLE,
             SubmissionStatus::Rejected,
             Some(&reason),
             &caller.actor(),
         )
-        .await?;
-    Ok(Json(reference(&s)))
+        .await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -380,31 +421,38 @@ pub async fn withdraw(
     Path(id): Path<String>,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<SubmissionRef>> {
-    let s = state.store.get_submission(&id).await?;
-    if s.org_id != caller.org_id {
-        return Err(ApiError::forbidden(
-            "this submission belongs to another organisation",
-        ));
-    }
     let body: Option<WithdrawBody> = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
         Some(extract::parse_json(&body)?)
     };
-    let reason = optional_text(
-        "reason",
-        body.as_ref().and_then(|b| b.reason.as_deref()),
-        10_000,
-    )?;
-    let s = state
+    let reason = body.as_ref().and_then(|b| b.reason.as_deref());
+    let s = withdraw_as(&state, &caller, &id, reason).await?;
+    Ok(Json(reference(&s)))
+}
+
+/// Withdraws a submission as `caller` (a vendor of the submitting organisation).
+pub async fn withdraw_as(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    reason: Option<&str>,
+) -> ApiResult<Submission> {
+    let s = state.store.get_submission(id).await?;
+    if s.org_id != caller.org_id {
+        return Err(ApiError::forbidden(
+            "this submission belongs to another organisation",
+        ));
+    }
+    let reason = optional_text("reason", reason, 10_000)?;
+    Ok(state
         .store
         .decide(
-            &id,
+            id,
             &review::WITHDRAWABLE,
             SubmissionStatus::Withdrawn,
             reason.as_deref(),
             &caller.actor(),
         )
-        .await?;
-    Ok(Json(reference(&s)))
+        .await?)
 }

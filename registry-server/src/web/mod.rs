@@ -16,11 +16,16 @@
 //! | [`csrf`], [`cookies`], [`session`] | CSRF tokens, cookie flags, signed-in sessions |
 //! | [`assets`] | the vendored stylesheet, script and icon |
 //! | [`signin`] | signing in and out |
-//! | [`home`] | one module per page or group of pages |
+//! | [`labels`] | the words for statuses and categories |
+//! | [`home`], [`certificate`], [`submissions`], [`submission`] | one module per page or group of pages |
 //!
 //! | path | page |
 //! |---|---|
 //! | `/` | home: search box, recent certifications |
+//! | `/certificados/{id}` | a certificate: identity, results by area, downloads, how to verify |
+//! | `/revision` | reviewers: the queue, by status |
+//! | `/proveedor` | vendors: their organisation's submissions |
+//! | `/envios/{id}` | a submission (reviewers, its vendor); POST `/aprobar`, `/rechazar`, `/retirar`, `/comentar`; `/informe.dsse.json` |
 //! | `/acceder` | sign in with an API token (GET form, POST) |
 //! | `/salir` | sign out (POST) |
 //! | `/static/{name}` | stylesheet, script, icon |
@@ -29,15 +34,19 @@
 //! rest of the crate, which the pages call.
 
 pub mod assets;
+pub mod certificate;
 pub mod context;
 pub mod cookies;
 pub mod csrf;
 pub mod form;
 pub mod home;
 pub mod i18n;
+pub mod labels;
 pub mod render;
 pub mod session;
 pub mod signin;
+pub mod submission;
+pub mod submissions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,6 +125,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(home::home))
         .route("/acceder", get(signin::form).post(signin::submit))
         .route("/salir", post(signin::sign_out))
+        .route("/certificados/{id}", get(certificate::show))
+        .route("/revision", get(submissions::queue))
+        .route("/proveedor", get(submissions::vendor))
+        .route("/envios/{id}", get(submission::show))
+        .route("/envios/{id}/informe.dsse.json", get(submission::envelope))
+        .route("/envios/{id}/aprobar", post(submission::approve))
+        .route("/envios/{id}/rechazar", post(submission::reject))
+        .route("/envios/{id}/retirar", post(submission::withdraw))
+        .route("/envios/{id}/comentar", post(submission::comment))
         .route("/static/{name}", get(assets::serve))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -13,6 +13,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::context::Ctx;
+use crate::error::ApiError;
+use crate::store::StoreError;
 
 /// The identity function for catalogue keys kept in data (so the catalogue test finds them).
 pub const fn msg(key: &'static str) -> &'static str {
@@ -74,6 +76,19 @@ impl PageError {
         }
     }
 
+    /// Not signed in: the middleware answers with a redirect to the sign-in page, which comes
+    /// back to `here` afterwards.
+    pub fn sign_in(here: &str) -> PageError {
+        PageError::new(StatusCode::SEE_OTHER, msg("error.sign_in")).with_detail(format!(
+            "/acceder?{}",
+            serde_urlencoded::to_string([("next", here)]).unwrap_or_default()
+        ))
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> PageError {
+        PageError::new(StatusCode::CONFLICT, msg("error.conflict")).with_detail(detail)
+    }
+
     /// A failure of ours (database, template): logged with its cause, shown without it.
     pub fn internal(cause: impl std::fmt::Display) -> PageError {
         tracing::error!("web portal: {cause}");
@@ -81,8 +96,34 @@ impl PageError {
     }
 }
 
+/// The API's errors, as pages: the same status, the API's message as the detail (server errors
+/// keep theirs to the log).
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> PageError {
+        match e.status {
+            StatusCode::NOT_FOUND => PageError::not_found(),
+            StatusCode::FORBIDDEN => PageError::forbidden(),
+            StatusCode::CONFLICT => PageError::conflict(e.message),
+            StatusCode::TOO_MANY_REQUESTS => PageError::rate_limited(e.retry_after.unwrap_or(60)),
+            s if s.is_server_error() => {
+                PageError::new(StatusCode::INTERNAL_SERVER_ERROR, msg("error.internal"))
+            }
+            s => PageError::new(s, msg("error.bad_request")).with_detail(e.message),
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> PageError {
+        PageError::from(ApiError::from(e))
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if self.status == StatusCode::SEE_OTHER {
+            return super::signin::see_other(self.detail.as_deref().unwrap_or("/"));
+        }
         // The middleware replaces this body with the error page in the user's language.
         let mut r = (self.status, self.status.to_string()).into_response();
         if let Some(s) = self.retry_after {
@@ -114,6 +155,7 @@ struct ErrorTemplate<'a> {
 pub fn error_page(ctx: &Ctx, err: &PageError) -> Response {
     let title = match err.status {
         StatusCode::NOT_FOUND => ctx.t("error.title_not_found"),
+        StatusCode::CONFLICT => ctx.t("error.title_conflict"),
         StatusCode::FORBIDDEN => ctx.t("error.title_forbidden"),
         StatusCode::TOO_MANY_REQUESTS => ctx.t("error.title_rate_limited"),
         s if s.is_server_error() => ctx.t("error.title_internal"),

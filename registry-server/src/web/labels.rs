@@ -1,0 +1,132 @@
+//! The words for the registry's enumerations in the page's language: submission statuses, test
+//! result statuses, automated-check outcomes, certificate statuses, device categories. Each
+//! function maps a value to a catalogue key (or, for categories, to the names in
+//! `mxcert_core::category`) and to the CSS class of its badge. Unknown values show as they are.
+//!
+//! This module must not decide anything about the values; it only names them.
+
+use mxcert_core::category::Category;
+
+use super::i18n::Lang;
+use super::render::msg;
+use crate::store::SubmissionStatus;
+
+/// The catalogue key of a submission status.
+pub fn submission_status(s: SubmissionStatus) -> &'static str {
+    match s {
+        SubmissionStatus::Submitted => msg("status.submitted"),
+        SubmissionStatus::ChecksFailed => msg("status.checks_failed"),
+        SubmissionStatus::InReview => msg("status.in_review"),
+        SubmissionStatus::Approved => msg("status.approved"),
+        SubmissionStatus::Rejected => msg("status.rejected"),
+        SubmissionStatus::Withdrawn => msg("status.withdrawn"),
+    }
+}
+
+/// The catalogue key of a test result status (`pass`, `fail`, `skip`, `error`, `timeout`).
+pub fn result_status(s: &str) -> &'static str {
+    match s {
+        "pass" => msg("result.pass"),
+        "fail" => msg("result.fail"),
+        "skip" => msg("result.skip"),
+        "error" => msg("result.error"),
+        "timeout" => msg("result.timeout"),
+        _ => msg("result.unknown"),
+    }
+}
+
+/// How early a result status is listed for a reviewer: failures first, then skips, then passes.
+pub fn result_rank(s: &str) -> u8 {
+    match s {
+        "fail" | "error" | "timeout" => 0,
+        "skip" => 1,
+        "pass" => 3,
+        _ => 2,
+    }
+}
+
+/// The catalogue key of an automated check's outcome (`pass`, `warn`, `fail`).
+pub fn check_outcome(s: &str) -> &'static str {
+    match s {
+        "pass" => msg("check.pass"),
+        "warn" => msg("check.warn"),
+        "fail" => msg("check.fail"),
+        _ => msg("result.unknown"),
+    }
+}
+
+/// The catalogue key of an automated check's name.
+pub fn check_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "signature" => msg("check.signature"),
+        "schema" => msg("check.schema"),
+        "plan" => msg("check.plan"),
+        "blockers" => msg("check.blockers"),
+        "tool_version" => msg("check.tool_version"),
+        "system_identity" => msg("check.system_identity"),
+        "os" => msg("check.os"),
+        _ => return None,
+    })
+}
+
+/// The catalogue key of a certificate's current status (`valid`, `revoked`, `expired`).
+pub fn certificate_status(s: &str) -> &'static str {
+    match s {
+        "valid" => msg("certificate.status_valid"),
+        "revoked" => msg("certificate.status_revoked"),
+        "expired" => msg("certificate.status_expired"),
+        _ => msg("result.unknown"),
+    }
+}
+
+/// A device category's name (`graphics` -> `Gráficos`), or the raw value if unknown.
+pub fn category(lang: Lang, name: &str) -> String {
+    match Category::parse(name) {
+        Some(c) => match lang {
+            Lang::Es => c.name_es().to_owned(),
+            Lang::En => c.name_en().to_owned(),
+        },
+        None => name.to_owned(),
+    }
+}
+
+/// A CSS class fragment safe to put in `badge-...`: lowercase letters and `_` only.
+pub fn badge(value: &str) -> String {
+    let v: String = value
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || *c == '_')
+        .collect();
+    if v.is_empty() {
+        "unknown".into()
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_sort_before_skips_before_passes() {
+        let mut v = ["pass", "skip", "fail", "timeout", "pass", "error"];
+        v.sort_by_key(|s| result_rank(s));
+        assert_eq!(v[..3].iter().filter(|s| **s != "skip").count(), 3);
+        assert_eq!(v[3], "skip");
+        assert_eq!(&v[4..], ["pass", "pass"]);
+    }
+
+    #[test]
+    fn categories_are_named_in_both_languages() {
+        assert_eq!(category(Lang::En, "graphics"), "Graphics");
+        assert_ne!(category(Lang::Es, "graphics"), "graphics");
+        assert_eq!(category(Lang::Es, "nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn badge_classes_are_safe() {
+        assert_eq!(badge("in_review"), "in_review");
+        assert_eq!(badge("\" onload=x"), "onloadx");
+        assert_eq!(badge(""), "unknown");
+    }
+}
