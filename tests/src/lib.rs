@@ -37,31 +37,61 @@ fn target_profile_dir() -> PathBuf {
         .expect("test binary lives in target/<profile>/deps")
 }
 
-/// The path of a workspace binary, built first (once per test process) so it is never stale.
+/// The path of a workspace binary, built first when it is missing or older than any source file
+/// of the workspace, so a test never runs a stale binary. Under `cargo test --workspace` (what
+/// `scripts/test` runs) cargo has already built both binaries and nothing is rebuilt here.
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
     let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
     let path = target_profile_dir().join(name);
     if !built.iter().any(|b| b == name) {
-        let package = match name {
-            "mxcert" => "mxcert",
-            "mxcert-registry" => "mxcert-registry",
-            other => panic!("unknown binary {other}"),
-        };
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "--package", package, "--bin", name])
-            .current_dir(repo_root());
-        if target_profile_dir().ends_with("release") {
-            cmd.arg("--release");
+        if is_stale(&path) {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "--quiet", "--package", name, "--bin", name])
+                .current_dir(repo_root());
+            if target_profile_dir().ends_with("release") {
+                cmd.arg("--release");
+            }
+            let status = cmd.status().expect("run cargo build");
+            assert!(status.success(), "cargo build of {name} failed");
         }
-        let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "cargo build of {name} failed");
         built.push(name.to_owned());
     }
     assert!(path.exists(), "{} was not built", path.display());
     path
+}
+
+/// Whether `binary` is missing or older than a source file of the crates it is built from.
+fn is_stale(binary: &Path) -> bool {
+    let Ok(built) = std::fs::metadata(binary).and_then(|m| m.modified()) else {
+        return true;
+    };
+    let root = repo_root();
+    let mut dirs: Vec<PathBuf> = ["core", "cli", "test-suites", "registry-server"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    dirs.push(root.join("Cargo.lock"));
+    while let Some(p) = dirs.pop() {
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            let skip = p
+                .file_name()
+                .is_some_and(|n| n == "target" || n == "tests" || n == "fuzz");
+            if !skip {
+                if let Ok(entries) = std::fs::read_dir(&p) {
+                    dirs.extend(entries.flatten().map(|e| e.path()));
+                }
+            }
+        } else if meta.modified().is_ok_and(|m| m > built) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A `Command` for the real `mxcert` binary with no `MXCERT_*` variables inherited.
