@@ -39,6 +39,16 @@ pub enum Command {
     /// Internal: run one check in a child process (the runner's isolation boundary).
     #[command(name = "__check", hide = true)]
     Check,
+    /// Your organisation's submissions: list, show, comment, withdraw.
+    #[command(subcommand)]
+    Submissions(SubmissionsCommand),
+    /// Review submissions (reviewers): queue, show with checks and diff, comment, approve, reject,
+    /// revoke certificates.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Certificates: verify one offline, fetch one, ask for its status.
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Write the manual pages.
@@ -120,6 +130,264 @@ pub struct RegistryArgs {
 pub enum KeysCommand {
     /// Register a public key for your organisation.
     Register(KeysRegisterArgs),
+    /// List your organisation's keys and their status.
+    List(KeysListArgs),
+    /// Replace a key by a new one: the old key is retired and cannot sign new submissions.
+    Rotate(KeysRotateArgs),
+    /// Revoke a key (lost, compromised): it cannot sign new submissions.
+    Revoke(KeysRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The id of the key to retire.
+    #[arg(value_name = "KEYID")]
+    pub keyid: String,
+    /// The new public key (SubjectPublicKeyInfo PEM).
+    #[arg(value_name = "NEW_PUB")]
+    pub public_key: PathBuf,
+    /// A label for the new key.
+    #[arg(long)]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRevokeArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The id of the key to revoke.
+    #[arg(value_name = "KEYID")]
+    pub keyid: String,
+    /// Why (recorded in the audit log).
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// A registry that anyone may read (no token needed).
+#[derive(Debug, Clone, Args)]
+pub struct PublicRegistryArgs {
+    /// The registry's base URL, e.g. https://registro.mxos.mx
+    #[arg(long, env = "MXCERT_REGISTRY", value_name = "URL")]
+    pub registry: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubmissionsCommand {
+    /// List your organisation's submissions, newest first.
+    List(SubmissionsListArgs),
+    /// Show one submission: status, automated checks, failed tests, comments, decision.
+    Show(SubmissionShowArgs),
+    /// Add a comment to a submission.
+    Comment(CommentArgs),
+    /// Withdraw a submission that is not decided yet.
+    Withdraw(WithdrawArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubmissionsListArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Only submissions in this status (submitted, checks_failed, in_review, approved, rejected,
+    /// withdrawn).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmissionShowArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The submission id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The submission id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The comment.
+    #[arg(long, short)]
+    pub message: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The submission id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Why (shown to reviewers).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// The review queue: submissions in review (or another status), oldest work first.
+    List(ReviewListArgs),
+    /// Show a submission with its automated checks and what changed since the previous one.
+    Show(SubmissionShowArgs),
+    /// Comment on a submission.
+    Comment(CommentArgs),
+    /// Approve a submission in review; the registry issues its certificate.
+    Approve(ApproveArgs),
+    /// Reject a submission, with the reason the vendor will read.
+    Reject(RejectArgs),
+    /// Revoke a certificate, with the reason.
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewListArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Status to list (default: in_review).
+    #[arg(long, default_value = "in_review")]
+    pub status: String,
+    /// List every status.
+    #[arg(long, conflicts_with = "status")]
+    pub all: bool,
+    /// Only this organisation's submissions (its id).
+    #[arg(long, value_name = "ORG_ID")]
+    pub org: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The submission id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// A comment recorded with the approval.
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The submission id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Why it is rejected (the vendor reads this).
+    #[arg(long)]
+    pub reason: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The certificate id, e.g. MX-2026-000123.
+    #[arg(value_name = "CERTIFICATE_ID")]
+    pub certificate_id: String,
+    /// Why it is revoked (published in the signed revocation).
+    #[arg(long)]
+    pub reason: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificateCommand {
+    /// Verify a signed certificate (or revocation) offline against the registry's public key.
+    Verify(CertificateVerifyArgs),
+    /// Download a signed certificate (or its revocation) from a registry.
+    Fetch(CertificateFetchArgs),
+    /// Ask a registry for a certificate's current status (valid, revoked, expired).
+    Status(CertificateStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CertificateVerifyArgs {
+    /// The signed certificate or revocation (DSSE envelope; `-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The registry's public key (PEM), for offline verification.
+    #[arg(long, value_name = "PEM")]
+    pub registry_key: Option<PathBuf>,
+    /// Fetch the registry's public key from this registry instead (online).
+    #[arg(long, env = "MXCERT_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
+    /// A signed revocation to check the certificate against, offline.
+    #[arg(long, value_name = "FILE")]
+    pub revocation: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct CertificateFetchArgs {
+    #[command(flatten)]
+    pub registry: PublicRegistryArgs,
+    /// The certificate id, e.g. MX-2026-000123.
+    #[arg(value_name = "CERTIFICATE_ID")]
+    pub certificate_id: String,
+    /// Fetch the signed revocation instead of the certificate.
+    #[arg(long)]
+    pub revocation: bool,
+    /// Also save the registry's public key (PEM) here.
+    #[arg(long, value_name = "FILE")]
+    pub registry_key_out: Option<PathBuf>,
+    /// Where to write it (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CertificateStatusArgs {
+    #[command(flatten)]
+    pub registry: PublicRegistryArgs,
+    /// The certificate id, e.g. MX-2026-000123.
+    #[arg(value_name = "CERTIFICATE_ID")]
+    pub certificate_id: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
 }
 
 #[derive(Debug, Args)]

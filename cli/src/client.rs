@@ -94,11 +94,33 @@ impl Client {
         )
     }
 
+    /// GET raw bytes (signed documents as stored, PEM keys).
+    pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        self.send_raw(path, self.request(reqwest::Method::GET, path))
+            .map(|(_, bytes)| bytes)
+    }
+
     fn send<T: DeserializeOwned>(
         &self,
         path: &str,
         req: reqwest::blocking::RequestBuilder,
     ) -> Result<T> {
+        let url = self.absolute(path);
+        let (status, bytes) = self.send_raw(path, req)?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            CliError::Registry(format!(
+                "unexpected answer from {url} (HTTP {}): {e}",
+                status.as_u16()
+            ))
+        })
+    }
+
+    /// Sends a request; a non-success answer becomes a [`CliError::Registry`].
+    fn send_raw(
+        &self,
+        path: &str,
+        req: reqwest::blocking::RequestBuilder,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>)> {
         let url = self.absolute(path);
         let resp = req.send().map_err(|e| {
             CliError::Registry(format!(
@@ -117,12 +139,7 @@ impl Client {
                 &url,
             )));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            CliError::Registry(format!(
-                "unexpected answer from {url} (HTTP {}): {e}",
-                status.as_u16()
-            ))
-        })
+        Ok((status, bytes.to_vec()))
     }
 }
 

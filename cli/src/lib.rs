@@ -18,7 +18,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, KeysCommand};
+use crate::args::{
+    CertificateCommand, Cli, Command, KeysCommand, ReviewCommand, SubmissionsCommand,
+};
 use crate::error::CliError;
 
 /// The tool name and version recorded in reports.
@@ -63,6 +65,24 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Plans(c) => commands::plans::plans(&c),
         Command::Peer(a) => commands::peer::peer(&a),
         Command::Check => Ok(run::child::child_main()),
+        Command::Keys(KeysCommand::List(a)) => commands::keys::list(&a),
+        Command::Keys(KeysCommand::Rotate(a)) => commands::keys::rotate(&a),
+        Command::Keys(KeysCommand::Revoke(a)) => commands::keys::revoke(&a),
+        Command::Submissions(SubmissionsCommand::List(a)) => commands::submissions::list(&a),
+        Command::Submissions(SubmissionsCommand::Show(a)) => commands::submissions::show(&a),
+        Command::Submissions(SubmissionsCommand::Comment(a)) => commands::submissions::comment(&a),
+        Command::Submissions(SubmissionsCommand::Withdraw(a)) => {
+            commands::submissions::withdraw(&a)
+        }
+        Command::Review(ReviewCommand::List(a)) => commands::review::list(&a),
+        Command::Review(ReviewCommand::Show(a)) => commands::review::show(&a),
+        Command::Review(ReviewCommand::Comment(a)) => commands::submissions::comment(&a),
+        Command::Review(ReviewCommand::Approve(a)) => commands::review::approve(&a),
+        Command::Review(ReviewCommand::Reject(a)) => commands::review::reject(&a),
+        Command::Review(ReviewCommand::Revoke(a)) => commands::review::revoke(&a),
+        Command::Certificate(CertificateCommand::Verify(a)) => commands::certificate::verify(&a),
+        Command::Certificate(CertificateCommand::Fetch(a)) => commands::certificate::fetch(&a),
+        Command::Certificate(CertificateCommand::Status(a)) => commands::certificate::status(&a),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man(a) => commands::docs::man(&a),
     }

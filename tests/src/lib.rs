@@ -51,6 +51,25 @@ pub fn bin(name: &str) -> PathBuf {
             let mut cmd = Command::new(cargo);
             cmd.args(["build", "--quiet", "--package", name, "--bin", name])
                 .current_dir(repo_root());
+            // The variables cargo sets for this test binary would leak into the nested build,
+            // where build scripts that watch them (ring watches CARGO_MANIFEST_DIR) would rebuild
+            // half the dependency tree, and again in the next outer build.
+            for (k, _) in std::env::vars_os() {
+                let k = k.to_string_lossy();
+                if [
+                    "CARGO_MANIFEST_",
+                    "CARGO_PKG_",
+                    "CARGO_CRATE_",
+                    "CARGO_BIN_",
+                    "CARGO_PRIMARY_",
+                    "CARGO_TARGET_TMPDIR",
+                ]
+                .iter()
+                .any(|p| k.starts_with(p))
+                {
+                    cmd.env_remove(k.as_ref());
+                }
+            }
             if target_profile_dir().ends_with("release") {
                 cmd.arg("--release");
             }
@@ -140,8 +159,14 @@ impl Registry {
     /// Starts the real registry binary on 127.0.0.1:0 with the given database URL and waits until
     /// it reports the address it listens on.
     pub fn start(database: &str) -> Registry {
+        Registry::start_with(database, &[])
+    }
+
+    /// Like [`Registry::start`], with more `serve` flags (e.g. `--plans-dir DIR`).
+    pub fn start_with(database: &str, args: &[&str]) -> Registry {
         let mut child = Command::new(bin("mxcert-registry"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -80,3 +80,61 @@ pub fn register(args: &KeysRegisterArgs) -> Result<u8> {
     output::write_stdout(format!("{keyid}\n").as_bytes())?;
     Ok(exit::SUCCESS)
 }
+
+/// Lists the organisation's keys.
+pub fn list(args: &crate::args::KeysListArgs) -> Result<u8> {
+    let client = Client::new(&args.registry)?;
+    let keys: serde_json::Value = client.get_json("/api/v1/keys")?;
+    match args.format {
+        crate::args::TextOrJson::Json => {
+            output::write_stdout(&mxcert_core::format::to_json_pretty(&keys))?
+        }
+        crate::args::TextOrJson::Text => {
+            let mut out = String::from("KEYID\tSTATUS\tLABEL\tCREATED\n");
+            for k in keys.as_array().into_iter().flatten() {
+                let field = |name: &str| k[name].as_str().unwrap_or("-").to_owned();
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\n",
+                    field("keyid"),
+                    field("status"),
+                    field("label"),
+                    field("created_at")
+                ));
+            }
+            output::write_stdout(out.as_bytes())?;
+        }
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// Rotates a key: registers the new one, retires the old one. Prints the new key id.
+pub fn rotate(args: &crate::args::KeysRotateArgs) -> Result<u8> {
+    let key = read_public_key(&args.public_key)?;
+    let pem = keys::public_key_to_pem(&key).map_err(|e| CliError::Environment(e.to_string()))?;
+    let client = Client::new(&args.registry)?;
+    let answer: serde_json::Value = client.post_json(
+        &format!(
+            "/api/v1/keys/{}/rotate",
+            crate::commands::submissions::segment(&args.keyid)
+        ),
+        &serde_json::json!({ "public_key_pem": pem, "label": args.label }),
+    )?;
+    let keyid = answer["keyid"].as_str().unwrap_or_default();
+    eprintln!("retired key {} in favour of {keyid}", args.keyid);
+    output::write_stdout(format!("{keyid}\n").as_bytes())?;
+    Ok(exit::SUCCESS)
+}
+
+/// Revokes a key.
+pub fn revoke(args: &crate::args::KeysRevokeArgs) -> Result<u8> {
+    let client = Client::new(&args.registry)?;
+    let _: serde_json::Value = client.post_json(
+        &format!(
+            "/api/v1/keys/{}/revoke",
+            crate::commands::submissions::segment(&args.keyid)
+        ),
+        &serde_json::json!({ "reason": args.reason }),
+    )?;
+    eprintln!("revoked key {}", args.keyid);
+    Ok(exit::SUCCESS)
+}

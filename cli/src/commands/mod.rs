@@ -1,11 +1,14 @@
 //! One module per command group. Each function takes its parsed arguments, does the work, writes
 //! its output and returns the exit code.
 
+pub mod certificate;
 pub mod docs;
 pub mod keys;
 pub mod peer;
 pub mod plans;
 pub mod probe;
+pub mod review;
 pub mod run;
 pub mod sign;
+pub mod submissions;
 pub mod submit;

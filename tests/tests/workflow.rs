@@ -1,0 +1,393 @@
+//! The trust workflow end to end, through the real `mxcert` binary against a real
+//! `mxcert-registry` on a real SQLite file: keygen, register, probe, sign, submit, automated
+//! checks, reject, resubmit, diff, approve, verify the certificate offline (with the registry
+//! stopped), revoke, and check the revocation offline and online.
+//!
+//! The reports are built from this machine's real probe; their results are set by the test (one
+//! with a failing blocker, one passing) so that both paths of the review are exercised.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use mxcert_core::inventory::Inventory;
+use mxcert_core::report::{PlanRef, Report, Status, TestResult};
+use mxcert_tests::{admin, mxcert, run, run_ok, sqlite_url, Registry};
+use serde_json::Value;
+
+fn result(id: &str, check: &str, blocker: bool, status: Status) -> TestResult {
+    TestResult {
+        id: id.into(),
+        check: check.into(),
+        blocker,
+        status,
+        started_at: None,
+        duration_ms: 5,
+        message: (status != Status::Pass).then(|| "1 device without a driver".into()),
+        evidence: vec![],
+        measurements: vec![],
+        comment: None,
+    }
+}
+
+/// Writes a report over this machine's inventory with the drivers blocker in `status`.
+fn write_report(dir: &Path, inventory: &Inventory, name: &str, status: Status) -> PathBuf {
+    let report = Report::new(
+        uuid::Uuid::now_v7(),
+        Utc::now(),
+        inventory.tool.clone(),
+        inventory.clone(),
+        PlanRef {
+            id: "quick".into(),
+            version: "1.0.0".into(),
+            sha256: "0".repeat(64),
+        },
+        vec![
+            result("devices-drivers", "devices.drivers", true, status),
+            result("storage-rw", "storage.rw-verify", false, Status::Pass),
+        ],
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, report.to_json_pretty()).unwrap();
+    path
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn submit_reject_resubmit_approve_verify_offline_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = sqlite_url(d, "registry.db");
+    let plans = d.join("plans");
+    std::fs::create_dir(&plans).unwrap();
+    std::fs::write(
+        plans.join("quick.toml"),
+        "id = \"quick\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
+    let serve_args = ["--plans-dir", p(&plans)];
+
+    // The Foundation's admin sets up a vendor and a reviewer.
+    let vendor_org = admin(&db, &["admin", "create-org", "--name", "Cómputo Acme"]);
+    let foundation = admin(&db, &["admin", "create-org", "--name", "Fundación MxOS"]);
+    assert_eq!(
+        vendor_org.lines().count(),
+        1,
+        "create-org prints only the id"
+    );
+    let vendor = admin(
+        &db,
+        &[
+            "admin",
+            "create-token",
+            "--org",
+            &vendor_org,
+            "--role",
+            "vendor",
+        ],
+    );
+    let reviewer = admin(
+        &db,
+        &[
+            "admin",
+            "create-token",
+            "--org",
+            &foundation,
+            "--role",
+            "reviewer",
+        ],
+    );
+    assert!(vendor.starts_with("mxr_") && !vendor.contains('\n'));
+
+    let registry = Registry::start_with(&db, &serve_args);
+    let url = registry.url.clone();
+    let as_vendor = |args: &[&str]| {
+        let mut cmd = mxcert();
+        cmd.args(args)
+            .env("MXCERT_REGISTRY", &url)
+            .env("MXCERT_TOKEN", &vendor);
+        cmd
+    };
+    let as_reviewer = |args: &[&str]| {
+        let mut cmd = mxcert();
+        cmd.args(args)
+            .env("MXCERT_REGISTRY", &url)
+            .env("MXCERT_TOKEN", &reviewer);
+        cmd
+    };
+
+    // The vendor makes a key, registers it, probes this machine.
+    let keys = d.join("keys");
+    let keyid = run_ok(mxcert().args(["keygen", "--out-dir", p(&keys)]));
+    let registered = run_ok(&mut as_vendor(&[
+        "keys",
+        "register",
+        p(&keys.join("mxcert.pub")),
+    ]));
+    assert_eq!(registered.trim(), keyid.trim());
+    let inventory_path = d.join("inventory.json");
+    run_ok(mxcert().args(["probe", "--format", "json", "--out", p(&inventory_path)]));
+    let inventory = Inventory::from_json(&std::fs::read(&inventory_path).unwrap()).unwrap();
+
+    // First submission: a blocker failed, so the automated checks fail.
+    let report1 = write_report(d, &inventory, "report1.json", Status::Fail);
+    let env1 = d.join("report1.dsse.json");
+    run_ok(mxcert().args([
+        "sign",
+        "--key",
+        p(&keys.join("mxcert.key")),
+        p(&report1),
+        "--out",
+        p(&env1),
+    ]));
+    let first = json(&run_ok(&mut as_vendor(&[
+        "submit",
+        p(&env1),
+        "--format",
+        "json",
+    ])));
+    assert_eq!(first["status"], "checks_failed");
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    // Submitting the same file again (a retry) gives the same submission.
+    let again = json(&run_ok(&mut as_vendor(&[
+        "submit",
+        p(&env1),
+        "--format",
+        "json",
+    ])));
+    assert_eq!(again["id"], first["id"]);
+
+    let shown = run_ok(&mut as_vendor(&["submissions", "show", &first_id]));
+    assert!(shown.contains("checks_failed"), "{shown}");
+    assert!(shown.contains("fail  blockers"), "{shown}");
+    if inventory.system.vendor.is_none() {
+        // This machine has no DMI (a VM): the registry says so instead of refusing.
+        assert!(shown.contains("warn  system_identity"), "{shown}");
+        assert!(shown.contains("Unidentified system"), "{shown}");
+    }
+
+    // The reviewer cannot approve it, and rejects it with a reason.
+    let out = run(&mut as_reviewer(&["review", "approve", &first_id]));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_state"));
+    let rejected = run_ok(&mut as_reviewer(&[
+        "review",
+        "reject",
+        &first_id,
+        "--reason",
+        "el bloqueador de controladores falló",
+    ]));
+    assert!(rejected.contains("rejected"), "{rejected}");
+    let shown = run_ok(&mut as_vendor(&["submissions", "show", &first_id]));
+    assert!(
+        shown.contains("el bloqueador de controladores falló"),
+        "{shown}"
+    );
+
+    // The vendor fixes it and resubmits; the reviewer sees what changed.
+    let report2 = write_report(d, &inventory, "report2.json", Status::Pass);
+    let env2 = d.join("report2.dsse.json");
+    run_ok(mxcert().args([
+        "sign",
+        "--key",
+        p(&keys.join("mxcert.key")),
+        p(&report2),
+        "--out",
+        p(&env2),
+    ]));
+    let second = json(&run_ok(&mut as_vendor(&[
+        "submit",
+        p(&env2),
+        "--format",
+        "json",
+    ])));
+    assert_eq!(second["status"], "in_review");
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    let queue = run_ok(&mut as_reviewer(&["review", "list"]));
+    assert!(
+        queue.contains(&second_id) && !queue.contains(&first_id),
+        "{queue}"
+    );
+    let review = run_ok(&mut as_reviewer(&["review", "show", &second_id]));
+    assert!(
+        review.contains(&format!("changes since {first_id}")),
+        "{review}"
+    );
+    assert!(
+        review.contains("test devices-drivers: fail -> pass"),
+        "{review}"
+    );
+
+    // Approval issues a certificate.
+    let approved = json(&run_ok(&mut as_reviewer(&[
+        "review",
+        "approve",
+        &second_id,
+        "--comment",
+        "aprobado",
+        "--format",
+        "json",
+    ])));
+    assert_eq!(approved["status"], "approved");
+    let cert_id = approved["certificate_id"].as_str().unwrap().to_owned();
+    assert!(
+        mxcert_core::certificate::parse_certificate_id(&cert_id).is_ok(),
+        "{cert_id}"
+    );
+    let cert = d.join("cert.json");
+    let key_pem = d.join("registry.pem");
+    run_ok(mxcert().args([
+        "certificate",
+        "fetch",
+        &cert_id,
+        "--registry",
+        &url,
+        "--out",
+        p(&cert),
+        "--registry-key-out",
+        p(&key_pem),
+    ]));
+
+    // Offline: the registry is gone (killed), the certificate still verifies against its key.
+    drop(registry);
+    let verified = run_ok(mxcert().args([
+        "certificate",
+        "verify",
+        p(&cert),
+        "--registry-key",
+        p(&key_pem),
+    ]));
+    assert!(
+        verified.contains(&format!("valid certificate {cert_id}")),
+        "{verified}"
+    );
+    let as_json = json(&run_ok(mxcert().args([
+        "certificate",
+        "verify",
+        p(&cert),
+        "--registry-key",
+        p(&key_pem),
+        "--format",
+        "json",
+    ])));
+    assert_eq!(as_json["certificate"]["plan"]["id"], "quick");
+    assert_eq!(
+        as_json["certificate"]["organisation"]["name"],
+        "Cómputo Acme"
+    );
+    // A tampered certificate does not.
+    let mut tampered: Value = json(&std::fs::read_to_string(&cert).unwrap());
+    let payload = tampered["payload"].as_str().unwrap().to_owned();
+    tampered["payload"] = Value::String(payload.replacen('A', "B", 1));
+    let tampered_path = d.join("tampered.json");
+    std::fs::write(&tampered_path, tampered.to_string()).unwrap();
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&tampered_path),
+        "--registry-key",
+        p(&key_pem),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+
+    // The registry comes back on the same file with the same key and everything acknowledged.
+    let registry = Registry::start_with(&db, &serve_args);
+    let url = registry.url.clone();
+    let status = run_ok(mxcert().args(["certificate", "status", &cert_id, "--registry", &url]));
+    assert!(status.contains(&format!("{cert_id} valid")), "{status}");
+    let again_pem = run_ok(mxcert().args([
+        "certificate",
+        "fetch",
+        &cert_id,
+        "--registry",
+        &url,
+        "--registry-key-out",
+        p(&d.join("registry2.pem")),
+    ]));
+    assert!(!again_pem.is_empty());
+    assert_eq!(
+        std::fs::read(&key_pem).unwrap(),
+        std::fs::read(d.join("registry2.pem")).unwrap()
+    );
+
+    // Revocation: signed, checked offline against the certificate, and visible online.
+    let mut revoke = mxcert();
+    revoke
+        .args([
+            "review",
+            "revoke",
+            &cert_id,
+            "--reason",
+            "retiro de firmware",
+        ])
+        .env("MXCERT_REGISTRY", &url)
+        .env("MXCERT_TOKEN", &reviewer);
+    assert!(run_ok(&mut revoke).contains("revoked"));
+    let rev = d.join("revocation.json");
+    run_ok(mxcert().args([
+        "certificate",
+        "fetch",
+        &cert_id,
+        "--revocation",
+        "--registry",
+        &url,
+        "--out",
+        p(&rev),
+    ]));
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&cert),
+        "--registry-key",
+        p(&key_pem),
+        "--revocation",
+        p(&rev),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("retiro de firmware"));
+    let rev_ok = run_ok(mxcert().args([
+        "certificate",
+        "verify",
+        p(&rev),
+        "--registry-key",
+        p(&key_pem),
+    ]));
+    assert!(
+        rev_ok.contains(&format!("valid revocation of certificate {cert_id}")),
+        "{rev_ok}"
+    );
+    let out = run(mxcert().args(["certificate", "status", &cert_id, "--registry", &url]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("revoked"));
+
+    // The vendor's list shows both submissions and where each ended.
+    let mut list = mxcert();
+    list.args(["submissions", "list", "--format", "json"])
+        .env("MXCERT_REGISTRY", &url)
+        .env("MXCERT_TOKEN", &vendor);
+    let listed = json(&run_ok(&mut list));
+    let statuses: Vec<(&str, &str)> = listed["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (second_id.as_str(), "approved"),
+            (first_id.as_str(), "rejected")
+        ]
+    );
+}
