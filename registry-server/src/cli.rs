@@ -53,7 +53,7 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     pub listen: std::net::SocketAddr,
-    /// Directory of plan files (*.toml) the registry accepts; default: the plans it was built with.
+    /// Directory of plan files (*.toml) the registry accepts instead of the plans shipped with it.
     #[arg(long, env = "MXCERT_REGISTRY_PLANS_DIR", value_name = "DIR")]
     pub plans_dir: Option<PathBuf>,
     /// Oldest mxcert version whose reports pass the tool-version check.
@@ -224,7 +224,7 @@ async fn serve(store: Store, database: &str, args: ServeArgs) -> Result<(), BoxE
     eprintln!(
         "mxcert-registry: listening on http://{addr} (database {}, {} known plans)",
         redact_url(database),
-        state.plans.current.len()
+        state.plans.plans.len()
     );
     crate::server::serve(listener, state, crate::server::shutdown_signal()).await?;
     Ok(())

@@ -22,7 +22,7 @@ pub struct Config {
     pub auth_failure_window: Duration,
     /// The oldest `mxcert` version whose reports are accepted without a failed check.
     pub min_tool_version: String,
-    /// Where plan files (`*.toml`) are read from; `None` uses the plans built into the registry.
+    /// Where plan files (`*.toml`) are read from; `None` uses the plans shipped with mxcert.
     pub plans_dir: Option<PathBuf>,
     /// How long a certificate is valid.
     pub certificate_validity: chrono::Duration,

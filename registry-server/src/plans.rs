@@ -1,24 +1,49 @@
-//! The certification plans the registry knows, and which version of each is current.
+//! The certification plans the registry knows: for each plan id, the current version, the digest
+//! of the resolved plan and which of its tests are blockers.
 //!
-//! Read from `test-suites/plans/*.toml` (each file's `id` and `version`, at the top level or in a
-//! `[plan]` table): by default the copy shipped with the source tree this registry was built
-//! from, or `--plans-dir`. This module only reads plan identities; it never runs anything.
+//! By default these are the plans shipped with mxcert (`mxcert_core::plan::shipped`, compiled in
+//! from `test-suites/plans/`), resolved exactly as `mxcert run` resolves them, so a report's
+//! `plan.sha256` can be compared with the real digest. `--plans-dir DIR` reads `DIR/*.toml`
+//! instead (includes resolve within DIR), for plans newer than the build. This module reads plan
+//! definitions only; it never runs anything.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The plans directory of the source tree this binary was built from.
-pub fn built_in_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-suites/plans")
+use mxcert_core::plan::{resolve, Loader, Plan, ShippedPlan, Source};
+
+/// What the registry knows of one plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPlan {
+    pub version: String,
+    /// Lowercase hex SHA-256 of the resolved plan (what `report.plan.sha256` must be).
+    pub sha256: String,
+    /// Ids of the tests that must pass for certification, in plan order.
+    pub blockers: Vec<String>,
 }
 
-/// Plan id -> current version.
+impl KnownPlan {
+    fn of(plan: &Plan) -> KnownPlan {
+        KnownPlan {
+            version: plan.version.clone(),
+            sha256: plan.sha256(),
+            blockers: plan
+                .tests
+                .iter()
+                .filter(|t| t.blocker)
+                .map(|t| t.id.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Plan id -> what the registry knows of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownPlans {
-    pub current: BTreeMap<String, String>,
+    pub plans: BTreeMap<String, KnownPlan>,
 }
 
-/// Why a plans directory could not be read.
+/// Why the plans could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PlansError {
     #[error("failed to read plans directory {path}: {source}")]
@@ -26,69 +51,94 @@ pub enum PlansError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("failed to read plan {path}: {message}")]
-    File { path: PathBuf, message: String },
+    #[error("plan {name} does not resolve: {message}")]
+    Plan { name: String, message: String },
 }
 
 impl KnownPlans {
-    /// Reads every `*.toml` in `dir`. A missing directory yields no plans (every submission then
-    /// fails the plan check, which says so).
+    /// The plans shipped with this build.
+    pub fn shipped() -> Result<KnownPlans, PlansError> {
+        let mut known = KnownPlans::default();
+        for shipped in mxcert_core::plan::shipped() {
+            let plan = shipped.resolve().map_err(|e| PlansError::Plan {
+                name: shipped.file.to_owned(),
+                message: e.to_string(),
+            })?;
+            known.plans.insert(plan.id.clone(), KnownPlan::of(&plan));
+        }
+        Ok(known)
+    }
+
+    /// Every `*.toml` plan in `dir`, resolved with includes from the same directory.
     pub fn from_dir(dir: &Path) -> Result<KnownPlans, PlansError> {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(KnownPlans::default()),
-            Err(source) => {
-                return Err(PlansError::Dir {
-                    path: dir.to_owned(),
-                    source,
-                })
-            }
+        let dir_error = |source| PlansError::Dir {
+            path: dir.to_owned(),
+            source,
         };
-        let mut plans = KnownPlans::default();
-        for entry in entries {
-            let path = entry
-                .map_err(|source| PlansError::Dir {
-                    path: dir.to_owned(),
-                    source,
-                })?
-                .path();
+        let mut known = KnownPlans::default();
+        for entry in std::fs::read_dir(dir).map_err(dir_error)? {
+            let path = entry.map_err(dir_error)?.path();
             if path.extension().and_then(|e| e.to_str()) != Some("toml") {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| PlansError::File {
-                path: path.clone(),
+            let name = path.display().to_string();
+            let bytes = std::fs::read(&path).map_err(|e| PlansError::Plan {
+                name: name.clone(),
                 message: e.to_string(),
             })?;
-            let (id, version) = plan_identity(&text).map_err(|message| PlansError::File {
-                path: path.clone(),
-                message,
+            let plan = resolve(
+                Source {
+                    name: name.clone(),
+                    bytes,
+                },
+                &mut DirLoader(dir.to_owned()),
+            )
+            .map_err(|e| PlansError::Plan {
+                name,
+                message: e.to_string(),
             })?;
-            plans.current.insert(id, version);
+            known.plans.insert(plan.id.clone(), KnownPlan::of(&plan));
         }
-        Ok(plans)
+        Ok(known)
     }
 
-    /// The current version of plan `id`.
-    pub fn current_version(&self, id: &str) -> Option<&str> {
-        self.current.get(id).map(String::as_str)
+    pub fn get(&self, id: &str) -> Option<&KnownPlan> {
+        self.plans.get(id)
+    }
+
+    /// `id version` of every plan, for messages.
+    pub fn describe(&self) -> String {
+        if self.plans.is_empty() {
+            return "none".into();
+        }
+        self.plans
+            .iter()
+            .map(|(id, p)| format!("{id} {}", p.version))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
-/// A plan file's `id` and `version`.
-pub fn plan_identity(text: &str) -> Result<(String, String), String> {
-    let value: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-    let table = match value.get("plan") {
-        Some(toml::Value::Table(t)) if t.contains_key("id") => t,
-        _ => &value,
-    };
-    let get = |key: &str| {
-        table
-            .get(key)
-            .and_then(toml::Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("no string `{key}`"))
-    };
-    Ok((get("id")?, get("version")?))
+/// Loads included plans from one directory (`include = ["base"]` -> `DIR/base.toml`), falling
+/// back to the shipped plans.
+struct DirLoader(PathBuf);
+
+impl Loader for DirLoader {
+    fn load(&mut self, reference: &str, _from: &str) -> Result<Source, String> {
+        if reference.contains(['/', '\\']) || reference.starts_with('.') {
+            return Err(format!("include {reference:?} must be a plan id"));
+        }
+        let path = self.0.join(format!("{reference}.toml"));
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Source {
+                name: path.display().to_string(),
+                bytes,
+            }),
+            Err(e) => ShippedPlan::find(reference)
+                .map(|p| p.source())
+                .ok_or_else(|| format!("failed to read {}: {e}", path.display())),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,34 +146,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identity_is_read_from_top_level_or_plan_table() {
-        assert_eq!(
-            plan_identity("id = \"quick\"\nversion = \"1.0\"\n[[tests]]\nid = \"x\"\n").unwrap(),
-            ("quick".into(), "1.0".into())
-        );
-        assert_eq!(
-            plan_identity("[plan]\nid = \"full\"\nversion = \"2\"\n").unwrap(),
-            ("full".into(), "2".into())
-        );
-        assert!(plan_identity("version = \"1\"").unwrap_err().contains("id"));
-        assert!(plan_identity("not toml [").is_err());
+    fn the_shipped_plans_are_known_with_their_digests_and_blockers() {
+        let known = KnownPlans::shipped().unwrap();
+        let quick = known.get("quick").unwrap();
+        let plan = ShippedPlan::find("quick").unwrap().resolve().unwrap();
+        assert_eq!(quick.version, plan.version);
+        assert_eq!(quick.sha256, plan.sha256());
+        assert!(quick.blockers.contains(&"devices-drivers".to_owned()));
+        assert!(known.describe().contains("quick "));
     }
 
     #[test]
-    fn a_directory_of_plans_is_read() {
+    fn a_directory_of_plans_resolves_with_its_includes() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("quick.toml"),
-            "id = \"quick\"\nversion = \"1.2\"\n",
-        )
-        .unwrap();
+        for p in mxcert_core::plan::shipped() {
+            std::fs::write(dir.path().join(format!("{}.toml", p.id)), p.text).unwrap();
+        }
         std::fs::write(dir.path().join("README.md"), "not a plan").unwrap();
-        let plans = KnownPlans::from_dir(dir.path()).unwrap();
-        assert_eq!(plans.current_version("quick"), Some("1.2"));
-        assert_eq!(plans.current.len(), 1);
-        assert_eq!(
-            KnownPlans::from_dir(&dir.path().join("missing")).unwrap(),
-            KnownPlans::default()
-        );
+        let from_dir = KnownPlans::from_dir(dir.path()).unwrap();
+        assert_eq!(from_dir, KnownPlans::shipped().unwrap());
+        std::fs::write(dir.path().join("broken.toml"), "id = 1").unwrap();
+        assert!(matches!(
+            KnownPlans::from_dir(dir.path()),
+            Err(PlansError::Plan { .. })
+        ));
+        assert!(matches!(
+            KnownPlans::from_dir(&dir.path().join("missing")),
+            Err(PlansError::Dir { .. })
+        ));
     }
 }

@@ -5,13 +5,14 @@
 //! Automated checks (recorded per check with `pass`, `warn` or `fail`; any `fail` puts the
 //! submission in `checks_failed`, where it can be rejected but not approved):
 //! `signature`, `schema` (both verified before anything is stored), `plan` (known, and its version
-//! current), `blockers` (every blocker passed), `tool_version` (mxcert, at least the configured
+//! current, digest equal to the published plan's), `blockers` (every blocker of the plan, as the
+//! plan defines them, was run and passed), `tool_version` (mxcert, at least the configured
 //! version), `system_identity` (warns when the report has no vendor/model, as on machines without
 //! DMI), `os` (warns when the report was not made on MxOS).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mxcert_core::report::{Report, Verdict};
+use mxcert_core::report::{Report, Status, Verdict};
 use serde::Serialize;
 
 use crate::ingest::VerifiedReport;
@@ -48,7 +49,7 @@ pub fn automated_checks(
             "the report matches report.v1.schema.json and its summary matches its results",
         ),
         plan_check(r, plans),
-        blockers_check(r),
+        blockers_check(r, plans),
         tool_check(r, min_tool_version),
         system_check(r),
         os_check(r),
@@ -56,43 +57,48 @@ pub fn automated_checks(
 }
 
 fn plan_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
-    match plans.current_version(&r.plan.id) {
-        None => check(
+    let Some(known) = plans.get(&r.plan.id) else {
+        return check(
             "plan",
             CheckOutcome::Fail,
             format!(
                 "plan {:?} is not a plan this registry knows (known: {})",
                 r.plan.id,
-                if plans.current.is_empty() {
-                    "none".to_owned()
-                } else {
-                    plans
-                        .current
-                        .iter()
-                        .map(|(id, v)| format!("{id} {v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                plans.describe()
             ),
-        ),
-        Some(v) if v != r.plan.version => check(
+        );
+    };
+    if known.version != r.plan.version {
+        return check(
             "plan",
             CheckOutcome::Fail,
             format!(
-                "plan {} version {} is not current (current: {v}); run the current plan",
-                r.plan.id, r.plan.version
+                "plan {} version {} is not current (current: {}); run the current plan",
+                r.plan.id, r.plan.version, known.version
             ),
-        ),
-        Some(v) => check(
-            "plan",
-            CheckOutcome::Pass,
-            format!("plan {} version {v} is current", r.plan.id),
-        ),
+        );
     }
+    if known.sha256 != r.plan.sha256 {
+        return check(
+            "plan",
+            CheckOutcome::Fail,
+            format!(
+                "plan {} {} as run has digest {}, the published plan has {}: the plan was modified",
+                r.plan.id, r.plan.version, r.plan.sha256, known.sha256
+            ),
+        );
+    }
+    check(
+        "plan",
+        CheckOutcome::Pass,
+        format!(
+            "plan {} version {} is current and unmodified",
+            r.plan.id, known.version
+        ),
+    )
 }
 
-fn blockers_check(r: &Report) -> AutomatedCheck {
-    let blockers = r.results.iter().filter(|t| t.blocker).count();
+fn blockers_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
     if r.results.is_empty() {
         return check(
             "blockers",
@@ -100,20 +106,45 @@ fn blockers_check(r: &Report) -> AutomatedCheck {
             "the report has no test results",
         );
     }
-    match r.summary.verdict {
-        Verdict::Certifiable => check(
+    // The plan says which tests are blockers; the report's own flags are not trusted for that.
+    let blockers: Vec<String> = match plans.get(&r.plan.id) {
+        Some(known) => known.blockers.clone(),
+        None => r
+            .results
+            .iter()
+            .filter(|t| t.blocker)
+            .map(|t| t.id.clone())
+            .collect(),
+    };
+    let mut problems = Vec::new();
+    for id in &blockers {
+        match r.results.iter().find(|t| &t.id == id) {
+            None => problems.push(format!("{id} (not run)")),
+            Some(t) if t.status != Status::Pass => problems.push(format!("{id} ({})", t.status)),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() && r.summary.verdict == Verdict::Certifiable {
+        check(
             "blockers",
             CheckOutcome::Pass,
-            format!("all {blockers} blocker tests passed"),
-        ),
-        Verdict::NotCertifiable => check(
+            format!("all {} blocker tests passed", blockers.len()),
+        )
+    } else if problems.is_empty() {
+        check(
             "blockers",
             CheckOutcome::Fail,
             format!(
-                "blocker tests did not pass: {}",
+                "the report's verdict is not certifiable: {}",
                 r.summary.failed_blockers.join(", ")
             ),
-        ),
+        )
+    } else {
+        check(
+            "blockers",
+            CheckOutcome::Fail,
+            format!("blocker tests did not pass: {}", problems.join(", ")),
+        )
     }
 }
 

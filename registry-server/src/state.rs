@@ -57,7 +57,7 @@ impl AppState {
         let registry_key = RegistryKey::load_or_create(&store).await?;
         let plans = match &config.plans_dir {
             Some(dir) => KnownPlans::from_dir(dir)?,
-            None => KnownPlans::from_dir(&crate::plans::built_in_dir())?,
+            None => KnownPlans::shipped()?,
         };
         let report_schema = Validator::new("report.v1.schema.json")?;
         let auth_failures =

@@ -180,7 +180,10 @@ async fn failed_checks_reject_resubmit_diff_approve_revoke() {
             .find(|c| c["name"] == "blockers")
             .unwrap();
         assert_eq!(blockers["outcome"], "fail");
-        assert_eq!(blockers["message"], "blocker tests did not pass: drivers");
+        assert_eq!(
+            blockers["message"],
+            "blocker tests did not pass: devices-drivers (fail)"
+        );
         let (status, e) = r
             .post(
                 &format!("{first_path}/approve"),
@@ -249,7 +252,7 @@ async fn failed_checks_reject_resubmit_diff_approve_revoke() {
         assert_eq!(diff["devices_removed"], json!([]));
         assert_eq!(
             diff["result_changes"],
-            json!([{"field": "drivers", "before": "fail", "after": "pass"}])
+            json!([{"field": "devices-drivers", "before": "fail", "after": "pass"}])
         );
         insta::assert_json_snapshot!("diff", redact(&diff));
         // The first submission has nothing to compare with.
@@ -696,7 +699,7 @@ async fn error_cases_have_their_status_and_code() {
     bad_b64.payload.push('!');
     let old_plan = sign(
         &report(ReportSpec {
-            plan_version: "0.9",
+            plan_version: "0.9.0",
             ..Default::default()
         }),
         &r.key_a,
@@ -996,7 +999,81 @@ async fn error_cases_have_their_status_and_code() {
     assert_eq!(plan["outcome"], "fail");
     assert_eq!(
         plan["message"],
-        "plan quick version 0.9 is not current (current: 1.0); run the current plan"
+        "plan quick version 0.9.0 is not current (current: 1.0.0); run the current plan"
+    );
+}
+
+#[tokio::test]
+async fn the_plan_decides_digests_and_blockers_not_the_report() {
+    let r = Registry::new("sqlite").await;
+    let check_of = |detail: &Value, name: &str| {
+        detail["automated_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // A plan whose digest differs from the published one was modified.
+    let mut modified = report(ReportSpec::default());
+    modified.plan.sha256 = "f".repeat(64);
+    let (status, created) = r.submit(&sign(&modified, &r.key_a)).await;
+    assert_eq!(
+        (status, created["status"].as_str()),
+        (StatusCode::CREATED, Some("checks_failed"))
+    );
+    let (_, detail) = r
+        .get(created["url"].as_str().unwrap(), Some(&r.reviewer))
+        .await;
+    let plan = check_of(&detail, "plan");
+    assert_eq!(plan["outcome"], "fail");
+    assert!(
+        plan["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("the plan was modified"),
+        "{plan}"
+    );
+
+    // A failed blocker relabelled as a non-blocker by the report is still a failed blocker.
+    let mut relabelled = report(ReportSpec::default());
+    let t = relabelled
+        .results
+        .iter_mut()
+        .find(|t| t.id == "devices-drivers")
+        .unwrap();
+    t.blocker = false;
+    t.status = Status::Fail;
+    relabelled.summary = mxcert_core::report::Summary::of(&relabelled.results);
+    assert_eq!(
+        relabelled.summary.verdict,
+        mxcert_core::report::Verdict::Certifiable
+    );
+    let (status, created) = r.submit(&sign(&relabelled, &r.key_a)).await;
+    assert_eq!(
+        (status, created["status"].as_str()),
+        (StatusCode::CREATED, Some("checks_failed"))
+    );
+    let (_, detail) = r
+        .get(created["url"].as_str().unwrap(), Some(&r.reviewer))
+        .await;
+    assert_eq!(
+        check_of(&detail, "blockers")["message"],
+        "blocker tests did not pass: devices-drivers (fail)"
+    );
+
+    // A blocker that was not run at all.
+    let mut missing = report(ReportSpec::default());
+    missing.results.retain(|t| t.id != "memory-pattern");
+    missing.summary = mxcert_core::report::Summary::of(&missing.results);
+    let (_, created) = r.submit(&sign(&missing, &r.key_a)).await;
+    let (_, detail) = r
+        .get(created["url"].as_str().unwrap(), Some(&r.reviewer))
+        .await;
+    assert_eq!(
+        check_of(&detail, "blockers")["message"],
+        "blocker tests did not pass: memory-pattern (not run)"
     );
 }
 

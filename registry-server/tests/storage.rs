@@ -29,9 +29,7 @@ async fn new_submission(
     new.checks = mxcert_registry::review::automated_checks(
         &verified,
         "org",
-        &mxcert_registry::plans::KnownPlans {
-            current: [("quick".to_owned(), "1.0".to_owned())].into(),
-        },
+        &mxcert_registry::plans::KnownPlans::shipped().unwrap(),
         "0.1.0",
     );
     new
@@ -201,7 +199,10 @@ async fn story(kind: &str) {
             "usb:8087:0033"
         ]
     );
-    assert_eq!(store.submission_results(&s.id).await.unwrap().len(), 2);
+    assert_eq!(
+        store.submission_results(&s.id).await.unwrap().len(),
+        common::quick_plan().tests.len()
+    );
     assert_eq!(store.submission_checks(&s.id).await.unwrap().len(), 7);
     // The device indexes answer lookups by full and base identity.
     for (column, value) in [

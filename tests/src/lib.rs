@@ -159,14 +159,8 @@ impl Registry {
     /// Starts the real registry binary on 127.0.0.1:0 with the given database URL and waits until
     /// it reports the address it listens on.
     pub fn start(database: &str) -> Registry {
-        Registry::start_with(database, &[])
-    }
-
-    /// Like [`Registry::start`], with more `serve` flags (e.g. `--plans-dir DIR`).
-    pub fn start_with(database: &str, args: &[&str]) -> Registry {
         let mut child = Command::new(bin("mxcert-registry"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-            .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use mxcert_core::inventory::Inventory;
-use mxcert_core::report::{PlanRef, Report, Status, TestResult};
+use mxcert_core::report::{Report, Status, TestResult};
 use mxcert_tests::{admin, mxcert, run, run_ok, sqlite_url, Registry};
 use serde_json::Value;
 
@@ -29,22 +29,29 @@ fn result(id: &str, check: &str, blocker: bool, status: Status) -> TestResult {
     }
 }
 
-/// Writes a report over this machine's inventory with the drivers blocker in `status`.
+/// Writes a report of the shipped quick plan over this machine's inventory, with the
+/// devices-drivers blocker in `status` and every other test passed.
 fn write_report(dir: &Path, inventory: &Inventory, name: &str, status: Status) -> PathBuf {
+    let plan = mxcert_core::plan::resolve_shipped("quick").unwrap();
+    let results = plan
+        .tests
+        .iter()
+        .map(|t| {
+            let s = if t.id == "devices-drivers" {
+                status
+            } else {
+                Status::Pass
+            };
+            result(&t.id, t.check.as_str(), t.blocker, s)
+        })
+        .collect();
     let report = Report::new(
         uuid::Uuid::now_v7(),
         Utc::now(),
         inventory.tool.clone(),
         inventory.clone(),
-        PlanRef {
-            id: "quick".into(),
-            version: "1.0.0".into(),
-            sha256: "0".repeat(64),
-        },
-        vec![
-            result("devices-drivers", "devices.drivers", true, status),
-            result("storage-rw", "storage.rw-verify", false, Status::Pass),
-        ],
+        plan.reference(),
+        results,
     );
     let path = dir.join(name);
     std::fs::write(&path, report.to_json_pretty()).unwrap();
@@ -64,14 +71,6 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let db = sqlite_url(d, "registry.db");
-    let plans = d.join("plans");
-    std::fs::create_dir(&plans).unwrap();
-    std::fs::write(
-        plans.join("quick.toml"),
-        "id = \"quick\"\nversion = \"1.0.0\"\n",
-    )
-    .unwrap();
-    let serve_args = ["--plans-dir", p(&plans)];
 
     // The Foundation's admin sets up a vendor and a reviewer.
     let vendor_org = admin(&db, &["admin", "create-org", "--name", "Cómputo Acme"]);
@@ -105,7 +104,7 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
     );
     assert!(vendor.starts_with("mxr_") && !vendor.contains('\n'));
 
-    let registry = Registry::start_with(&db, &serve_args);
+    let registry = Registry::start(&db);
     let url = registry.url.clone();
     let as_vendor = |args: &[&str]| {
         let mut cmd = mxcert();
@@ -302,7 +301,7 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
     assert_eq!(out.status.code(), Some(1));
 
     // The registry comes back on the same file with the same key and everything acknowledged.
-    let registry = Registry::start_with(&db, &serve_args);
+    let registry = Registry::start(&db);
     let url = registry.url.clone();
     let status = run_ok(mxcert().args(["certificate", "status", &cert_id, "--registry", &url]));
     assert!(status.contains(&format!("{cert_id} valid")), "{status}");

@@ -13,7 +13,7 @@ use mxcert_core::category::Category;
 use mxcert_core::dsse::{self, REPORT_PAYLOAD_TYPE};
 use mxcert_core::inventory::{Board, Device, Inventory, Os, System, INVENTORY_SCHEMA_VERSION};
 use mxcert_core::keys::{self, SigningKey};
-use mxcert_core::report::{PlanRef, Report, Status, TestResult};
+use mxcert_core::report::{Report, Status, TestResult};
 use mxcert_registry::config::Config;
 use mxcert_registry::state::AppState;
 use mxcert_registry::store::{Actor, Role, Store};
@@ -86,17 +86,6 @@ impl TestDb {
     }
 }
 
-/// The plans the test registry knows: `quick` version `1.0`.
-pub fn plans_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("quick.toml"),
-        "id = \"quick\"\nversion = \"1.0\"\n",
-    )
-    .unwrap();
-    dir
-}
-
 /// A registry with two vendor organisations (A, B), the Foundation (reviewer, admin), a signing
 /// key registered for A, and tokens for each.
 pub struct Registry {
@@ -110,7 +99,6 @@ pub struct Registry {
     pub reviewer: String,
     pub admin: String,
     pub key_a: SigningKey,
-    _plans: tempfile::TempDir,
 }
 
 pub async fn token(store: &Store, org: &str, role: Role) -> String {
@@ -127,10 +115,8 @@ impl Registry {
 
     pub async fn with_config(kind: &str, tweak: impl FnOnce(&mut Config)) -> Registry {
         let db = TestDb::new(kind).await;
-        let plans = plans_dir();
         let mut config = Config {
             database: db.url.clone(),
-            plans_dir: Some(plans.path().to_owned()),
             ..Config::default()
         };
         tweak(&mut config);
@@ -156,7 +142,6 @@ impl Registry {
             reviewer,
             admin,
             key_a,
-            _plans: plans,
         };
         let pem = keys::public_key_to_pem(&r.key_a.verifying_key()).unwrap();
         let (status, body) = r
@@ -263,7 +248,7 @@ impl Default for ReportSpec<'_> {
         ReportSpec {
             vendor: Some("LENOVO"),
             model: Some("21HM"),
-            plan_version: "1.0",
+            plan_version: "1.0.0",
             blocker_status: Status::Pass,
             extra_device: false,
             tool_version: "0.1.0",
@@ -293,6 +278,11 @@ fn device(
         parent: None,
         details: Default::default(),
     }
+}
+
+/// The shipped quick plan, resolved as `mxcert run` resolves it.
+pub fn quick_plan() -> mxcert_core::plan::Plan {
+    mxcert_core::plan::resolve_shipped("quick").unwrap()
 }
 
 /// A report as `mxcert run --plan quick` makes it, for a Lenovo ThinkPad X1 Carbon Gen 11 (ids
@@ -370,43 +360,39 @@ pub fn report(spec: ReportSpec<'_>) -> Report {
         devices,
         probe: Default::default(),
     };
-    let results = vec![
-        TestResult {
-            id: "drivers".into(),
-            check: "devices.drivers".into(),
-            blocker: true,
-            status: spec.blocker_status,
-            started_at: None,
-            duration_ms: 12,
-            message: (spec.blocker_status != Status::Pass)
-                .then(|| "1 device without a driver".into()),
-            evidence: vec![],
-            measurements: vec![],
-            comment: None,
-        },
-        TestResult {
-            id: "storage-rw".into(),
-            check: "storage.rw-verify".into(),
-            blocker: false,
-            status: Status::Pass,
-            started_at: None,
-            duration_ms: 850,
-            message: None,
-            evidence: vec![],
-            measurements: vec![],
-            comment: None,
-        },
-    ];
+    // One result per test of the shipped quick plan, as `mxcert run --plan quick` records them.
+    let plan = quick_plan();
+    let results = plan
+        .tests
+        .iter()
+        .map(|t| {
+            let status = if t.id == "devices-drivers" {
+                spec.blocker_status
+            } else {
+                Status::Pass
+            };
+            TestResult {
+                id: t.id.clone(),
+                check: t.check.as_str().into(),
+                blocker: t.blocker,
+                status,
+                started_at: None,
+                duration_ms: 12,
+                message: (status != Status::Pass).then(|| "1 device without a driver".into()),
+                evidence: vec![],
+                measurements: vec![],
+                comment: None,
+            }
+        })
+        .collect();
+    let mut plan_ref = plan.reference();
+    plan_ref.version = spec.plan_version.into();
     Report::new(
         uuid::Uuid::now_v7(),
         created,
         mxcert_core::tool("mxcert", spec.tool_version),
         inventory,
-        PlanRef {
-            id: "quick".into(),
-            version: spec.plan_version.into(),
-            sha256: "0".repeat(64),
-        },
+        plan_ref,
         results,
     )
 }
