@@ -86,6 +86,15 @@ impl TestDb {
     }
 }
 
+/// A plans directory for `serve --plans-dir`: a copy of the shipped plans.
+pub fn plans_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for p in mxcert_core::plan::shipped() {
+        std::fs::write(dir.path().join(format!("{}.toml", p.id)), p.text).unwrap();
+    }
+    dir
+}
+
 /// A registry with two vendor organisations (A, B), the Foundation (reviewer, admin), a signing
 /// key registered for A, and tokens for each.
 pub struct Registry {
