@@ -16,8 +16,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Inventory this machine's hardware.
+    /// Inventory this machine's hardware (or a recording's, or a dump's).
     Probe(ProbeArgs),
+    /// Record what a probe of this machine reads into DIR, for `mxcert probe --root DIR`.
+    Record(RecordArgs),
     /// Make a new Ed25519 signing key pair (DIR/mxcert.key, DIR/mxcert.pub).
     Keygen(KeygenArgs),
     /// Sign a report: writes a DSSE envelope.
@@ -69,6 +71,23 @@ pub struct ProbeArgs {
     /// Where to write the output (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Probe a directory laid out like `/` (e.g. made by `mxcert record`) instead of this machine.
+    #[arg(long, value_name = "DIR", conflicts_with = "from")]
+    pub root: Option<PathBuf>,
+    /// Import a file instead of probing: `udevadm info --export-db` output, a umockdev recording,
+    /// `lspci -nn[k]` or `lsusb [-v]` output, or mxcert JSON (detected; `-` reads standard input).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Also list, on standard error, what was withheld (kind and where, never the values).
+    #[arg(long)]
+    pub show_withheld: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The directory to record into; it must not exist or be empty.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -56,6 +56,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Probe(a) => commands::probe::probe(&a),
+        Command::Record(a) => commands::record::record(&a),
         Command::Keygen(a) => commands::keys::keygen(&a),
         Command::Sign(a) => commands::sign::sign(&a),
         Command::Verify(a) => commands::sign::verify(&a),

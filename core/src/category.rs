@@ -5,38 +5,53 @@
 //! results by these categories and the web portal names them in Spanish and English, so the set is
 //! part of the published formats: add to it, never rename.
 //!
-//! | category | PCI class (base/sub) | USB class | subsystem |
+//! | category | PCI class (base/sub) | USB interface class (class/sub/proto) | kernel subsystem |
 //! |---|---|---|---|
-//! | `graphics` | 03/* | — | drm |
-//! | `audio` | 04/01, 04/03 | 01 | sound |
-//! | `video` | 04/00 | 0e | video4linux (`camera`) |
-//! | `network` | 02/00 (Ethernet), 02/* | 02/06, e0/01/03 (RNDIS) | net |
-//! | `wireless` | 02/80, 0d/* | e0/01/01 (Bluetooth is `bluetooth`) | net (wlan), ieee80211 |
-//! | `bluetooth` | — | e0/01/01 | bluetooth |
-//! | `storage` | 01/* | 08 | block, nvme, scsi |
+//! | `graphics` | 03/*, 00/01 | — | drm |
+//! | `audio` | 04/01, 04/03, 04/80 | 01 | sound, hdaudio |
+//! | `video` | 04/00 | 10 | — |
+//! | `network` | 02/* except 02/80 | 02/06, 02/0d, 0a, e0/01/03 (RNDIS) | net (wired) |
+//! | `wireless` | 02/80, 0d/* except 0d/11 | e0/* except e0/01/01, e0/01/03 | net (`DEVTYPE=wlan`) |
+//! | `bluetooth` | 0d/11 | e0/01/01 | bluetooth |
+//! | `storage` | 01/* | 08 | block |
 //! | `usb_controller` | 0c/03 | 09 (hub) | — |
-//! | `serial_bus` | 0c/* except 0c/03 | — | i2c, spi |
+//! | `serial_bus` | 0c/* except 0c/03 | — | — |
 //! | `bridge` | 06/* | — | — |
-//! | `input` | 09/* | 03 | input, hid |
-//! | `camera` | — | 0e | video4linux |
+//! | `input` | 09/* | 03 | input; platform `i8042` |
+//! | `camera` | — | 0e, 06 (still image) | video4linux |
 //! | `printer` | — | 07 | — |
 //! | `smart_card` | — | 0b | — |
-//! | `security` | 10/* (crypto) | — | tpm |
+//! | `security` | 10/* | 0d | tpm; ACPI TPM (`MSFT0101`, `PNP0C31`) |
 //! | `memory_controller` | 05/* | — | — |
-//! | `processor` | 0b/* | — | cpu |
+//! | `processor` | 0b/*, 12/* (accelerators) | — | — |
 //! | `signal_processing` | 11/* | — | — |
-//! | `system` | 08/*, 00/* | — | platform, acpi |
-//! | `power` | — | — | power_supply |
-//! | `sensor` | — | — | thermal, hwmon, iio |
-//! | `fingerprint` | — | vendor-specific readers by hwdb | — |
-//! | `other` | anything else | anything else | anything else |
+//! | `system` | 08/* | — | platform, acpi, of (unless a row above names the device) |
+//! | `power` | — | — | power_supply; ACPI battery and AC adapter (`PNP0C0A`, `ACPI0003`) |
+//! | `sensor` | — | — | thermal, hwmon; ACPI thermal zone (`LNXTHERM`) |
+//! | `fingerprint` | — | ff (vendor-specific) from a fingerprint-reader vendor, or named so | — |
+//! | `other` | anything else (00/*, 07/*, ff/*) | anything else | anything else |
+//!
+//! A USB device's category is the first interface (in interface order) whose category is not
+//! `other`; a device whose interfaces are all `other` takes its category from its device class.
+//! This module only maps numbers and names to categories; it reads nothing.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What kind of device something is. Serialised in `snake_case`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -62,6 +77,7 @@ pub enum Category {
     Power,
     Sensor,
     Fingerprint,
+    #[default]
     Other,
 }
 
@@ -190,6 +206,7 @@ impl Category {
         let base = (class >> 16) & 0xff;
         let sub = (class >> 8) & 0xff;
         match (base, sub) {
+            (0x00, 0x01) => Category::Graphics,
             (0x01, _) => Category::Storage,
             (0x02, 0x80) => Category::Wireless,
             (0x02, _) => Category::Network,
@@ -198,12 +215,12 @@ impl Category {
             (0x04, _) => Category::Audio,
             (0x05, _) => Category::MemoryController,
             (0x06, _) => Category::Bridge,
-            (0x07, _) => Category::Other, // communication controllers (serial, modem)
             (0x08, _) => Category::System,
             (0x09, _) => Category::Input,
-            (0x0b, _) => Category::Processor,
+            (0x0b, _) | (0x12, _) => Category::Processor,
             (0x0c, 0x03) => Category::UsbController,
             (0x0c, _) => Category::SerialBus,
+            (0x0d, 0x11) => Category::Bluetooth,
             (0x0d, _) => Category::Wireless,
             (0x10, _) => Category::Security,
             (0x11, _) => Category::SignalProcessing,
@@ -215,19 +232,76 @@ impl Category {
     pub fn from_usb_interface(class: u8, subclass: u8, protocol: u8) -> Category {
         match (class, subclass, protocol) {
             (0x01, _, _) => Category::Audio,
-            (0x02, 0x06, _) | (0x0a, _, _) => Category::Network,
+            (0x02, 0x06 | 0x0d, _) | (0x0a, _, _) => Category::Network,
             (0x03, _, _) => Category::Input,
-            (0x06, _, _) => Category::Camera, // still image (PTP)
+            (0x06, _, _) | (0x0e, _, _) => Category::Camera,
             (0x07, _, _) => Category::Printer,
             (0x08, _, _) => Category::Storage,
             (0x09, _, _) => Category::UsbController,
             (0x0b, _, _) => Category::SmartCard,
             (0x0d, _, _) => Category::Security,
-            (0x0e, _, _) => Category::Camera,
+            (0x10, _, _) => Category::Video,
             (0xe0, 0x01, 0x01) => Category::Bluetooth,
             (0xe0, 0x01, 0x03) => Category::Network, // RNDIS
             (0xe0, _, _) => Category::Wireless,
             _ => Category::Other,
+        }
+    }
+
+    /// Whether a vendor-specific USB device from this vendor is a fingerprint reader: Goodix
+    /// (27c6), Validity/Synaptics (138a, 06cb), Elan (04f3 products 0cxx), EgisTec (1c7a),
+    /// AuthenTec (08ff), Upek (147e), FPC (10a5), Focaltech (2808).
+    pub fn is_fingerprint_vendor(vendor: u16, product: u16) -> bool {
+        match vendor {
+            0x27c6 | 0x138a | 0x06cb | 0x1c7a | 0x08ff | 0x147e | 0x10a5 | 0x2808 => true,
+            0x04f3 => product & 0xff00 == 0x0c00,
+            _ => false,
+        }
+    }
+
+    /// The category of a kernel function device from its subsystem (`block`, `net`, `sound`, ...);
+    /// `wireless` says whether a `net` device is a WLAN interface.
+    pub fn from_subsystem(subsystem: &str, wireless: bool) -> Category {
+        match subsystem {
+            "drm" => Category::Graphics,
+            "sound" | "hdaudio" => Category::Audio,
+            "net" if wireless => Category::Wireless,
+            "net" => Category::Network,
+            "bluetooth" => Category::Bluetooth,
+            "block" => Category::Storage,
+            "input" => Category::Input,
+            "video4linux" => Category::Camera,
+            "tpm" => Category::Security,
+            "power_supply" => Category::Power,
+            "thermal" | "hwmon" => Category::Sensor,
+            "platform" | "acpi" | "of" | "virtio" => Category::System,
+            _ => Category::Other,
+        }
+    }
+
+    /// The category of an ACPI or platform device from its id or name (`PNP0C0A`, `i8042`), when a
+    /// row of the table names it; `None` means the subsystem's default (`system`).
+    pub fn from_platform_id(id: &str) -> Option<Category> {
+        let upper = id.to_ascii_uppercase();
+        match upper.as_str() {
+            "PNP0C0A" | "ACPI0003" => Some(Category::Power),
+            "LNXTHERM" => Some(Category::Sensor),
+            "MSFT0101" | "PNP0C31" => Some(Category::Security),
+            "I8042" => Some(Category::Input),
+            _ => None,
+        }
+    }
+
+    /// The category of a virtio device from its virtio device id (virtio spec, section 5).
+    pub fn from_virtio_device(device: u32) -> Category {
+        match device {
+            1 => Category::Network,
+            2 | 8 => Category::Storage, // block, SCSI host
+            4 => Category::Security,    // entropy source
+            16 => Category::Graphics,
+            18 => Category::Input,
+            25 => Category::Audio,
+            _ => Category::System,
         }
     }
 }
@@ -273,6 +347,10 @@ mod tests {
             (0x088000, Category::System),
             (0xff0000, Category::Other),
             (0x118000, Category::SignalProcessing),
+            (0x0d1100, Category::Bluetooth),
+            (0x120000, Category::Processor),
+            (0x000100, Category::Graphics),
+            (0x070000, Category::Other),
         ];
         for (class, want) in cases {
             assert_eq!(Category::from_pci_class(class), want, "class {class:06x}");

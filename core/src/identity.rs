@@ -5,15 +5,22 @@
 //! | PCI | `pci:vvvv:dddd[:ssss:ssss]` (vendor, device, subsystem vendor, subsystem device) | `pci:8086:9a49:1028:0b19` |
 //! | USB | `usb:vvvv:pppp` (vendor, product) | `usb:046d:c52b` |
 //! | SDIO | `sdio:vvvv:dddd` | `sdio:02d0:a9a6` |
-//! | input | `input:bbbb:vvvv:pppp` (bus type, vendor, product) | `input:0011:0002:0007` |
-//! | HID | `hid:bbbb:vvvv:pppp` | `hid:0018:06cb:ce26` |
-//! | ACPI / PNP | `acpi:ID` | `acpi:pnp0c0a` |
-//! | device tree | `of:COMPATIBLE` | `of:brcm,bcm2711-pcie` |
-//! | others | `BUS:NAME` | `platform:intel_pmc_core` |
+//! | virtio | `virtio:vvvv:dddd` (vendor, virtio device id) | `virtio:1af4:0002` |
+//! | HD-audio codec | `hdaudio:vvvv:dddd` (from the codec's `vendor_id`) | `hdaudio:10ec:0257` |
+//! | input | `input:bbbb:vvvv:pppp` (bus type, vendor, product) | `input:0018:06cb:ce26` |
+//! | ACPI / PNP | `acpi:ID` (the first id of the modalias) | `acpi:pnp0c0a` |
+//! | device tree | `of:COMPATIBLE` (the first compatible string) | `of:brcm,bcm2711-pcie` |
+//! | platform | `platform:NAME` (the modalias name, without the instance number) | `platform:intel_pmc_core` |
+//! | block | `block:MODEL`, else `block:TRANSPORT` | `block:samsung_ssd_980_pro_1tb` |
+//! | net, drm, video4linux, bluetooth, sound | `BUS:DRIVER` (the driver of the hardware it belongs to) | `net:iwlwifi`, `drm:i915` |
+//! | power_supply | `power_supply:TYPE[:MANUFACTURER_MODEL]` | `power_supply:battery:lgc_5b10w13930` |
+//! | thermal, hwmon | `thermal:TYPE`, `hwmon:NAME` | `thermal:x86_pkg_temp`, `hwmon:coretemp` |
 //!
-//! Everything is lowercase; numeric ids are 4 hex digits. The *base* identity of a PCI device drops
-//! the subsystem ids (`pci:8086:9a49`): it names the chip, the full one names the chip as built into
-//! one product. This module only formats and parses strings.
+//! Everything is lowercase; numeric ids are 4 hex digits. Free text (models, names) goes through
+//! [`slug`]. The *base* identity of a PCI device drops the subsystem ids (`pci:8086:9a49`): it names
+//! the chip, the full one names the chip as built into one product. The function devices (block,
+//! net, ...) also carry a `parent` with the identity of the hardware they belong to. This module
+//! only formats and parses strings.
 
 use std::fmt;
 
@@ -140,6 +147,27 @@ impl Identity {
     }
 }
 
+/// Free text as an identity fragment: lowercase ASCII letters, digits and `.,+-`, every other run
+/// of characters as one `_`, no `_` at either end. `Samsung SSD 980 PRO 1TB` becomes
+/// `samsung_ssd_980_pro_1tb`. Returns an empty string when nothing is left.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending = false;
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '+' | '-') {
+            if pending && !out.is_empty() {
+                out.push('_');
+            }
+            pending = false;
+            out.push(c);
+        } else {
+            pending = true;
+        }
+    }
+    out
+}
+
 fn hex_fields(s: &str) -> Option<Vec<u16>> {
     s.split(':')
         .map(|p| {
@@ -209,6 +237,16 @@ mod tests {
             Identity::parse("pci:8086:9A49").unwrap().to_string(),
             "pci:8086:9a49"
         );
+    }
+
+    #[test]
+    fn slugs_are_lowercase_and_compact() {
+        assert_eq!(slug("Samsung SSD 980 PRO 1TB"), "samsung_ssd_980_pro_1tb");
+        assert_eq!(slug("  DELL TR7FC395 "), "dell_tr7fc395");
+        assert_eq!(slug("x86_pkg_temp"), "x86_pkg_temp");
+        assert_eq!(slug("brcm,bcm2711-pcie"), "brcm,bcm2711-pcie");
+        assert_eq!(slug("!!!"), "");
+        assert_eq!(slug("Ünïcode:Name"), "n_code_name");
     }
 
     #[test]

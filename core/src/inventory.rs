@@ -71,6 +71,10 @@ pub struct System {
     /// Device-tree `model` and `compatible` (arm64 and other device-tree platforms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub devicetree: Option<DeviceTree>,
+    /// The SMBIOS version the firmware implements, e.g. `3.6`; absent when the raw tables were not
+    /// readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smbios_version: Option<String>,
 }
 
 /// The baseboard (SMBIOS type 2).
@@ -160,6 +164,9 @@ pub struct Cpu {
     pub threads: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microcode: Option<String>,
+    /// The highest clock the processor runs at, in MHz (cpufreq, else SMBIOS type 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_mhz: Option<u32>,
     /// The flags that matter for compatibility (virtualisation, vector extensions, security), sorted.
     #[serde(default)]
     pub flags: Vec<String>,
@@ -176,12 +183,16 @@ pub struct Memory {
     pub modules: Vec<MemoryModule>,
 }
 
-/// One memory device (SMBIOS type 17).
+/// One memory device (SMBIOS type 17). Serial numbers and asset tags are never recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryModule {
+    /// The device locator, e.g. `DIMM A`, `Motherboard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locator: Option<String>,
+    /// The bank locator, e.g. `BANK 0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
     /// e.g. `DDR5`, `LPDDR5`.
@@ -190,11 +201,17 @@ pub struct MemoryModule {
     /// e.g. `SODIMM`, `DIMM`, `Row Of Chips`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_factor: Option<String>,
-    /// Speed in MT/s.
+    /// Rated speed in MT/s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_mts: Option<u32>,
+    /// The speed the firmware configured, in MT/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configured_speed_mts: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
+    /// The module's part number (a model, not a serial number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_number: Option<String>,
 }
 
 /// Boot and platform security state.
@@ -222,14 +239,20 @@ pub struct Tpm {
 }
 
 /// One device on one bus.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+///
+/// Hardware on a bus (`pci`, `usb`, `hdaudio`, `sdio`, `virtio`, `platform`, `acpi`, `of`) is
+/// identified by its ids; the functions the kernel builds on it (`block`, `net`, `input`, `sound`,
+/// `drm`, `video4linux`, `bluetooth`, `power_supply`, `thermal`, `hwmon`) are listed too, with
+/// `parent` naming the hardware they belong to. [`crate::devices`] documents every bus.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Device {
-    /// The bus or subsystem: `pci`, `usb`, `block`, `net`, `input`, `sound`, `drm`, `video4linux`,
-    /// `bluetooth`, `power_supply`, `thermal`, `hwmon`, `platform`, `acpi`, ...
+    /// The bus or subsystem: `pci`, `usb`, `block`, `net`, `input`, `sound`, `hdaudio`, `drm`,
+    /// `video4linux`, `bluetooth`, `power_supply`, `thermal`, `hwmon`, `platform`, `acpi`, `of`,
+    /// `virtio`, `sdio`.
     pub bus: String,
-    /// The stable identity the registry keys on, lowercase hex: `pci:8086:9a49[:1028:0b19]`,
-    /// `usb:046d:c52b`, ... (see [`crate::identity`]).
+    /// The stable identity the registry keys on, lowercase: `pci:8086:9a49[:1028:0b19]`,
+    /// `usb:046d:c52b`, `input:0018:06cb:ce26`, `net:iwlwifi`, ... (see [`crate::identity`]).
     pub id: String,
     /// What kind of device this is, from the one documented table in [`crate::category`].
     pub category: Category,
@@ -243,7 +266,10 @@ pub struct Device {
     /// The kernel driver bound to the device, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
-    /// Whether this device is expected to have a driver bound (bridges and hubs may not need one).
+    /// Whether this device is expected to have a driver bound. True for PCI devices except
+    /// bridges, memory controllers and system peripherals, and for USB devices with an interface of
+    /// a class the kernel drives; false for the kernel's function devices (`block`, `net`, ...),
+    /// which exist only because a driver made them.
     #[serde(default)]
     pub needs_driver: bool,
     /// Kernel modules that could drive it, from its modalias.
@@ -255,24 +281,108 @@ pub struct Device {
     /// The identity of the parent device, when it is in the inventory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// Bus-specific details (revision, size, transport, link speed, capacity, ...), as text.
+    /// USB interfaces, in interface order (USB devices only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<UsbInterface>,
+    /// Bus-specific details (revision, size, transport, link speed, capacity, ...), as text. The keys
+    /// of each bus are listed in [`crate::devices`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
+}
+
+/// One interface of a USB device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsbInterface {
+    /// `bInterfaceNumber`.
+    pub number: u8,
+    /// Class, subclass and protocol in hex, e.g. `e0/01/01`.
+    pub class: String,
+    pub category: Category,
+    /// The kernel driver bound to this interface, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
 }
 
 /// How the inventory was made.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeInfo {
-    /// `live`, `root`, `udevadm`, `umockdev`, `inventory`, ...
+    /// `live`, `root`, `udevadm`, `umockdev`, `lspci`, `lsusb`, `inventory`, `report`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// Where vendor and device names came from, e.g. `hwdb` or `pci.ids 2024.01.20`.
+    /// Where vendor and device names came from, with the database version when it has one.
     #[serde(default)]
-    pub names: Vec<String>,
+    pub names: Vec<NameSource>,
     /// What could not be read, one line each (e.g. `/sys/firmware/dmi/tables/DMI: permission denied`).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// What the probe saw and deliberately left out: the kind and where, never the value.
+    #[serde(default)]
+    pub withheld: Vec<Withheld>,
+}
+
+/// One source of vendor and device names.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct NameSource {
+    /// `hwdb` (udev's hardware database properties), `pci.ids`, `usb.ids`, `device` (strings the
+    /// device reports about itself), or `text` (the names printed in an imported `lspci`/`lsusb`).
+    pub database: String,
+    /// The database's `Version:` line, e.g. `2024.01.20`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The database's `Date:` line, e.g. `2024-01-20 03:15:02`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The file that was read, e.g. `/usr/share/hwdata/pci.ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// Something private the probe saw and left out of the inventory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Withheld {
+    pub kind: WithheldKind,
+    /// Where it was: a sysfs or firmware path, an SMBIOS structure and field, or a dump property
+    /// with its device path, e.g. `SMBIOS type 1 (system) serial number`.
+    pub location: String,
+}
+
+/// The kinds of private values the probe withholds.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum WithheldKind {
+    SerialNumber,
+    Uuid,
+    MacAddress,
+    AssetTag,
+    /// A World Wide Name of a disk.
+    Wwn,
+    /// A name a person gave a device (Bluetooth peripherals), which may contain their name.
+    UserAssignedName,
+    /// The operating system's machine id (`/etc/machine-id`).
+    MachineId,
+}
+
+impl WithheldKind {
+    /// The serialised name, e.g. `serial_number`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WithheldKind::SerialNumber => "serial_number",
+            WithheldKind::Uuid => "uuid",
+            WithheldKind::MacAddress => "mac_address",
+            WithheldKind::AssetTag => "asset_tag",
+            WithheldKind::Wwn => "wwn",
+            WithheldKind::UserAssignedName => "user_assigned_name",
+            WithheldKind::MachineId => "machine_id",
+        }
+    }
 }
 
 impl Inventory {
@@ -281,5 +391,116 @@ impl Inventory {
         let inventory: Inventory = crate::format::from_json(bytes)?;
         crate::format::check_version(inventory.schema_version, INVENTORY_SCHEMA_VERSION)?;
         Ok(inventory)
+    }
+}
+
+/// Calls `f` on every string in an inventory: every text field, list entry, `details` key and
+/// value. [`crate::privacy::Withholding::scrub`] uses it so that no field can be forgotten; a new
+/// string field must be added here.
+pub fn visit_strings_mut(inv: &mut Inventory, f: &mut dyn FnMut(&mut String)) {
+    fn opt(v: &mut Option<String>, f: &mut dyn FnMut(&mut String)) {
+        if let Some(s) = v.as_mut() {
+            f(s);
+        }
+    }
+    opt(&mut inv.machine_id, f);
+    let s = &mut inv.system;
+    for v in [
+        &mut s.vendor,
+        &mut s.product,
+        &mut s.version,
+        &mut s.family,
+        &mut s.sku,
+        &mut s.chassis_type,
+        &mut s.smbios_version,
+    ] {
+        opt(v, f);
+    }
+    if let Some(b) = s.board.as_mut() {
+        for v in [&mut b.vendor, &mut b.product, &mut b.version] {
+            opt(v, f);
+        }
+    }
+    if let Some(b) = s.bios.as_mut() {
+        for v in [&mut b.vendor, &mut b.version, &mut b.date, &mut b.release] {
+            opt(v, f);
+        }
+    }
+    if let Some(dt) = s.devicetree.as_mut() {
+        opt(&mut dt.model, f);
+        dt.compatible.iter_mut().for_each(&mut *f);
+    }
+    let o = &mut inv.os;
+    for v in [
+        &mut o.id,
+        &mut o.version,
+        &mut o.name,
+        &mut o.kernel,
+        &mut o.arch,
+    ] {
+        opt(v, f);
+    }
+    if let Some(c) = inv.hardware.cpu.as_mut() {
+        for v in [&mut c.vendor, &mut c.model, &mut c.microcode] {
+            opt(v, f);
+        }
+        c.flags.iter_mut().for_each(&mut *f);
+    }
+    if let Some(m) = inv.hardware.memory.as_mut() {
+        for module in &mut m.modules {
+            for v in [
+                &mut module.locator,
+                &mut module.bank,
+                &mut module.memory_type,
+                &mut module.form_factor,
+                &mut module.manufacturer,
+                &mut module.part_number,
+            ] {
+                opt(v, f);
+            }
+        }
+    }
+    if let Some(fw) = inv.hardware.firmware.as_mut() {
+        opt(&mut fw.boot_mode, f);
+        if let Some(t) = fw.tpm.as_mut() {
+            opt(&mut t.version, f);
+        }
+    }
+    for d in &mut inv.devices {
+        f(&mut d.bus);
+        f(&mut d.id);
+        for v in [
+            &mut d.class,
+            &mut d.vendor_name,
+            &mut d.device_name,
+            &mut d.driver,
+            &mut d.path,
+            &mut d.parent,
+        ] {
+            opt(v, f);
+        }
+        d.modules.iter_mut().for_each(&mut *f);
+        for i in &mut d.interfaces {
+            f(&mut i.class);
+            opt(&mut i.driver, f);
+        }
+        let details = std::mem::take(&mut d.details);
+        for (mut k, mut v) in details {
+            f(&mut k);
+            f(&mut v);
+            d.details.insert(k, v);
+        }
+    }
+    let p = &mut inv.probe;
+    opt(&mut p.source, f);
+    for n in &mut p.names {
+        f(&mut n.database);
+        for v in [&mut n.version, &mut n.date, &mut n.file] {
+            opt(v, f);
+        }
+    }
+    p.notes.iter_mut().for_each(&mut *f);
+    for w in &mut p.withheld {
+        f(&mut w.location);
     }
 }

@@ -11,15 +11,22 @@
 
 pub mod category;
 pub mod certificate;
+pub mod devices;
 pub mod dsse;
 pub mod format;
 pub mod identity;
+pub mod ids;
+pub mod import;
 pub mod inventory;
 pub mod keys;
+pub mod modalias;
+pub mod os_release;
 pub mod plan;
 pub mod privacy;
+pub mod procfs;
 pub mod report;
 pub mod schema;
+pub mod smbios;
 
 pub use format::FormatError;
 

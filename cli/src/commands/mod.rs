@@ -7,6 +7,7 @@ pub mod keys;
 pub mod peer;
 pub mod plans;
 pub mod probe;
+pub mod record;
 pub mod review;
 pub mod run;
 pub mod sign;

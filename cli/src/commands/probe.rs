@@ -1,68 +1,53 @@
-//! `mxcert probe`: print this machine's inventory as a table or as JSON.
-
-use std::fmt::Write as _;
+//! `mxcert probe`: this machine's inventory (or a recording's, or a dump's) as a table or as JSON.
+//!
+//! `--show-withheld` adds, on standard error, the list of private values the probe saw and left out:
+//! their kind and where they were (a sysfs path, an SMBIOS field, a dump property), never the
+//! values. People paste terminal output into bug reports and forums, so the values are not printed
+//! even on a terminal; each location is a file or field the user can read with their own tools.
 
 use mxcert_core::inventory::Inventory;
 
 use crate::args::{ProbeArgs, TableOrJson};
 use crate::error::{CliError, Result};
-use crate::{exit, output, probe};
+use crate::probe::{self, ProbeError, Source};
+use crate::{exit, output};
+
+/// Maps probe errors to exit codes: unusable inputs are bad input (3), a system that cannot be
+/// enumerated is the environment (5).
+pub fn probe_error(e: ProbeError) -> CliError {
+    match e {
+        ProbeError::Udev(_) => CliError::Environment(e.to_string()),
+        ProbeError::Read { .. } | ProbeError::Import { .. } => CliError::BadInput(e.to_string()),
+    }
+}
 
 pub fn probe(args: &ProbeArgs) -> Result<u8> {
-    let inventory = probe::probe_live().map_err(|e| CliError::Environment(e.to_string()))?;
-    let bytes = match args.format {
-        TableOrJson::Json => mxcert_core::format::to_json_pretty(&inventory),
-        TableOrJson::Table => table(&inventory).into_bytes(),
+    let source = match (&args.root, &args.from) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::Usage(
+                "--root and --from cannot be used together".into(),
+            ))
+        }
+        (Some(dir), None) => Source::Root(dir.clone()),
+        (None, Some(file)) => Source::File(file.clone()),
+        (None, None) => Source::Live,
     };
+    let inventory = probe::probe(&source).map_err(probe_error)?;
+    let bytes = render(&inventory, args.format);
     output::write_output(args.out.as_deref(), &bytes)?;
+    if args.show_withheld {
+        eprint!(
+            "{}",
+            probe::table::render_withheld(&inventory.probe.withheld)
+        );
+    }
     Ok(exit::SUCCESS)
 }
 
-/// Devices grouped by category, in the spirit of `lshw -short`: name, identity, driver, and a mark
-/// for devices that need a driver and have none.
-pub fn table(inv: &Inventory) -> String {
-    let mut out = String::new();
-    let s = &inv.system;
-    let _ = writeln!(
-        out,
-        "System: {} {}",
-        s.vendor.as_deref().unwrap_or("?"),
-        s.product.as_deref().unwrap_or("?")
-    );
-    let _ = writeln!(
-        out,
-        "OS:     {} (kernel {}, {})",
-        inv.os
-            .name
-            .as_deref()
-            .or(inv.os.id.as_deref())
-            .unwrap_or("?"),
-        inv.os.kernel.as_deref().unwrap_or("?"),
-        inv.os.arch.as_deref().unwrap_or("?")
-    );
-    let mut devices: Vec<_> = inv.devices.iter().collect();
-    devices.sort_by_key(|d| (d.category, d.id.clone()));
-    let mut current = None;
-    for d in devices {
-        if current != Some(d.category) {
-            let _ = writeln!(out, "\n{}", d.category.name_en());
-            current = Some(d.category);
-        }
-        let name = match (&d.vendor_name, &d.device_name) {
-            (Some(v), Some(n)) => format!("{v} {n}"),
-            (Some(v), None) => v.clone(),
-            (None, Some(n)) => n.clone(),
-            (None, None) => String::from("(unnamed)"),
-        };
-        let (mark, driver) = match (&d.driver, d.needs_driver) {
-            (Some(drv), _) => ("ok", drv.as_str()),
-            (None, true) => ("NO DRIVER", "-"),
-            (None, false) => ("", "-"),
-        };
-        let _ = writeln!(out, "  {:<28} {:<16} {:<10} {}", d.id, driver, mark, name);
+/// The inventory in the requested format.
+pub fn render(inventory: &Inventory, format: TableOrJson) -> Vec<u8> {
+    match format {
+        TableOrJson::Json => mxcert_core::format::to_json_pretty(inventory),
+        TableOrJson::Table => probe::table::render(inventory).into_bytes(),
     }
-    for note in &inv.probe.notes {
-        let _ = writeln!(out, "note: {note}");
-    }
-    out
 }

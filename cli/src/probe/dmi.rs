@@ -1,19 +1,72 @@
-//! The system identity from `/sys/class/dmi/id` (readable without root, serials excluded).
+//! The system identity: SMBIOS raw tables (`/sys/firmware/dmi/tables/`, readable by root), else
+//! the kernel's decoded copy in `/sys/class/dmi/id` (serial numbers there are root-only too).
+//! Decoding lives in [`mxcert_core::smbios`]; this module only reads files. Serial numbers and
+//! UUIDs go to the withholding and the machine-id identifiers, never into the inventory.
 
-use mxcert_core::inventory::{Bios, Board, System};
+use mxcert_core::inventory::{Bios, Board, MemoryModule, System, Tpm, WithheldKind};
+use mxcert_core::privacy::{is_placeholder, Withholding};
+use mxcert_core::smbios::{self, Processor};
 
-use super::root::Root;
+use super::root::{is_absent, Root};
 
-const DIR: &str = "/sys/class/dmi/id";
+const TABLES: &str = "/sys/firmware/dmi/tables";
+const DMI_ID: &str = "/sys/class/dmi/id";
 
-/// Reads the system identity. Also returns the private identifiers (product UUID, serials) that
-/// are readable, only to derive the pseudonymous machine id; they never enter the inventory.
-pub fn read(root: &Root, notes: &mut Vec<String>) -> (System, Vec<String>) {
+/// What the firmware tables say.
+#[derive(Debug, Default)]
+pub struct Firmware {
+    pub system: System,
+    pub processors: Vec<Processor>,
+    pub memory: Vec<MemoryModule>,
+    pub tpm: Option<Tpm>,
+    /// Private identifiers for the machine id, in a fixed order.
+    pub identifiers: Vec<String>,
+    pub withholding: Withholding,
+}
+
+pub fn read(root: &Root, notes: &mut Vec<String>) -> Firmware {
+    let entry = root.read(&format!("{TABLES}/smbios_entry_point"));
+    let table = root.read(&format!("{TABLES}/DMI"));
+    match (entry, table) {
+        (Ok(Some(entry)), Ok(Some(table))) => match smbios::decode(&entry, &table) {
+            Ok(s) => {
+                notes.extend(s.notes);
+                return Firmware {
+                    system: s.system,
+                    processors: s.processors,
+                    memory: s.memory,
+                    tpm: s.tpm,
+                    identifiers: s.identifiers,
+                    withholding: s.withholding,
+                };
+            }
+            Err(e) => notes.push(format!("{TABLES}: {e}; using {DMI_ID}")),
+        },
+        (Err(e), _) | (_, Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            notes.push(format!(
+                "{TABLES}: permission denied (run as root for memory modules and a hardware-based machine id)"
+            ));
+        }
+        (Err(e), _) | (_, Err(e)) if !is_absent(&e) => notes.push(format!("{TABLES}: {e}")),
+        _ => {}
+    }
+    from_sysfs(root, notes)
+}
+
+fn from_sysfs(root: &Root, notes: &mut Vec<String>) -> Firmware {
+    let mut fw = Firmware::default();
+    if !root.exists(DMI_ID) {
+        notes.push(format!(
+            "{DMI_ID}: not present (no SMBIOS/DMI on this machine)"
+        ));
+        return fw;
+    }
     let mut attr = |name: &str| -> Option<String> {
-        let path = format!("{DIR}/{name}");
+        let path = format!("{DMI_ID}/{name}");
         match root.read_attr(&path) {
-            Ok(Some(v)) if !mxcert_core::privacy::is_placeholder(&v) => Some(v),
+            Ok(Some(v)) if !is_placeholder(&v) => Some(v),
             Ok(_) => None,
+            Err(e) if is_absent(&e) => None,
             Err(e) => {
                 notes.push(format!("{path}: {e}"));
                 None
@@ -31,7 +84,7 @@ pub fn read(root: &Root, notes: &mut Vec<String>) -> (System, Vec<String>) {
         date: attr("bios_date"),
         release: attr("bios_release"),
     };
-    let system = System {
+    fw.system = System {
         vendor: attr("sys_vendor"),
         product: attr("product_name"),
         version: attr("product_version"),
@@ -41,65 +94,25 @@ pub fn read(root: &Root, notes: &mut Vec<String>) -> (System, Vec<String>) {
         bios: (bios != Bios::default()).then_some(bios),
         chassis_type: attr("chassis_type")
             .and_then(|t| t.parse::<u8>().ok())
-            .map(|t| chassis_type_name(t).to_owned()),
-        devicetree: None,
+            .map(|t| smbios::chassis_type_name(t).to_owned()),
+        ..System::default()
     };
-    // Root-only files; unreadable ones are simply not used.
-    let identifiers = [
-        "product_uuid",
-        "product_serial",
-        "board_serial",
-        "chassis_serial",
-    ]
-    .iter()
-    .filter_map(|n| root.read_attr(&format!("{DIR}/{n}")).ok().flatten())
-    .collect();
-    if !root.join(DIR).exists() {
-        notes.push(format!(
-            "{DIR}: not present (no SMBIOS/DMI on this machine)"
-        ));
+    // Root-only files: unreadable ones are simply not used.
+    for (name, kind) in [
+        ("product_uuid", WithheldKind::Uuid),
+        ("product_serial", WithheldKind::SerialNumber),
+        ("board_serial", WithheldKind::SerialNumber),
+        ("chassis_serial", WithheldKind::SerialNumber),
+        ("board_asset_tag", WithheldKind::AssetTag),
+        ("chassis_asset_tag", WithheldKind::AssetTag),
+    ] {
+        let path = format!("{DMI_ID}/{name}");
+        if let Ok(Some(v)) = root.read_attr(&path) {
+            fw.withholding.withhold(kind, path, &v);
+            if kind != WithheldKind::AssetTag {
+                fw.identifiers.push(v);
+            }
+        }
     }
-    (system, identifiers)
-}
-
-/// The SMBIOS chassis type name (DMTF DSP0134, 7.4.1).
-pub fn chassis_type_name(t: u8) -> &'static str {
-    match t & 0x7f {
-        0x01 => "Other",
-        0x03 => "Desktop",
-        0x04 => "Low Profile Desktop",
-        0x05 => "Pizza Box",
-        0x06 => "Mini Tower",
-        0x07 => "Tower",
-        0x08 => "Portable",
-        0x09 => "Laptop",
-        0x0a => "Notebook",
-        0x0b => "Hand Held",
-        0x0c => "Docking Station",
-        0x0d => "All in One",
-        0x0e => "Sub Notebook",
-        0x0f => "Space-saving",
-        0x10 => "Lunch Box",
-        0x11 => "Main Server Chassis",
-        0x12 => "Expansion Chassis",
-        0x13 => "SubChassis",
-        0x14 => "Bus Expansion Chassis",
-        0x15 => "Peripheral Chassis",
-        0x16 => "RAID Chassis",
-        0x17 => "Rack Mount Chassis",
-        0x18 => "Sealed-case PC",
-        0x19 => "Multi-system chassis",
-        0x1a => "Compact PCI",
-        0x1b => "Advanced TCA",
-        0x1c => "Blade",
-        0x1d => "Blade Enclosure",
-        0x1e => "Tablet",
-        0x1f => "Convertible",
-        0x20 => "Detachable",
-        0x21 => "IoT Gateway",
-        0x22 => "Embedded PC",
-        0x23 => "Mini PC",
-        0x24 => "Stick PC",
-        _ => "Unknown",
-    }
+    fw
 }

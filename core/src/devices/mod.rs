@@ -1,0 +1,592 @@
+//! From device records to inventory devices: the one place that decides what a device is.
+//!
+//! A [`DeviceRecord`] is one device as udev and sysfs describe it: its path under `/sys`, its
+//! subsystem, devtype, bound driver, udev properties and the sysfs attributes the probe read. The
+//! live probe (libudev), the root walker (`--root`), `udevadm info --export-db` dumps and umockdev
+//! recordings all produce records; [`build`] turns any of them into [`Device`]s, so every source
+//! classifies the same way. Properties come first (they are what dumps carry); attributes fill in
+//! what properties lack.
+//!
+//! | bus | records | identity | `details` keys |
+//! |---|---|---|---|
+//! | `pci` | every PCI function | `pci:vvvv:dddd[:ssss:ssss]` | `slot`, `revision`, `link_speed`, `link_width`, `subsystem_name` |
+//! | `usb` | `usb_device`s, with their `usb_interface`s in `interfaces` | `usb:vvvv:pppp` | `speed_mbps`, `usb_version`, `revision` |
+//! | `block` | disks (not partitions, not loop/zram/dm/md) | `block:MODEL` / `block:TRANSPORT` | `name`, `size_bytes`, `transport` (nvme, sata, usb, mmc, virtio, scsi), `rotational`, `removable`, `read_only` |
+//! | `net` | interfaces of physical devices | `net:DRIVER` | `interface`, `type` (wired, wireless), `link` (up, down, ...), `speed_mbps`, `carrier` |
+//! | `input` | `inputN` of physical devices | `input:bbbb:vvvv:pppp` | `kind` (keyboard, mouse, touchpad, touchscreen, tablet, joystick, keys, switch, other), `input_bus` |
+//! | `sound` | ALSA cards | `sound:DRIVER` | `card_id`, `card` |
+//! | `hdaudio` | HD-audio codecs | `hdaudio:vvvv:dddd` | `subsystem_id`, `revision_id` |
+//! | `drm` | `cardN` of physical GPUs | `drm:DRIVER` | `card`, `connectors` (`eDP-1:connected,HDMI-A-1:disconnected`) |
+//! | `video4linux` | capture nodes (`index` 0) | `video4linux:DRIVER` | `node` |
+//! | `bluetooth` | controllers (`hciN`) | `bluetooth:DRIVER` | `controller` |
+//! | `power_supply` | batteries, AC adapters, USB supplies | `power_supply:TYPE[:MODEL]` | `type`, `status`, `technology`, `capacity_percent`, `health_percent`, `design_capacity`, `full_capacity`, `cycle_count`, `online`, `scope` |
+//! | `thermal` | thermal zones | `thermal:TYPE` | `type`, `temp_c` |
+//! | `hwmon` | hardware monitors | `hwmon:NAME` | `name`, `temp_c`, `temp_sensors`, `fans` |
+//! | `platform`, `of`, `acpi` | platform, device-tree and ACPI devices with a driver bound | `platform:NAME`, `of:COMPATIBLE`, `acpi:ID` | `name` |
+//! | `virtio` | virtio devices | `virtio:vvvv:dddd` | — |
+//! | `sdio` | SDIO functions | `sdio:vvvv:dddd` | — |
+//!
+//! Function devices (block, net, input, sound, drm, video4linux, bluetooth) take as `driver` the
+//! driver of the nearest device above them that has one, and inherit the names of the hardware they
+//! belong to when they have none of their own. `parent` is the identity of the nearest device above
+//! that is in the inventory.
+//!
+//! Private properties and attributes (serials, UUIDs, MACs) are never copied: they are listed in
+//! the [`Withholding`]. Bluetooth input devices' names are withheld too (people rename them).
+//! This module reads nothing: callers hand in records, name databases and module aliases.
+
+mod block;
+mod bluetooth;
+mod camera;
+mod graphics;
+mod input;
+mod net;
+mod pci;
+mod platform;
+mod power;
+mod sensors;
+mod sound;
+mod usb;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::ids::{IdsDatabase, Wanted};
+use crate::inventory::{Device, NameSource, System, Tpm};
+use crate::modalias::ModuleAliases;
+use crate::privacy::{attribute_kind, property_kind, Withholding};
+
+pub use input::InputKind;
+pub use pci::pci_needs_driver;
+
+/// One device as udev and sysfs describe it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// The path under `/sys`, starting with `/devices/`.
+    pub devpath: String,
+    pub subsystem: Option<String>,
+    pub devtype: Option<String>,
+    /// The bound driver's name.
+    pub driver: Option<String>,
+    /// udev properties (the kernel's uevent variables plus udev's own, such as hwdb names).
+    pub properties: BTreeMap<String, String>,
+    /// sysfs attributes by path relative to the device (`vendor`, `queue/rotational`,
+    /// `device/model`), trimmed.
+    pub attributes: BTreeMap<String, String>,
+    /// Where the record starts in a dump (1-based line), for messages.
+    pub line: Option<usize>,
+}
+
+impl DeviceRecord {
+    /// The last component of the path (`0000:00:02.0`, `sda`, `input5`).
+    pub fn sysname(&self) -> &str {
+        self.devpath.rsplit('/').next().unwrap_or(&self.devpath)
+    }
+
+    /// A property, trimmed; `None` when missing or blank.
+    pub fn prop(&self, key: &str) -> Option<&str> {
+        self.properties
+            .get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// An attribute, trimmed; `None` when missing or blank.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn subsystem(&self) -> Option<&str> {
+        self.subsystem.as_deref().or_else(|| self.prop("SUBSYSTEM"))
+    }
+
+    pub fn devtype(&self) -> Option<&str> {
+        self.devtype.as_deref().or_else(|| self.prop("DEVTYPE"))
+    }
+
+    pub fn driver(&self) -> Option<&str> {
+        self.driver
+            .as_deref()
+            .or_else(|| self.prop("DRIVER"))
+            .filter(|d| !d.is_empty())
+    }
+
+    pub fn modalias(&self) -> Option<&str> {
+        self.prop("MODALIAS").or_else(|| self.attr("modalias"))
+    }
+
+    /// Devices the kernel made up (loop, zram, virtual network and input devices, ...).
+    pub fn is_virtual(&self) -> bool {
+        self.devpath.starts_with("/devices/virtual/")
+    }
+}
+
+/// A sysfs attribute the probe reads for a record: a file, or every file matching a glob in the
+/// device's directory (`temp*_input`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attr {
+    File(&'static str),
+    Glob(&'static str),
+}
+
+/// The subsystems whose devices the probe records: those [`build`] lists, plus `hid`, `serio`
+/// and `mmc`, whose drivers the function devices below them report, and `dmi` and `tpm`, which
+/// describe the platform.
+pub const SUBSYSTEMS: &[&str] = &[
+    "pci",
+    "usb",
+    "block",
+    "net",
+    "input",
+    "sound",
+    "hdaudio",
+    "drm",
+    "video4linux",
+    "bluetooth",
+    "power_supply",
+    "thermal",
+    "hwmon",
+    "platform",
+    "acpi",
+    "virtio",
+    "sdio",
+    "hid",
+    "serio",
+    "mmc",
+    "tpm",
+    "dmi",
+];
+
+/// The attributes to read for a device, by subsystem, devtype and name. Private attributes
+/// (serials, addresses) are listed too: their values go to the [`Withholding`], never further.
+pub fn attributes_for(subsystem: &str, devtype: Option<&str>, sysname: &str) -> &'static [Attr] {
+    use Attr::{File, Glob};
+    match subsystem {
+        "pci" => &[
+            File("revision"),
+            File("current_link_speed"),
+            File("current_link_width"),
+        ],
+        "usb" if devtype == Some("usb_device") => &[
+            File("idVendor"),
+            File("idProduct"),
+            File("bcdDevice"),
+            File("bDeviceClass"),
+            File("bDeviceSubClass"),
+            File("bDeviceProtocol"),
+            File("speed"),
+            File("version"),
+            File("manufacturer"),
+            File("product"),
+            File("serial"),
+        ],
+        "usb" if devtype == Some("usb_interface") => &[
+            File("bInterfaceNumber"),
+            File("bInterfaceClass"),
+            File("bInterfaceSubClass"),
+            File("bInterfaceProtocol"),
+        ],
+        "block" if devtype == Some("disk") => &[
+            File("size"),
+            File("removable"),
+            File("ro"),
+            File("queue/rotational"),
+            File("device/model"),
+            File("device/vendor"),
+            File("serial"),
+            File("wwid"),
+            File("device/serial"),
+            File("device/wwid"),
+        ],
+        "net" => &[
+            File("type"),
+            File("operstate"),
+            File("speed"),
+            File("carrier"),
+            File("address"),
+        ],
+        "input" if sysname.starts_with("input") => &[File("name"), File("uniq")],
+        "sound" if sysname.starts_with("card") => &[File("id"), File("number")],
+        "hdaudio" => &[
+            File("vendor_id"),
+            File("subsystem_id"),
+            File("revision_id"),
+            File("vendor_name"),
+            File("chip_name"),
+        ],
+        "drm" if sysname.contains('-') => &[File("status"), File("enabled")],
+        "video4linux" => &[File("name"), File("index")],
+        "bluetooth" => &[File("address")],
+        "power_supply" => &[
+            File("type"),
+            File("status"),
+            File("present"),
+            File("online"),
+            File("scope"),
+            File("technology"),
+            File("capacity"),
+            File("manufacturer"),
+            File("model_name"),
+            File("serial_number"),
+            File("energy_full"),
+            File("energy_full_design"),
+            File("charge_full"),
+            File("charge_full_design"),
+            File("cycle_count"),
+        ],
+        "thermal" if sysname.starts_with("thermal_zone") => &[File("type"), File("temp")],
+        "hwmon" => &[File("name"), Glob("temp*_input"), Glob("fan*_input")],
+        "tpm" => &[File("tpm_version_major")],
+        "dmi" => &[File("modalias")],
+        _ => &[],
+    }
+}
+
+/// A names database with the file it came from.
+#[derive(Debug, Clone)]
+pub struct NamesFile {
+    pub db: IdsDatabase,
+    /// The path it was read from, for `probe.names`.
+    pub file: Option<String>,
+}
+
+impl NamesFile {
+    fn source(&self, database: &str) -> NameSource {
+        NameSource {
+            database: database.to_owned(),
+            version: self.db.header().version.clone(),
+            date: self.db.header().date.clone(),
+            file: self.file.clone(),
+        }
+    }
+}
+
+/// What [`build`] may use besides the records.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions<'a> {
+    /// `pci.ids`, for PCI devices udev's hwdb did not name.
+    pub pci_ids: Option<&'a NamesFile>,
+    /// `usb.ids`, for USB devices udev's hwdb did not name.
+    pub usb_ids: Option<&'a NamesFile>,
+    /// `modules.alias`, to list the modules that could drive each device.
+    pub module_aliases: Option<&'a ModuleAliases>,
+}
+
+/// What [`build`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Built {
+    pub devices: Vec<Device>,
+    /// From a `tpm` class device.
+    pub tpm: Option<Tpm>,
+    /// From the `dmi` record's modalias (dumps have no other system identity).
+    pub dmi_system: Option<System>,
+    /// Where the names came from.
+    pub names: Vec<NameSource>,
+    pub withholding: Withholding,
+    pub notes: Vec<String>,
+}
+
+/// The PCI and USB ids whose names [`build`] would look up in `pci.ids`/`usb.ids` (devices without
+/// hwdb names), so the caller can parse only those.
+pub fn wanted_ids(records: &[DeviceRecord]) -> (Wanted, Wanted) {
+    let mut pci_w = Wanted::new();
+    let mut usb_w = Wanted::new();
+    for r in records {
+        match (r.subsystem(), r.devtype()) {
+            (Some("pci"), _) => {
+                if let Some(ids) = pci::ids(r) {
+                    pci_w.device(ids.vendor, ids.device);
+                    if let Some((sv, _)) = ids.subsystem {
+                        pci_w.vendor(sv);
+                    }
+                }
+            }
+            (Some("usb"), Some("usb_device")) => {
+                if let Some((v, p)) = usb::ids(r) {
+                    usb_w.device(v, p);
+                }
+            }
+            _ => {}
+        }
+    }
+    (pci_w, usb_w)
+}
+
+/// The records, indexed by path, and what building collects.
+pub(crate) struct Ctx<'a> {
+    pub records: &'a [DeviceRecord],
+    by_path: HashMap<&'a str, usize>,
+    pub opts: BuildOptions<'a>,
+    pub withholding: Withholding,
+    pub names_used: BTreeSet<&'static str>,
+    pub notes: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(records: &'a [DeviceRecord], opts: BuildOptions<'a>) -> Ctx<'a> {
+        let by_path = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.devpath.as_str(), i))
+            .collect();
+        Ctx {
+            records,
+            by_path,
+            opts,
+            withholding: Withholding::new(),
+            names_used: BTreeSet::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The record at a path, if it was recorded.
+    pub fn at(&self, devpath: &str) -> Option<&'a DeviceRecord> {
+        self.by_path.get(devpath).map(|i| &self.records[*i])
+    }
+
+    /// The records above a path, nearest first.
+    pub fn ancestors(&self, devpath: &'a str) -> impl Iterator<Item = &'a DeviceRecord> + '_ {
+        let mut path = devpath;
+        std::iter::from_fn(move || loop {
+            let cut = path.rfind('/')?;
+            path = &path[..cut];
+            if path.is_empty() {
+                return None;
+            }
+            if let Some(r) = self.at(path) {
+                return Some(r);
+            }
+        })
+    }
+
+    /// The driver of the nearest device above (or at) a path that has one.
+    pub fn inherited_driver(&self, record: &'a DeviceRecord) -> Option<String> {
+        record
+            .driver()
+            .or_else(|| self.ancestors(&record.devpath).find_map(|r| r.driver()))
+            .map(str::to_owned)
+    }
+
+    /// Uses a hwdb name property and notes that hwdb names were used.
+    pub fn hwdb(&mut self, record: &DeviceRecord, key: &str) -> Option<String> {
+        let v = record.prop(key)?.to_owned();
+        self.names_used.insert("hwdb");
+        Some(v)
+    }
+
+    /// Modules that could drive a device with this record's modalias.
+    pub fn modules(&self, record: &DeviceRecord) -> Vec<String> {
+        match (self.opts.module_aliases, record.modalias()) {
+            (Some(a), Some(m)) => a.modules_for(m),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Lists a record's private properties and attributes as withheld.
+    fn withhold_private(&mut self, record: &DeviceRecord) {
+        for (key, value) in &record.properties {
+            if let Some(kind) = property_kind(key) {
+                self.withholding.withhold(
+                    kind,
+                    format!("{} property {key}", record.devpath),
+                    value,
+                );
+            }
+        }
+        for (name, value) in &record.attributes {
+            if let Some(kind) = attribute_kind(name) {
+                self.withholding
+                    .withhold(kind, format!("/sys{}/{name}", record.devpath), value);
+            }
+        }
+    }
+}
+
+/// The base of a device: bus, identity, category and path; the rest defaults.
+pub(crate) fn device(
+    bus: &str,
+    id: String,
+    category: crate::category::Category,
+    record: &DeviceRecord,
+) -> Device {
+    Device {
+        bus: bus.to_owned(),
+        id,
+        category,
+        path: Some(record.devpath.trim_start_matches('/').to_owned()),
+        ..Device::default()
+    }
+}
+
+/// Parses a hex attribute or property value (`0x8086`, `8086`).
+pub(crate) fn hex(v: &str) -> Option<u32> {
+    u32::from_str_radix(v.trim().trim_start_matches("0x"), 16).ok()
+}
+
+/// Decodes udev's `\xNN` escapes (`ID_MODEL_ENC`), trims and drops blank results.
+pub(crate) fn unescape(v: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(v.len());
+    let b = v.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'x') {
+            if let Some(n) = b
+                .get(i + 2..i + 4)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                bytes.push(n);
+                i += 4;
+                continue;
+            }
+        }
+        bytes.push(b[i]);
+        i += 1;
+    }
+    let s = String::from_utf8_lossy(&bytes);
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!s.is_empty()).then_some(s)
+}
+
+/// Turns records into inventory devices (see the module documentation).
+pub fn build(records: &[DeviceRecord], opts: BuildOptions<'_>) -> Built {
+    let mut ctx = Ctx::new(records, opts);
+    let mut devices = Vec::new();
+    let mut tpm = None;
+    let mut dmi_system = None;
+    for record in records {
+        let Some(subsystem) = record.subsystem() else {
+            continue;
+        };
+        if !SUBSYSTEMS.contains(&subsystem) {
+            continue;
+        }
+        // Partitions carry filesystem UUIDs nobody asked about, and virtual devices are not
+        // hardware: neither is listed anywhere, so neither has anything to withhold.
+        let partition = subsystem == "block" && record.devtype() == Some("partition");
+        if !partition && !record.is_virtual() {
+            ctx.withhold_private(record);
+        }
+        let made = match subsystem {
+            "pci" => pci::device(&mut ctx, record),
+            "usb" if record.devtype() == Some("usb_device") => usb::device(&mut ctx, record),
+            "block" => block::device(&mut ctx, record),
+            "net" => net::device(&mut ctx, record),
+            "input" => input::device(&mut ctx, record),
+            "sound" => sound::card(&mut ctx, record),
+            "hdaudio" => sound::codec(&mut ctx, record),
+            "drm" => graphics::device(&mut ctx, record),
+            "video4linux" => camera::device(&mut ctx, record),
+            "bluetooth" => bluetooth::device(&mut ctx, record),
+            "power_supply" => power::device(&mut ctx, record),
+            "thermal" => sensors::thermal(&mut ctx, record),
+            "hwmon" => sensors::hwmon(&mut ctx, record),
+            "platform" | "acpi" => platform::device(&mut ctx, record),
+            "virtio" => platform::virtio(&mut ctx, record),
+            "sdio" => platform::sdio(&mut ctx, record),
+            "tpm" => {
+                tpm = tpm.or_else(|| {
+                    Some(Tpm {
+                        version: record.attr("tpm_version_major").map(|m| {
+                            if m == "2" {
+                                "2.0".into()
+                            } else {
+                                format!("{m}.x")
+                            }
+                        }),
+                    })
+                });
+                None
+            }
+            "dmi" => {
+                if dmi_system.is_none() {
+                    dmi_system = record
+                        .modalias()
+                        .and_then(crate::smbios::system_from_dmi_modalias);
+                }
+                None
+            }
+            _ => None,
+        };
+        devices.extend(made);
+    }
+    assign_parents(&mut devices);
+    devices.sort_by(|a, b| (&a.bus, &a.path, &a.id).cmp(&(&b.bus, &b.path, &b.id)));
+    let mut names: Vec<NameSource> = ctx
+        .names_used
+        .iter()
+        .map(|db| match *db {
+            "pci.ids" => opts
+                .pci_ids
+                .map(|f| f.source("pci.ids"))
+                .unwrap_or_default(),
+            "usb.ids" => opts
+                .usb_ids
+                .map(|f| f.source("usb.ids"))
+                .unwrap_or_default(),
+            other => NameSource {
+                database: other.to_owned(),
+                ..NameSource::default()
+            },
+        })
+        .collect();
+    names.sort();
+    Built {
+        devices,
+        tpm,
+        dmi_system,
+        names,
+        withholding: ctx.withholding,
+        notes: ctx.notes,
+    }
+}
+
+/// Sets each device's `parent` to the nearest device above it in the inventory, and gives function
+/// devices without names of their own the names of the nearest named device above them.
+fn assign_parents(devices: &mut [Device]) {
+    let by_path: HashMap<String, (String, Option<String>, Option<String>)> = devices
+        .iter()
+        .filter_map(|d| {
+            Some((
+                format!("/{}", d.path.as_deref()?),
+                (d.id.clone(), d.vendor_name.clone(), d.device_name.clone()),
+            ))
+        })
+        .collect();
+    for d in devices.iter_mut() {
+        let Some(path) = d.path.as_deref().map(|p| format!("/{p}")) else {
+            continue;
+        };
+        let wants_names =
+            is_function_bus(&d.bus) && d.vendor_name.is_none() && d.device_name.is_none();
+        let mut named = !wants_names;
+        let mut up = path.as_str();
+        while let Some(cut) = up.rfind('/') {
+            up = &up[..cut];
+            let Some((id, vendor, name)) = by_path.get(up) else {
+                continue;
+            };
+            if d.parent.is_none() {
+                d.parent = Some(id.clone());
+            }
+            if !named && (vendor.is_some() || name.is_some()) {
+                d.vendor_name.clone_from(vendor);
+                d.device_name.clone_from(name);
+                named = true;
+            }
+            if named {
+                break;
+            }
+        }
+    }
+}
+
+/// Buses of function devices, which exist because a driver made them.
+fn is_function_bus(bus: &str) -> bool {
+    matches!(
+        bus,
+        "block" | "net" | "input" | "sound" | "drm" | "video4linux" | "bluetooth" | "virtio"
+    )
+}
