@@ -286,6 +286,7 @@ fn device(
         path: None,
         parent: None,
         details: Default::default(),
+        ..Default::default()
     }
 }
 
