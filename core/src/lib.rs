@@ -3,7 +3,11 @@
 //! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
 //! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
 //! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
-//! the pseudonymous machine id ([`privacy`]) and the generated JSON Schemas ([`schema`]).
+//! privacy rules and the pseudonymous machine id ([`privacy`]), the generated JSON Schemas
+//! ([`schema`]), and the parsers the probe and the registry share: device classification from
+//! udev/sysfs records ([`devices`]), imports of dumps and tool output ([`import`]), SMBIOS tables
+//! ([`smbios`]), `pci.ids`/`usb.ids` ([`ids`]), modaliases and `modules.alias` ([`modalias`]),
+//! `/proc` files ([`procfs`]) and `os-release` ([`os_release`]).
 //!
 //! What must not be here: any I/O beyond bytes handed in by the caller. No files, no network, no
 //! database, no udev, no clock reads hidden in library calls (callers pass timestamps), no async

@@ -125,6 +125,7 @@ mod tests {
             path: None,
             parent: None,
             details: BTreeMap::new(),
+            ..Device::default()
         }
     }
 
