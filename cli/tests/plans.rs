@@ -110,3 +110,41 @@ fn validate_reports_every_problem_with_file_and_line() {
         "mxcert: failed to read /nonexistent/plan.toml: no such file\n"
     );
 }
+
+#[test]
+fn vendor_plans_include_files_relative_to_themselves_and_cycles_are_caught() {
+    let vendor = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/plans/good/vendor.toml");
+    let out = mxcert(&["plans", "validate", &vendor.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("valid plan acme-laptop 2.1.0, 10 tests"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // The same file reached by two spellings is still a cycle.
+    let t = tempfile::tempdir().unwrap();
+    let head = "schema_version = 1\nversion = \"1\"\ntitle = { es = \"X\", en = \"X\" }\ndescription = { es = \"X\", en = \"X\" }\n";
+    std::fs::create_dir(t.path().join("sub")).unwrap();
+    std::fs::write(
+        t.path().join("a.toml"),
+        format!("{head}id = \"a\"\ninclude = [\"./sub/../b.toml\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("b.toml"),
+        format!("{head}id = \"b\"\ninclude = [\"a.toml\"]\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mxcert"))
+        .args(["plans", "validate", "a.toml"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "b.toml:6: include cycle: a.toml -> b.toml -> a.toml\na.toml: invalid (1 problem)\n"
+    );
+}

@@ -148,11 +148,9 @@ fn validate(args: &PlansValidateArgs) -> Result<u8> {
         }
         Err(PlanSourceError::Invalid(errors)) => {
             eprintln!("{errors}");
-            eprintln!(
-                "{}: invalid ({} problems)",
-                args.file.display(),
-                errors.0.len()
-            );
+            let n = errors.0.len();
+            let noun = if n == 1 { "problem" } else { "problems" };
+            eprintln!("{}: invalid ({n} {noun})", args.file.display());
             Ok(exit::FAILED)
         }
         Err(e) => Err(e.into_cli()),
