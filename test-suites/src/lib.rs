@@ -16,6 +16,7 @@ pub mod checks;
 mod context;
 mod outcome;
 pub mod peer;
+pub mod process;
 pub mod random;
 pub mod root;
 pub mod sensors;

@@ -17,9 +17,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mxcert_core::plan::Test;
+use mxcert_suites::process::{self, Waited};
 use mxcert_suites::{Context, Outcome};
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 
 use super::RunError;
@@ -77,12 +77,6 @@ pub fn child_main() -> u8 {
     }
 }
 
-fn kill_group(pid: u32) {
-    if let Ok(pid) = i32::try_from(pid) {
-        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-    }
-}
-
 fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(c), _) => format!("exited with status {c}"),
@@ -103,7 +97,7 @@ fn tail(bytes: &[u8]) -> String {
     lines[lines.len().saturating_sub(5)..].join(" | ")
 }
 
-/// Runs `request` in a child of `exe` with `timeout`; `tick` is called about every 50 ms while
+/// Runs `request` in a child of `exe` with `timeout`; `tick` is called about every 100 ms while
 /// it runs (the UI's spinner).
 pub fn run(
     exe: &Path,
@@ -124,7 +118,6 @@ pub fn run(
             source,
         })?;
     let pid = child.id();
-    let started = Instant::now();
 
     let (tx, rx) = mpsc::channel::<(usize, Vec<u8>)>();
     for (i, stream) in [
@@ -158,30 +151,22 @@ pub fn run(
         });
     }
 
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|source| RunError::Spawn {
-            exe: exe.to_path_buf(),
-            source,
-        })? {
-            break status;
-        }
-        let stop = if interrupt.load(Ordering::Relaxed) {
-            Some(ChildEnd::Interrupted)
-        } else if started.elapsed() >= timeout {
-            Some(ChildEnd::TimedOut)
-        } else {
-            None
-        };
-        if let Some(end) = stop {
-            kill_group(pid);
-            let _ = child.wait();
-            return Ok(end);
-        }
-        tick();
-        std::thread::sleep(Duration::from_millis(50));
+    let status = match process::wait(
+        child,
+        Some(timeout),
+        &|| interrupt.load(Ordering::Relaxed),
+        tick,
+    )
+    .map_err(|source| RunError::Spawn {
+        exe: exe.to_path_buf(),
+        source,
+    })? {
+        Waited::Exited(status) => status,
+        Waited::TimedOut => return Ok(ChildEnd::TimedOut),
+        Waited::Stopped => return Ok(ChildEnd::Interrupted),
     };
     // Whatever the check started and left behind goes too.
-    kill_group(pid);
+    process::kill_group(pid);
 
     let mut streams = [Vec::new(), Vec::new()];
     let deadline = Instant::now() + Duration::from_secs(2);

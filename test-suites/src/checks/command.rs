@@ -9,14 +9,13 @@
 
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mxcert_core::plan::params;
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
 
+use crate::process::{self, Waited};
 use crate::{Context, Outcome};
 
 const KEEP: usize = 16 * 1024;
@@ -40,12 +39,6 @@ fn reader(mut r: impl Read + Send + 'static, tx: mpsc::Sender<(usize, Vec<u8>)>,
         let _ = r.read_to_end(&mut buf);
         let _ = tx.send((which, buf));
     });
-}
-
-fn kill_group(child: &Child) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-    }
 }
 
 /// `'a b' c` for evidence.
@@ -91,23 +84,16 @@ pub fn run(p: &params::Command, ctx: &Context) -> Outcome {
     if let Some(e) = child.stderr.take() {
         reader(e, tx, 1);
     }
-    let deadline = ctx.timeout.map(|t| started + t);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Ok(s),
-            Ok(None) => {}
-            Err(e) => break Err(e),
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            kill_group(&child);
-            let _ = child.wait();
+    let status = match process::wait(child, ctx.timeout, &|| false, &mut || {}) {
+        Ok(Waited::Exited(s)) => s,
+        Ok(_) => {
             let secs = ctx.timeout.unwrap_or_default().as_secs_f64();
             return Outcome::timeout(format!(
                 "{program} did not finish within {secs} s; its process group was killed"
             ))
             .evidence("command", shell_words(&p.argv));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        Err(e) => return Outcome::error(format!("waiting for {program} failed: {e}")),
     };
     let elapsed = started.elapsed();
     // The output pipes close when the program exits, unless it left a background process
@@ -120,10 +106,6 @@ pub fn run(p: &params::Command, ctx: &Context) -> Outcome {
             Err(_) => break,
         }
     }
-    let status = match status {
-        Ok(s) => s,
-        Err(e) => return Outcome::error(format!("waiting for {program} failed: {e}")),
-    };
     let mut out = match (status.code(), status.signal()) {
         (Some(0), _) => Outcome::pass(format!("{program} exited with status 0")),
         (Some(c), _) => Outcome::fail(format!("{program} exited with status {c}")),
