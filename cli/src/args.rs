@@ -88,6 +88,9 @@ pub struct RecordArgs {
     /// The directory to record into; it must not exist or be empty.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Record a tree laid out like `/` (e.g. another recording) instead of this machine.
+    #[arg(long, value_name = "ROOT")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -329,7 +329,8 @@ pub struct ProbeInfo {
 #[serde(deny_unknown_fields)]
 pub struct NameSource {
     /// `hwdb` (udev's hardware database properties), `pci.ids`, `usb.ids`, `device` (strings the
-    /// device reports about itself), or `text` (the names printed in an imported `lspci`/`lsusb`).
+    /// device reports about itself), `acpi` (mxcert's table of the device ids the ACPI
+    /// specification defines), or `text` (the names printed in an imported `lspci`/`lsusb`).
     pub database: String,
     /// The database's `Version:` line, e.g. `2024.01.20`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -386,8 +387,19 @@ impl WithheldKind {
 }
 
 impl Inventory {
-    /// Parses an inventory from JSON bytes, refusing unknown fields and other versions.
+    /// Parses an inventory from JSON bytes, refusing unknown fields and other versions. A document
+    /// of another version is refused as such, before its fields are checked.
     pub fn from_json(bytes: &[u8]) -> Result<Inventory, crate::FormatError> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<u32>,
+        }
+        if let Ok(Version {
+            schema_version: Some(v),
+        }) = serde_json::from_slice(bytes)
+        {
+            crate::format::check_version(v, INVENTORY_SCHEMA_VERSION)?;
+        }
         let inventory: Inventory = crate::format::from_json(bytes)?;
         crate::format::check_version(inventory.schema_version, INVENTORY_SCHEMA_VERSION)?;
         Ok(inventory)

@@ -59,10 +59,12 @@ pub fn machine_id<'a>(identifiers: impl IntoIterator<Item = &'a str>) -> Option<
     Some(format!("mx1-{}", hex::encode(&digest[..16])))
 }
 
-/// Whether a firmware string is a placeholder that identifies nothing.
+/// Whether a value identifies nothing: empty (or an empty quoted string, as in `UNIQ=""`), a
+/// firmware placeholder (`To Be Filled By O.E.M.`, all zeroes), or a PCI bus address, which the
+/// kernel reports as the "serial number" of USB root hubs.
 pub fn is_placeholder(value: &str) -> bool {
-    let v = value.trim();
-    if v.is_empty() {
+    let v = value.trim().trim_matches('"').trim();
+    if v.is_empty() || is_pci_address(v) {
         return true;
     }
     if v.chars()
@@ -94,6 +96,17 @@ pub fn is_placeholder(value: &str) -> bool {
         "03000200-0400-0500-0006-000700080009",
     ]
     .contains(&lower.as_str())
+}
+
+/// `0000:00:14.0`: a PCI domain, bus, device and function.
+fn is_pci_address(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 12
+        && [4, 7].iter().all(|i| b[*i] == b':')
+        && b[10] == b'.'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| matches!(i, 4 | 7 | 10) || c.is_ascii_hexdigit())
 }
 
 /// A private value replaced by as many `*` as it had characters (at least one).
@@ -371,6 +384,10 @@ mod tests {
             None
         );
         assert_eq!(machine_id(["x", ""]), machine_id(["x"]));
+        for nothing in ["\"\"", "0000:00:14.0", "Default string", "  "] {
+            assert!(is_placeholder(nothing), "{nothing}");
+        }
+        assert!(!is_placeholder("PF3KX2QZ"));
         assert_eq!(redact(" 5VJ364ST "), "********");
         assert!(is_redacted("********") && !is_redacted("") && !is_redacted("*a"));
     }

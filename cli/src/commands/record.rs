@@ -5,9 +5,20 @@ use crate::args::RecordArgs;
 use crate::error::{CliError, Result};
 use crate::exit;
 use crate::probe::recorder::{self, RecordError};
+use crate::probe::Root;
 
 pub fn record(args: &RecordArgs) -> Result<u8> {
-    let recorded = recorder::record(&args.dir).map_err(|e| match e {
+    let source = match &args.root {
+        Some(root) if !root.is_dir() => {
+            return Err(CliError::BadInput(format!(
+                "failed to read {}: not a directory",
+                root.display()
+            )))
+        }
+        Some(root) => Root::at(root),
+        None => Root::live(),
+    };
+    let recorded = recorder::record_root(&source, &args.dir).map_err(|e| match e {
         RecordError::NotEmpty(_) | RecordError::Write { .. } => {
             CliError::Environment(e.to_string())
         }

@@ -101,19 +101,23 @@ pub fn record_root(source: &Root, dir: &Path) -> Result<Recorded, RecordError> {
     let logged = source.with_log(log.clone());
     let (inventory, withholding) = probe_parts(&logged, Enumerate::Walk)?;
     let log = log.borrow().clone();
+    // The modaliases of every device the probe read, for cutting `modules.alias` down.
+    let modaliases = log
+        .files
+        .iter()
+        .filter(|f| f.ends_with("/uevent"))
+        .filter_map(|f| source.read_attr(f).ok().flatten())
+        .filter_map(|text| super::sysfs::parse_uevent(&text).remove("MODALIAS"))
+        .collect();
     let copier = Copier {
         source: source.clone(),
         dest: dir.to_owned(),
         withholding,
         inventory: &inventory,
+        modaliases,
         links: RefCell::new(BTreeSet::new()),
     };
     let mut files = 0;
-    for path in &log.dirs {
-        copier
-            .dir(path)
-            .map_err(write_err(&copier.dest_path(path)))?;
-    }
     for path in &log.links {
         copier
             .link(path)
@@ -126,6 +130,11 @@ pub fn record_root(source: &Root, dir: &Path) -> Result<Recorded, RecordError> {
         {
             files += 1;
         }
+    }
+    for path in &log.dirs {
+        copier
+            .dir(path)
+            .map_err(write_err(&copier.dest_path(path)))?;
     }
     let metadata = Metadata {
         format: "mxcert-recording".into(),
@@ -150,6 +159,7 @@ struct Copier<'a> {
     dest: PathBuf,
     withholding: Withholding,
     inventory: &'a Inventory,
+    modaliases: Vec<String>,
     links: RefCell<BTreeSet<String>>,
 }
 
@@ -236,9 +246,15 @@ impl Copier<'_> {
         }
     }
 
+    /// Recreates a directory whose existence the probe checked (`/sys/firmware/efi`); git keeps
+    /// no empty directories, so an empty one gets a `.keep` file.
     fn dir(&self, system_path: &str) -> io::Result<()> {
         if let Some(resolved) = self.resolve(system_path, true)? {
-            fs::create_dir_all(self.dest_path(&resolved))?;
+            let dest = self.dest_path(&resolved);
+            fs::create_dir_all(&dest)?;
+            if fs::read_dir(&dest)?.next().is_none() {
+                fs::write(dest.join(".keep"), "")?;
+            }
         }
         Ok(())
     }
@@ -352,24 +368,12 @@ impl Copier<'_> {
         w
     }
 
-    /// The alias lines matching the devices' modaliases, read from the source's uevents.
+    /// The alias lines matching the modaliases of the devices the probe read.
     fn aliases(&self, bytes: &[u8]) -> String {
         let text = String::from_utf8_lossy(bytes);
-        let modaliases = self.modaliases();
-        let parsed = ModuleAliases::parse_matching(&text, modaliases.iter().map(String::as_str));
-        parsed.lines_matching(modaliases.iter().map(String::as_str))
-    }
-
-    fn modaliases(&self) -> Vec<String> {
-        self.inventory
-            .devices
-            .iter()
-            .filter_map(|d| d.path.as_deref())
-            .filter_map(|p| {
-                let uevent = self.source.read_attr(&format!("/sys/{p}/uevent")).ok()??;
-                super::sysfs::parse_uevent(&uevent).remove("MODALIAS")
-            })
-            .collect()
+        let modaliases = self.modaliases.iter().map(String::as_str);
+        let parsed = ModuleAliases::parse_matching(&text, modaliases.clone());
+        parsed.lines_matching(modaliases)
     }
 }
 

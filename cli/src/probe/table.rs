@@ -99,7 +99,11 @@ fn summary(inv: &Inventory, out: &mut String) {
         rows.push(("Memory", mem));
     }
     if let Some(f) = &inv.hardware.firmware {
-        let boot = f.boot_mode.as_deref().map(str::to_uppercase);
+        let boot = f.boot_mode.as_deref().map(|m| match m {
+            "uefi" => "UEFI".to_owned(),
+            "legacy" => "legacy BIOS".to_owned(),
+            other => other.to_owned(),
+        });
         let sb = f
             .secure_boot
             .map(|on| format!("Secure Boot {}", if on { "on" } else { "off" }));
@@ -114,17 +118,15 @@ fn summary(inv: &Inventory, out: &mut String) {
     }
     let o = &inv.os;
     let kernel = o.kernel.as_ref().map(|k| format!("kernel {k}"));
-    rows.push((
-        "OS",
-        join_some(
-            &[
-                o.name.as_deref().or(o.id.as_deref()),
-                kernel.as_deref(),
-                o.arch.as_deref(),
-            ],
-            ", ",
-        ),
-    ));
+    let os = join_some(
+        &[
+            o.name.as_deref().or(o.id.as_deref()),
+            kernel.as_deref(),
+            o.arch.as_deref(),
+        ],
+        ", ",
+    );
+    rows.push(("OS", if os.is_empty() { "?".into() } else { os }));
     if let Some(id) = &inv.machine_id {
         rows.push(("Machine", id.clone()));
     }

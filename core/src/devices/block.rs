@@ -34,11 +34,14 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
     if r.devtype() != Some("disk") || r.is_virtual() || is_partial_disk(r.sysname()) {
         return None;
     }
+    // SCSI, SATA, NVMe and virtio disks have `device/model`; SD and eMMC cards `device/name`.
     let model = r
         .attr("device/model")
+        .or_else(|| r.attr("device/name"))
         .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
         .or_else(|| r.prop("ID_MODEL_ENC").and_then(super::unescape))
         .or_else(|| r.prop("ID_MODEL").map(|m| m.replace('_', " ")))
+        .or_else(|| r.prop("ID_NAME").map(str::to_owned))
         .filter(|m| !m.is_empty());
     let vendor = r
         .attr("device/vendor")

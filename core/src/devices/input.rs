@@ -216,7 +216,7 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
         if bus == 0x05 {
             ctx.withholding.withhold(
                 WithheldKind::UserAssignedName,
-                format!("{} name", r.devpath),
+                format!("/sys{} name", r.devpath),
                 &name,
             );
         } else {

@@ -27,8 +27,8 @@
 //! | `sdio` | SDIO functions | `sdio:vvvv:dddd` | — |
 //!
 //! Function devices (block, net, input, sound, drm, video4linux, bluetooth) take as `driver` the
-//! driver of the nearest device above them that has one, and inherit the names of the hardware they
-//! belong to when they have none of their own. `parent` is the identity of the nearest device above
+//! driver of the nearest device above them that has one; they, virtio devices, power supplies and
+//! hwmon chips without names of their own take those of the nearest named device above them. `parent` is the identity of the nearest device above
 //! that is in the inventory.
 //!
 //! Private properties and attributes (serials, UUIDs, MACs) are never copied: they are listed in
@@ -194,6 +194,7 @@ pub fn attributes_for(subsystem: &str, devtype: Option<&str>, sysname: &str) -> 
             File("ro"),
             File("queue/rotational"),
             File("device/model"),
+            File("device/name"),
             File("device/vendor"),
             File("serial"),
             File("wwid"),
@@ -390,7 +391,7 @@ impl<'a> Ctx<'a> {
             if let Some(kind) = property_kind(key) {
                 self.withholding.withhold(
                     kind,
-                    format!("{} property {key}", record.devpath),
+                    format!("/sys{} property {key}", record.devpath),
                     value,
                 );
             }
@@ -560,7 +561,7 @@ fn assign_parents(devices: &mut [Device]) {
             continue;
         };
         let wants_names =
-            is_function_bus(&d.bus) && d.vendor_name.is_none() && d.device_name.is_none();
+            inherits_names(&d.bus) && d.vendor_name.is_none() && d.device_name.is_none();
         let mut named = !wants_names;
         let mut up = path.as_str();
         while let Some(cut) = up.rfind('/') {
@@ -583,10 +584,21 @@ fn assign_parents(devices: &mut [Device]) {
     }
 }
 
-/// Buses of function devices, which exist because a driver made them.
-fn is_function_bus(bus: &str) -> bool {
+/// Buses whose devices serve a piece of hardware above them and, when they have no names of
+/// their own, are named after it (a `net` interface after its PCI card, an AC `power_supply`
+/// after its ACPI adapter, the `nvme` hwmon after its disk).
+fn inherits_names(bus: &str) -> bool {
     matches!(
         bus,
-        "block" | "net" | "input" | "sound" | "drm" | "video4linux" | "bluetooth" | "virtio"
+        "block"
+            | "net"
+            | "input"
+            | "sound"
+            | "drm"
+            | "video4linux"
+            | "bluetooth"
+            | "virtio"
+            | "power_supply"
+            | "hwmon"
     )
 }

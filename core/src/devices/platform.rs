@@ -28,6 +28,30 @@ const PLATFORM_SKIP: &[&str] = &[
     "snd-soc-dummy",
 ];
 
+/// Names of the devices whose ids the ACPI specification (or a widely used vendor id) defines.
+fn acpi_name(id: &str) -> Option<&'static str> {
+    Some(match id.to_ascii_uppercase().as_str() {
+        "PNP0C0A" => "Control Method Battery",
+        "ACPI0003" => "AC Adapter",
+        "PNP0C0C" | "LNXPWRBN" => "Power Button",
+        "PNP0C0E" | "LNXSLPBN" => "Sleep Button",
+        "PNP0C0D" => "Lid",
+        "PNP0C09" => "Embedded Controller",
+        "PNP0C0B" => "Fan",
+        "PNP0C14" => "WMI",
+        "LNXVIDEO" => "Video Bus",
+        "LNXTHERM" => "Thermal Zone",
+        "MSFT0101" => "TPM 2.0",
+        "PNP0C31" => "TPM",
+        "ACPI0013" => "Generic Event Device",
+        "ACPI000E" => "Time and Alarm Device",
+        "PNP0B00" => "Real-time Clock",
+        "PNP0C50" => "HID over I2C",
+        "INT33D5" => "Intel HID Event Filter",
+        _ => return None,
+    })
+}
+
 /// A platform device's name without its instance suffix (`intel_pmc_core.0` → `intel_pmc_core`).
 fn platform_name(r: &DeviceRecord) -> String {
     if let Some(n) = r.modalias().and_then(crate::modalias::platform_name) {
@@ -74,6 +98,12 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
         &name.to_ascii_lowercase().replace(char::is_whitespace, "_"),
     )?;
     let mut d = super::device(bus, id.to_string(), category, r);
+    if bus == "acpi" {
+        d.device_name = acpi_name(&name).map(str::to_owned);
+        if d.device_name.is_some() {
+            ctx.names_used.insert("acpi");
+        }
+    }
     d.driver = Some(driver);
     d.modules = ctx.modules(r);
     d.details.insert("name".into(), r.sysname().to_owned());

@@ -18,8 +18,24 @@ fn number(r: &DeviceRecord, name: &str) -> Option<u64> {
     value(r, name).and_then(|v| v.parse().ok())
 }
 
+/// The supply's type; old kernels did not report it, but a supply with a capacity or a chemistry
+/// is a battery and one that is only online or not is mains.
+fn kind(r: &DeviceRecord) -> String {
+    if let Some(t) = value(r, "type") {
+        return t.to_ascii_lowercase();
+    }
+    let has = |k: &str| value(r, k).is_some();
+    if has("technology") || has("capacity") || has("energy_full") || has("charge_full") {
+        "battery".into()
+    } else if has("online") {
+        "mains".into()
+    } else {
+        "unknown".into()
+    }
+}
+
 pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
-    let kind = value(r, "type").unwrap_or("Unknown").to_ascii_lowercase();
+    let kind = kind(r);
     let manufacturer = value(r, "manufacturer").map(str::to_owned);
     let model = value(r, "model_name").map(str::to_owned);
     let mut id_tail = slug(&kind);
