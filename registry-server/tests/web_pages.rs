@@ -424,7 +424,10 @@ async fn a_reviewer_sees_failures_first_and_the_diff_to_the_previous_submission(
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     check_accessibility(&page, "es-MX");
     page.assert_has("Falló la revisión automática");
-    let fail_at = page.body.find("<code>drivers</code>").expect("drivers row");
+    let fail_at = page
+        .body
+        .find("<code>devices-drivers</code>")
+        .expect("drivers row");
     let pass_at = page
         .body
         .find("<code>storage-rw</code>")
