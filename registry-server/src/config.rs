@@ -8,6 +8,9 @@ use std::time::Duration;
 /// Largest request body accepted (a 300-device report is well under 1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// Largest body `POST /api/v1/check` accepts by default.
+pub const DEFAULT_CHECK_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
 /// Everything `serve` needs besides the listener.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,6 +31,15 @@ pub struct Config {
     pub certificate_validity: chrono::Duration,
     /// The web portal's settings (public URL, session length, form size).
     pub web: crate::web::WebConfig,
+    /// Largest body `POST /api/v1/check` accepts (a big server's `udevadm info --export-db` is
+    /// well under 1 MiB).
+    pub check_max_body_bytes: usize,
+    /// Public (unauthenticated) POSTs per client address per minute, after a burst of
+    /// `public_post_burst`; 0 turns the limit off.
+    pub public_posts_per_minute: u32,
+    pub public_post_burst: u32,
+    /// How often certificates that expired are swept out of the device index.
+    pub expiry_sweep_interval: Duration,
 }
 
 impl Default for Config {
@@ -43,6 +55,10 @@ impl Default for Config {
             plans_dir: None,
             certificate_validity: chrono::Duration::days(3 * 365),
             web: crate::web::WebConfig::default(),
+            check_max_body_bytes: DEFAULT_CHECK_MAX_BODY_BYTES,
+            public_posts_per_minute: 60,
+            public_post_burst: 20,
+            expiry_sweep_interval: Duration::from_secs(600),
         }
     }
 }

@@ -10,7 +10,10 @@
 //! verified report -> index rows), [`review`] (automated checks, lifecycle, diffs), [`signing`]
 //! (the registry key, certificates and revocations), [`plans`] (the plans the registry knows),
 //! [`store`] (the database behind one handle, SQLite or PostgreSQL) and [`error`] (the one API
-//! error type).
+//! error type). The public side — certified systems, device compatibility, "does my machine
+//! work?", the partner directory and open data — is [`public`] (plain async functions over the
+//! store, shared by the JSON routes and the web portal), with [`ratelimit`] (public POSTs),
+//! [`metrics`] (`/metrics`) and [`hwnames`] (`pci.ids`/`usb.ids` for naming devices).
 //!
 //! This crate must not depend on the `mxcert` CLI crate; shared formats come from `mxcert-core`.
 
@@ -19,8 +22,12 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod hwnames;
 pub mod ingest;
+pub mod metrics;
 pub mod plans;
+pub mod public;
+pub mod ratelimit;
 pub mod review;
 pub mod routes;
 pub mod server;

@@ -1,18 +1,23 @@
 //! The HTTP server: the router with its server-wide layers (body limit, request deadline, panic
-//! guard, tracing), started from an already bound listener, stopping gracefully.
+//! guard, metrics, request ids, tracing), started from an already bound listener, stopping
+//! gracefully.
 //!
 //! Tests bind `127.0.0.1:0` themselves and call [`serve`]; the binary binds `--listen`. A slow
 //! body counts against the request deadline (408 `request_timeout`); bodies over the limit get
-//! 413 `body_too_large`.
+//! 413 `body_too_large`. Every request gets an `x-request-id` (the client's, or a new UUID),
+//! returned in the response and recorded in the log line of the request.
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -33,8 +38,28 @@ pub fn app(state: AppState) -> Router {
                 }))
                 .timeout(timeout),
         )
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The span every request's log lines are in: method, path and request id.
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -49,14 +74,32 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let sweeper = tokio::spawn(sweep_expired_certificates(
+        store.clone(),
+        state.config.expiry_sweep_interval,
+    ));
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;
+    sweeper.abort();
     store.close().await;
     Ok(())
+}
+
+/// Takes certificates that expired out of the device index, now and every `interval`.
+async fn sweep_expired_certificates(store: crate::store::Store, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval.max(std::time::Duration::from_secs(1)));
+    loop {
+        tick.tick().await;
+        match store.sweep_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} expired certificates taken out of the device index"),
+            Err(e) => tracing::warn!("sweeping expired certificates: {e}"),
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -1,6 +1,6 @@
 //! What every request handler shares: the store, the settings, the registry's signing key, the
-//! known plans, the compiled report schema, the authentication-failure limiter and the web
-//! portal's state.
+//! known plans, the compiled report schema, the authentication-failure limiter, the web portal's
+//! state, the public POST rate limiter and the metrics.
 
 use std::sync::Arc;
 
@@ -8,7 +8,9 @@ use mxcert_core::schema::Validator;
 
 use crate::auth::FailureLimiter;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::plans::KnownPlans;
+use crate::ratelimit::RateLimiter;
 use crate::signing::RegistryKey;
 use crate::store::Store;
 
@@ -26,6 +28,11 @@ pub struct Inner {
     pub auth_failures: FailureLimiter,
     /// The web portal's catalogue and CSRF key.
     pub web: crate::web::WebState,
+    /// Rate limit of the public POST endpoints (`/api/v1/check`).
+    pub public_posts: RateLimiter,
+    pub metrics: Metrics,
+    /// `pci.ids` and `usb.ids`, for naming devices in `/check` inputs.
+    pub hw_names: std::sync::Arc<crate::hwnames::HwNames>,
 }
 
 impl std::ops::Deref for AppState {
@@ -66,8 +73,17 @@ impl AppState {
             config.web.clone(),
             &registry_key.derived_secret("web csrf"),
         )?;
+        let public_posts =
+            RateLimiter::new(config.public_posts_per_minute, config.public_post_burst);
+        let metrics = Metrics::new(store.backend_name());
+        let hw_names = tokio::task::spawn_blocking(crate::hwnames::system)
+            .await
+            .unwrap_or_default();
         Ok(AppState(Arc::new(Inner {
+            hw_names,
             web,
+            public_posts,
+            metrics,
             store,
             config,
             registry_key,

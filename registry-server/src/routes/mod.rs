@@ -5,7 +5,7 @@
 //!
 //! | method | path | who |
 //! |---|---|---|
-//! | GET | `/healthz` | public |
+//! | GET | `/healthz`, `/readyz`, `/metrics`, `/api/v1/openapi.json` | public |
 //! | GET | `/api/v1/registry-key` | public (PEM; JSON with `Accept: application/json`) |
 //! | GET | `/api/v1/me` | any token |
 //! | POST, GET | `/api/v1/keys` | vendor (own organisation); GET also reviewer/admin |
@@ -25,17 +25,32 @@
 //! | POST, GET | `/api/v1/orgs/{id}/members`; POST `/api/v1/members/{id}/disable` | admin |
 //! | POST, GET | `/api/v1/tokens`; POST `/api/v1/tokens/{id}/revoke` | admin |
 //! | GET | `/api/v1/audit` | admin, reviewer |
+//! | GET | `/api/v1/systems`, `/api/v1/systems/facets`, `/api/v1/systems/{certificate_id}` | public |
+//! | GET | `/api/v1/devices/{bus}/{id}` | public |
+//! | POST | `/api/v1/check` | public (rate-limited per address) |
+//! | GET | `/api/v1/vendors`, `/api/v1/vendors/{slug}` | public |
+//! | GET, PUT | `/api/v1/vendors/{slug}/entry` | the organisation's vendors, admin (GET also reviewer) |
+//! | POST | `/api/v1/vendors/{slug}/entry/approve`, `/reject` | admin |
+//! | GET | `/api/v1/vendor-entries` | admin, reviewer |
+//! | GET | `/api/v1/export/certified.json`, `/api/v1/export/certified.csv` | public |
 
 pub mod audit;
 pub mod certificates;
 pub mod certified;
+pub mod check;
+pub mod devices;
+pub mod export;
 pub mod health;
 pub mod keys;
 pub mod me;
+pub mod metrics;
+pub mod openapi;
 pub mod orgs;
 pub mod registry_key;
 pub mod submissions;
+pub mod systems;
 pub mod tokens;
+pub mod vendors;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -47,6 +62,9 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/v1/openapi.json", get(openapi::openapi))
         .route("/api/v1/registry-key", get(registry_key::get_key))
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/keys", post(keys::register).get(keys::list))
@@ -104,6 +122,25 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/api/v1/tokens/{id}/revoke", post(tokens::revoke))
         .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/systems", get(systems::search))
+        .route("/api/v1/systems/facets", get(systems::facets))
+        .route("/api/v1/systems/{certificate_id}", get(systems::show))
+        .route("/api/v1/devices/{bus}/{id}", get(devices::show))
+        .route("/api/v1/check", post(check::check))
+        .route("/api/v1/vendors", get(vendors::list))
+        .route("/api/v1/vendors/{slug}", get(vendors::show))
+        .route(
+            "/api/v1/vendors/{slug}/entry",
+            get(vendors::entry).put(vendors::save),
+        )
+        .route(
+            "/api/v1/vendors/{slug}/entry/approve",
+            post(vendors::approve),
+        )
+        .route("/api/v1/vendors/{slug}/entry/reject", post(vendors::reject))
+        .route("/api/v1/vendor-entries", get(vendors::pending))
+        .route("/api/v1/export/certified.json", get(export::json))
+        .route("/api/v1/export/certified.csv", get(export::csv))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -160,6 +160,7 @@ impl Store {
         )
         .await?;
         set_decision(&mut tx, id, SubmissionStatus::Approved, comment, actor).await?;
+        super::public_index::certificate_issued(&mut tx, id, &certificate_id).await?;
         record(
             &mut tx,
             actor,
@@ -229,6 +230,7 @@ impl Store {
         .bind(certificate_id)
         .execute(&mut *tx.tx)
         .await?;
+        super::public_index::certificate_revoked(&mut tx, certificate_id).await?;
         let seq = append_event(
             &mut tx,
             certificate_id,

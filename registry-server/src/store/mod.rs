@@ -13,9 +13,13 @@
 
 pub mod audit;
 pub mod certificates;
+pub mod devices;
+pub mod directory;
 pub mod keys;
 pub mod orgs;
 pub mod postgres;
+pub mod public_index;
+pub mod public_systems;
 mod records;
 pub mod sqlite;
 pub mod submissions;
@@ -206,9 +210,11 @@ impl Store {
         })
     }
 
-    /// Applies pending migrations of this backend.
+    /// Applies pending migrations of this backend, then rebuilds the public index if its rules
+    /// changed (see [`public_index`]).
     pub async fn migrate(&self) -> Result<()> {
         self.backend.migrator().run(&self.pool).await?;
+        self.ensure_public_index().await?;
         Ok(())
     }
 

@@ -143,7 +143,7 @@ fn submission(row: &AnyRow) -> Result<Submission> {
 }
 
 /// Rows per multi-row INSERT: well under both backends' parameter limits.
-const BATCH: usize = 80;
+pub(crate) const BATCH: usize = 80;
 
 async fn insert_devices(tx: &mut WriteTx, id: &str, devices: &[DeviceRow]) -> Result<()> {
     for (chunk_no, chunk) in devices.chunks(BATCH).enumerate() {
@@ -198,7 +198,7 @@ async fn insert_results(tx: &mut WriteTx, id: &str, results: &[ResultRow]) -> Re
 }
 
 /// Appends `rows` groups of `cols` numbered placeholders: `($1, $2), ($3, $4)`.
-fn push_placeholders(sql: &mut String, rows: usize, cols: usize) {
+pub(crate) fn push_placeholders(sql: &mut String, rows: usize, cols: usize) {
     use std::fmt::Write as _;
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -376,6 +376,7 @@ impl Store {
         .await?;
         insert_devices(&mut tx, &id, &new.devices).await?;
         insert_results(&mut tx, &id, &new.results).await?;
+        super::public_index::index_submission(&mut tx, &id, &new.devices, &new.results).await?;
         for (position, check) in new.checks.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO automated_checks (submission_id, position, name, outcome, message, checked_at) \
@@ -619,6 +620,7 @@ impl Store {
             )));
         }
         set_decision(&mut tx, id, to, comment, actor).await?;
+        super::public_index::submission_changed(&mut tx, id).await?;
         record(
             &mut tx,
             actor,

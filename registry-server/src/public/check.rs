@@ -1,0 +1,442 @@
+//! "Does my machine work with MxOS?" ([`check`]): every device of one machine with what the
+//! registry knows about it, and the certified systems that match the machine (the same model,
+//! the same board, the same vendor family).
+//!
+//! The machine comes from [`parse_input`]: an mxcert inventory (`mxcert probe --format json`), an
+//! mxcert report or signed report (JSON), or the text of `udevadm info --export-db`, a umockdev
+//! recording, `lspci -nn` (`-nnk`) or `lsusb` — everything is read by `mxcert_core::import`, with
+//! this machine's `pci.ids`/`usb.ids` for names. Signatures are not verified: nothing a check
+//! answers is stored or trusted. Answering costs one indexed read of the
+//! per-device counts for all devices at once and three small reads for related systems, whatever
+//! the registry's size.
+
+use std::collections::BTreeSet;
+
+use mxcert_core::import::{Format, ImportOptions};
+use mxcert_core::inventory::{Device, Inventory, System};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::devices::{base_identity, url as device_url, DeviceStatus, StatusCounts};
+use super::system_category::SystemCategory;
+use super::systems::SystemSummary;
+use super::text::fold;
+use crate::error::{ApiError, ApiResult};
+use crate::hwnames::HwNames;
+use crate::store::public_systems::Relation;
+use crate::store::Store;
+
+/// The most devices one check looks up (a large server has a few thousand).
+pub const MAX_DEVICES: usize = 20_000;
+/// Related systems listed per relation.
+const RELATED_LIMIT: i64 = 20;
+
+/// What the input was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InputFormat {
+    /// `mxcert probe --format json`.
+    Inventory,
+    /// An mxcert report.
+    Report,
+    /// A DSSE envelope holding an mxcert report (its signature is not checked).
+    SignedReport,
+    /// `udevadm info --export-db`.
+    Udevadm,
+    /// A umockdev recording.
+    Umockdev,
+    /// `lspci -nn` or `lspci -nnk`.
+    Lspci,
+    /// `lsusb`.
+    Lsusb,
+}
+
+/// A machine to check: its identity and devices.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub format: InputFormat,
+    pub system: System,
+    pub devices: Vec<Device>,
+}
+
+impl Machine {
+    pub fn from_inventory(format: InputFormat, inventory: Inventory) -> Machine {
+        Machine {
+            format,
+            system: inventory.system,
+            devices: inventory.devices,
+        }
+    }
+}
+
+/// How the body of a check is to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Json,
+    Text,
+}
+
+/// Chooses how to read a body from its content type (`application/json` or `*+json`;
+/// `text/plain`); without one, from its first non-blank byte. Other types are refused (415).
+pub fn body_kind(content_type: Option<&str>, body: &[u8]) -> ApiResult<BodyKind> {
+    let essence = content_type
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|c| !c.is_empty());
+    match essence.as_deref() {
+        Some("application/json") => Ok(BodyKind::Json),
+        Some(c) if c.ends_with("+json") => Ok(BodyKind::Json),
+        Some("text/plain") => Ok(BodyKind::Text),
+        Some(other) => Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "content type {other:?} is not accepted: send application/json (an mxcert probe or \
+                 report) or text/plain (udevadm info --export-db, lspci -nn or lsusb output)"
+            ),
+        )),
+        None => Ok(
+            if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                BodyKind::Json
+            } else {
+                BodyKind::Text
+            },
+        ),
+    }
+}
+
+fn bad_input(message: impl std::fmt::Display) -> ApiError {
+    ApiError::unprocessable("invalid_input", message.to_string())
+}
+
+/// Whether a JSON body is a signed document (a DSSE envelope), from its top-level keys.
+#[derive(serde::Deserialize)]
+struct JsonKind {
+    #[serde(rename = "payloadType")]
+    payload_type: Option<serde::de::IgnoredAny>,
+}
+
+/// Imports a probe, report or dump with the core importers.
+fn import(bytes: &[u8], names: &HwNames) -> ApiResult<(InputFormat, Inventory)> {
+    let mut opts = ImportOptions::new(
+        chrono::Utc::now(),
+        mxcert_core::tool("mxcert-registry", env!("CARGO_PKG_VERSION")),
+    );
+    opts.pci_ids = names.pci.as_ref();
+    opts.usb_ids = names.usb.as_ref();
+    let imported = mxcert_core::import::import(bytes, &opts).map_err(bad_input)?;
+    let format = match imported.format {
+        Format::Udevadm => InputFormat::Udevadm,
+        Format::Umockdev => InputFormat::Umockdev,
+        Format::Lspci => InputFormat::Lspci,
+        Format::Lsusb => InputFormat::Lsusb,
+        Format::Inventory => InputFormat::Inventory,
+        Format::Report => InputFormat::Report,
+    };
+    Ok((format, imported.inventory))
+}
+
+/// Reads a JSON body: an inventory, a report, or a signed report.
+pub fn parse_json(body: &[u8], names: &HwNames) -> ApiResult<Machine> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request(
+            "malformed_body",
+            "the body is not a JSON object",
+        ));
+    }
+    let kind: JsonKind = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_body",
+            format!("the body is not a JSON object: {e}"),
+        )
+    })?;
+    if kind.payload_type.is_none() {
+        let (format, inventory) = import(body, names)?;
+        return Ok(Machine::from_inventory(format, inventory));
+    }
+    let envelope = mxcert_core::dsse::Envelope::from_json(body)
+        .map_err(|e| bad_input(format!("signed report: {e}")))?;
+    if envelope.payload_type != mxcert_core::dsse::REPORT_PAYLOAD_TYPE {
+        return Err(bad_input(format!(
+            "signed document of type {:?}; a check takes a signed report ({})",
+            envelope.payload_type,
+            mxcert_core::dsse::REPORT_PAYLOAD_TYPE
+        )));
+    }
+    let payload = envelope
+        .payload_unverified()
+        .map_err(|e| bad_input(format!("signed report: {e}")))?;
+    match import(&payload, names)? {
+        (InputFormat::Report, inventory) => Ok(Machine::from_inventory(
+            InputFormat::SignedReport,
+            inventory,
+        )),
+        _ => Err(bad_input("signed report: the payload is not a report")),
+    }
+}
+
+/// Reads the body of a check (see the module documentation).
+pub fn parse_input(content_type: Option<&str>, body: &[u8], names: &HwNames) -> ApiResult<Machine> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "malformed_body",
+            "the body is empty: send an mxcert probe (JSON) or the output of udevadm info \
+             --export-db, lspci -nn or lsusb (text/plain)",
+        ));
+    }
+    let machine = match body_kind(content_type, body)? {
+        BodyKind::Json => parse_json(body, names)?,
+        BodyKind::Text => {
+            let (format, inventory) = import(body, names)?;
+            Machine::from_inventory(format, inventory)
+        }
+    };
+    if machine.devices.len() > MAX_DEVICES {
+        return Err(bad_input(format!(
+            "{} devices; a check takes at most {MAX_DEVICES}",
+            machine.devices.len()
+        )));
+    }
+    Ok(machine)
+}
+
+/// The machine as the input identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CheckedSystem {
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub family: Option<String>,
+    pub board: Option<String>,
+    pub chassis_type: Option<String>,
+    pub category: SystemCategory,
+}
+
+/// One device of the machine and what the registry knows about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CheckedDevice {
+    /// The identity as found, e.g. `pci:8086:a7a1:17aa:22e4`.
+    pub identity: String,
+    /// What the registry files it under, e.g. `pci:8086:a7a1`.
+    pub base_identity: String,
+    pub bus: String,
+    pub category: String,
+    /// The registry's name when it has one, else the input's.
+    pub vendor_name: Option<String>,
+    pub device_name: Option<String>,
+    /// The driver bound on this machine, when the input says.
+    pub driver: Option<String>,
+    /// Whether this device needs a driver and the input shows none bound.
+    pub driver_missing: bool,
+    /// `unknown` when no report contains it.
+    pub status: DeviceStatus,
+    /// Reports per status (all zero when unknown).
+    pub reports: StatusCounts,
+    /// How many system models contain it.
+    pub systems: i64,
+    /// The device in the API.
+    pub url: String,
+}
+
+/// How many of the machine's devices have each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CheckSummary {
+    pub devices: usize,
+    pub certified: usize,
+    pub works: usize,
+    pub problem: usize,
+    pub seen: usize,
+    pub unknown: usize,
+}
+
+/// Certified systems that match the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MatchingSystems {
+    /// The same vendor and model: this machine's model is certified.
+    pub exact: Vec<SystemSummary>,
+    /// The same board (mainboard) under another model name.
+    pub same_board: Vec<SystemSummary>,
+    /// The same vendor and product family.
+    pub same_family: Vec<SystemSummary>,
+}
+
+/// The answer to a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CheckAnswer {
+    pub format: InputFormat,
+    pub system: CheckedSystem,
+    /// Whether this exact model has a valid certificate.
+    pub model_certified: bool,
+    pub summary: CheckSummary,
+    /// Every device found, in input order.
+    pub devices: Vec<CheckedDevice>,
+    pub certified_systems: MatchingSystems,
+}
+
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Checks a machine against the registry.
+pub async fn check(store: &Store, machine: &Machine) -> ApiResult<CheckAnswer> {
+    let bases: Vec<String> = machine
+        .devices
+        .iter()
+        .map(|d| base_identity(&d.id))
+        .collect();
+    let distinct: BTreeSet<&str> = bases.iter().map(String::as_str).collect();
+    let stats = store
+        .devices_stats(&distinct.into_iter().collect::<Vec<_>>())
+        .await?;
+    let mut summary = CheckSummary {
+        devices: machine.devices.len(),
+        ..CheckSummary::default()
+    };
+    let devices: Vec<CheckedDevice> = machine
+        .devices
+        .iter()
+        .zip(&bases)
+        .map(|(d, base)| {
+            let known = stats.get(base);
+            let status = known.map_or(DeviceStatus::Unknown, |s| s.status());
+            match status {
+                DeviceStatus::Certified => summary.certified += 1,
+                DeviceStatus::Works => summary.works += 1,
+                DeviceStatus::Problem => summary.problem += 1,
+                DeviceStatus::Seen => summary.seen += 1,
+                DeviceStatus::Unknown => summary.unknown += 1,
+            }
+            CheckedDevice {
+                identity: d.id.clone(),
+                base_identity: base.clone(),
+                bus: d.bus.clone(),
+                category: d.category.as_str().to_owned(),
+                vendor_name: known
+                    .and_then(|s| s.vendor_name.clone())
+                    .or_else(|| d.vendor_name.clone()),
+                device_name: known
+                    .and_then(|s| s.device_name.clone())
+                    .or_else(|| d.device_name.clone()),
+                driver: d.driver.clone(),
+                driver_missing: d.needs_driver && d.driver.is_none(),
+                status,
+                reports: known.map(StatusCounts::from_stats).unwrap_or_default(),
+                systems: known.map_or(0, |s| s.systems),
+                url: device_url(base),
+            }
+        })
+        .collect();
+
+    let s = &machine.system;
+    let system = CheckedSystem {
+        vendor: clean(&s.vendor),
+        model: clean(&s.product),
+        family: clean(&s.family),
+        board: s.board.as_ref().and_then(|b| clean(&b.product)),
+        chassis_type: clean(&s.chassis_type),
+        category: SystemCategory::from_chassis(s.chassis_type.as_deref()),
+    };
+    let vendor = fold(system.vendor.as_deref().unwrap_or_default());
+    let model = fold(system.model.as_deref().unwrap_or_default());
+    let family = fold(system.family.as_deref().unwrap_or_default());
+    let board = fold(system.board.as_deref().unwrap_or_default());
+    let now = super::now();
+    let exact = store
+        .related_public_systems(
+            Relation::Model {
+                vendor: &vendor,
+                model: &model,
+            },
+            &now,
+            RELATED_LIMIT,
+        )
+        .await?;
+    let seen: BTreeSet<String> = exact.iter().map(|r| r.certificate_id.clone()).collect();
+    let same_board: Vec<_> = store
+        .related_public_systems(Relation::Board(&board), &now, RELATED_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|r| !seen.contains(&r.certificate_id))
+        .collect();
+    let seen: BTreeSet<String> = seen
+        .into_iter()
+        .chain(same_board.iter().map(|r| r.certificate_id.clone()))
+        .collect();
+    let same_family: Vec<_> = store
+        .related_public_systems(
+            Relation::Family {
+                vendor: &vendor,
+                family: &family,
+            },
+            &now,
+            RELATED_LIMIT,
+        )
+        .await?
+        .into_iter()
+        .filter(|r| !seen.contains(&r.certificate_id))
+        .collect();
+    Ok(CheckAnswer {
+        format: machine.format,
+        model_certified: !exact.is_empty(),
+        system,
+        summary,
+        devices,
+        certified_systems: MatchingSystems {
+            exact: exact.iter().map(SystemSummary::from_row).collect(),
+            same_board: same_board.iter().map(SystemSummary::from_row).collect(),
+            same_family: same_family.iter().map(SystemSummary::from_row).collect(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_choose_the_reader() {
+        assert_eq!(
+            body_kind(Some("application/json; charset=utf-8"), b"x").unwrap(),
+            BodyKind::Json
+        );
+        assert_eq!(
+            body_kind(Some("application/vnd.mxos.inventory.v1+json"), b"x").unwrap(),
+            BodyKind::Json
+        );
+        assert_eq!(body_kind(Some("Text/Plain"), b"{").unwrap(), BodyKind::Text);
+        assert_eq!(body_kind(None, b"  {\"a\":1}").unwrap(), BodyKind::Json);
+        assert_eq!(
+            body_kind(None, b"00:00.0 Host bridge").unwrap(),
+            BodyKind::Text
+        );
+        let e = body_kind(Some("multipart/form-data; boundary=x"), b"").unwrap_err();
+        assert_eq!(e.status.as_u16(), 415);
+    }
+
+    #[test]
+    fn json_errors_say_which_document_and_where() {
+        let names = HwNames::default();
+        let e =
+            parse_input(Some("application/json"), b"{\"schema_version\": 1}", &names).unwrap_err();
+        assert_eq!(e.code, "invalid_input");
+        assert!(e.message.contains("line 1"), "{}", e.message);
+        let e = parse_input(Some("application/json"), b"[1, 2]", &names).unwrap_err();
+        assert_eq!(e.code, "malformed_body");
+        let e = parse_input(None, b"  \n", &names).unwrap_err();
+        assert_eq!(e.code, "malformed_body");
+        let e = parse_input(
+            None,
+            br#"{"payloadType": "application/vnd.mxos.certificate.v1+json", "payload": "", "signatures": []}"#,
+            &names,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("certificate"), "{}", e.message);
+    }
+}

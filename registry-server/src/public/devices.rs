@@ -1,0 +1,292 @@
+//! Per-device compatibility ([`lookup`]): what the registry knows about one device identity from
+//! every report that contains it.
+//!
+//! Devices are filed under their *base* identity (`pci:8086:9a49`: the chip, without the
+//! subsystem ids of one product's build of it). A device's status is the best evidence any report
+//! gives it — `certified` (in a system with a valid certificate), `works` (its driver bound and no
+//! test of its category failed, in a report whose tests ran), `problem` (no driver bound although
+//! it needs one, or a test of its category failed), `seen` — see
+//! [`crate::store::public_index`] for the exact rules. The counts per status say how much
+//! evidence there is.
+
+use mxcert_core::identity::Identity;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::devices::DeviceStatsRow;
+pub use crate::store::public_index::DeviceStatus;
+use crate::store::Store;
+
+/// Systems per page of a device's system list unless `per_page` says otherwise.
+pub const DEFAULT_SYSTEMS: u32 = 20;
+
+/// The base identity of an identity string (`pci:8086:9a49:17aa:22e4` -> `pci:8086:9a49`);
+/// strings that do not parse are their own base (as the ingest files them).
+pub fn base_identity(id: &str) -> String {
+    Identity::parse(id)
+        .map(|i| i.base().to_string())
+        .unwrap_or_else(|_| id.to_owned())
+}
+
+/// Parses a device given by a user, any case: an identity string (`pci:8086:9a49`), or bare
+/// `vvvv:dddd` hex ids, which may be PCI or USB. Returns the base identities it may mean.
+pub fn base_identities_param(id: &str) -> Result<Vec<String>, String> {
+    let id = id.trim().to_ascii_lowercase();
+    if let Some((v, d)) = id.split_once(':') {
+        let hex4 = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if hex4(v) && hex4(d) {
+            return Ok(vec![format!("pci:{v}:{d}"), format!("usb:{v}:{d}")]);
+        }
+    }
+    let bus_ok = id
+        .split(':')
+        .next()
+        .is_some_and(|b| b.starts_with(|c: char| c.is_ascii_alphabetic()));
+    if !bus_ok {
+        return Err(format!(
+            "{id:?} is not a device: use an identity such as pci:8086:9a49 or usb:8087:0033, or \
+             vendor:device in hex"
+        ));
+    }
+    Identity::parse(&id)
+        .map(|i| vec![i.base().to_string()])
+        .map_err(|e| e.to_string())
+}
+
+/// Where a device is in the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DeviceRef {
+    /// The base identity, e.g. `pci:8086:9a49`.
+    pub identity: String,
+    /// `GET` this for the device's compatibility.
+    pub url: String,
+}
+
+impl DeviceRef {
+    pub fn new(base_identity: &str) -> DeviceRef {
+        DeviceRef {
+            identity: base_identity.to_owned(),
+            url: url(base_identity),
+        }
+    }
+}
+
+/// The API path of a device: `/api/v1/devices/pci/8086:9a49`.
+pub fn url(base_identity: &str) -> String {
+    match base_identity.split_once(':') {
+        Some((bus, rest)) => format!("/api/v1/devices/{bus}/{rest}"),
+        None => format!("/api/v1/devices/{base_identity}"),
+    }
+}
+
+/// How many reports give a device each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StatusCounts {
+    pub certified: i64,
+    pub works: i64,
+    pub problem: i64,
+    pub seen: i64,
+}
+
+impl StatusCounts {
+    pub fn from_stats(s: &DeviceStatsRow) -> StatusCounts {
+        StatusCounts {
+            certified: s.certified,
+            works: s.works,
+            problem: s.problem,
+            seen: s.seen,
+        }
+    }
+}
+
+/// A system model that contains the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DeviceSystem {
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    /// `Vendor Model`, or a placeholder for reports without a system identity.
+    pub display_name: String,
+    /// The best status this model's reports give the device.
+    pub status: DeviceStatus,
+    /// How many reports of this model contain the device.
+    pub reports: i64,
+    pub last_seen_at: String,
+    /// The model's currently valid certificates, newest first.
+    pub certificates: Vec<String>,
+    /// The newest certificate's system in the API, when certified.
+    pub url: Option<String>,
+}
+
+/// A kernel driver seen bound to the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DriverSeen {
+    pub driver: String,
+    /// In how many reports.
+    pub reports: i64,
+}
+
+/// Everything the registry knows about one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DeviceCompat {
+    /// The base identity, e.g. `pci:8086:9a49`.
+    pub identity: String,
+    /// `pci`, `usb`, ...
+    pub bus: String,
+    /// The vendor id (4 hex digits) for PCI and USB.
+    pub vendor_id: Option<String>,
+    /// The device or product id (4 hex digits) for PCI and USB.
+    pub device_id: Option<String>,
+    /// The device category (`graphics`, `wireless`, ...), as last reported.
+    pub category: String,
+    pub vendor_name: Option<String>,
+    pub device_name: Option<String>,
+    pub status: DeviceStatus,
+    /// Reports per status.
+    pub reports: StatusCounts,
+    /// How many system models contain it.
+    pub systems_count: i64,
+    /// System models that contain it, best status first (one page).
+    pub systems: Vec<DeviceSystem>,
+    pub drivers: Vec<DriverSeen>,
+    pub first_seen_at: String,
+    pub last_seen_at: String,
+    pub url: String,
+}
+
+/// Paging of a device's systems.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    /// Page of the system list, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Systems per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// Parses the path of `GET /api/v1/devices/{bus}/{id}` (`pci` + `8086:9a49`, any case; PCI
+/// subsystem ids are accepted and ignored) into a base identity.
+pub fn identity_from_path(bus: &str, id: &str) -> ApiResult<Identity> {
+    let text = format!("{}:{}", bus.trim(), id.trim()).to_ascii_lowercase();
+    Identity::parse(&text)
+        .map(|i| i.base())
+        .map_err(|e| ApiError::bad_request("malformed_path", e.to_string()))
+}
+
+/// The compatibility of one device; 404 when no report contains it.
+pub async fn lookup(
+    store: &Store,
+    identity: &Identity,
+    q: &DeviceQuery,
+) -> ApiResult<DeviceCompat> {
+    let page = q.page.unwrap_or(1);
+    let per_page = q.per_page.unwrap_or(DEFAULT_SYSTEMS);
+    if page == 0 || !(1..=100).contains(&per_page) {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "page starts at 1 and per_page is between 1 and 100",
+        ));
+    }
+    let id = identity.to_string();
+    let stats = store
+        .device_stats(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no report contains the device {id}")))?;
+    let systems = store
+        .device_systems(
+            &id,
+            i64::from(per_page),
+            i64::from(page - 1) * i64::from(per_page),
+        )
+        .await?;
+    let certified: Vec<&str> = systems
+        .iter()
+        .filter(|s| s.status == DeviceStatus::Certified)
+        .map(|s| s.system_id.as_str())
+        .collect();
+    let mut certificates = store
+        .valid_certificates_of(&certified, &super::now())
+        .await?;
+    let drivers = store.device_drivers(&id).await?;
+    let (vendor_id, device_id) = match identity.vendor_device() {
+        Some((v, d)) => (Some(format!("{v:04x}")), Some(format!("{d:04x}"))),
+        None => (None, None),
+    };
+    Ok(DeviceCompat {
+        url: url(&id),
+        bus: identity.bus().to_owned(),
+        identity: id,
+        vendor_id,
+        device_id,
+        category: stats.category.clone(),
+        vendor_name: stats.vendor_name.clone(),
+        device_name: stats.device_name.clone(),
+        status: stats.status(),
+        reports: StatusCounts::from_stats(&stats),
+        systems_count: stats.systems,
+        systems: systems
+            .into_iter()
+            .map(|s| {
+                let certs = certificates.remove(&s.system_id).unwrap_or_default();
+                DeviceSystem {
+                    url: certs.first().map(|c| super::systems::url(c)),
+                    certificates: certs,
+                    vendor: s.vendor,
+                    model: s.model,
+                    display_name: s.display_name,
+                    status: s.status,
+                    reports: s.submissions,
+                    last_seen_at: s.last_seen_at,
+                }
+            })
+            .collect(),
+        drivers: drivers
+            .into_iter()
+            .map(|d| DriverSeen {
+                driver: d.driver,
+                reports: d.submissions,
+            })
+            .collect(),
+        first_seen_at: stats.first_seen_at,
+        last_seen_at: stats.last_seen_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_to_base_identities() {
+        let id = identity_from_path("pci", "8086:9A49").unwrap();
+        assert_eq!(id.to_string(), "pci:8086:9a49");
+        let id = identity_from_path("PCI", "8086:9a49:17aa:22e4").unwrap();
+        assert_eq!(id.to_string(), "pci:8086:9a49");
+        assert_eq!(
+            identity_from_path("usb", "8087:0033").unwrap().to_string(),
+            "usb:8087:0033"
+        );
+        assert_eq!(
+            identity_from_path("acpi", "PNP0C0A").unwrap().to_string(),
+            "acpi:pnp0c0a"
+        );
+        for (bus, id) in [
+            ("pci", "8086"),
+            ("pci", "zzzz:0000"),
+            ("usb", "1:2:3"),
+            ("", "x"),
+        ] {
+            let e = identity_from_path(bus, id).unwrap_err();
+            assert_eq!(e.code, "malformed_path", "{bus} {id}");
+        }
+    }
+
+    #[test]
+    fn urls_split_the_bus_off() {
+        assert_eq!(url("pci:8086:9a49"), "/api/v1/devices/pci/8086:9a49");
+        assert_eq!(url("acpi:pnp0c0a"), "/api/v1/devices/acpi/pnp0c0a");
+    }
+}

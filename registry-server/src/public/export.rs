@@ -1,0 +1,177 @@
+//! Open data: every certified system (every currently valid certificate) as JSON
+//! ([`certified_json`]) or CSV ([`certified_csv`]), one row each, by vendor and model.
+//!
+//! The CSV has a header row and is safe to open in a spreadsheet: a cell that starts with `=`,
+//! `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so a vendor named `=HYPERLINK(...)`
+//! is shown as text, never run as a formula (OWASP "CSV injection"). The JSON carries a
+//! `schema_version` so readers can tell when the format changes.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::systems::url as system_url;
+use crate::error::{ApiError, ApiResult};
+use crate::store::public_systems::PublicSystemRow;
+use crate::store::Store;
+
+/// The version of the export format.
+pub const EXPORT_SCHEMA_VERSION: u32 = 1;
+
+/// One certified system in the export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ExportRow {
+    pub certificate_id: String,
+    pub vendor: String,
+    pub model: String,
+    pub family: Option<String>,
+    pub sku: Option<String>,
+    pub board: Option<String>,
+    pub chassis_type: Option<String>,
+    /// `laptop`, `tablet`, `desktop`, `server`, `embedded` or `other`.
+    pub category: String,
+    pub mxos_release: String,
+    pub plan_id: String,
+    pub plan_version: String,
+    pub organisation: String,
+    pub issued_at: String,
+    pub expires_at: String,
+    /// The system in the API (a path on this registry).
+    pub url: String,
+    /// The signed certificate (a path on this registry).
+    pub certificate_url: String,
+}
+
+/// The column names, in order (the CSV header).
+pub const COLUMNS: [&str; 16] = [
+    "certificate_id",
+    "vendor",
+    "model",
+    "family",
+    "sku",
+    "board",
+    "chassis_type",
+    "category",
+    "mxos_release",
+    "plan_id",
+    "plan_version",
+    "organisation",
+    "issued_at",
+    "expires_at",
+    "url",
+    "certificate_url",
+];
+
+impl ExportRow {
+    fn from_row(r: PublicSystemRow) -> ExportRow {
+        ExportRow {
+            url: system_url(&r.certificate_id),
+            certificate_url: format!(
+                "{}/envelope",
+                crate::routes::certificates::url(&r.certificate_id)
+            ),
+            certificate_id: r.certificate_id,
+            vendor: r.vendor,
+            model: r.model,
+            family: r.family,
+            sku: r.sku,
+            board: r.board,
+            chassis_type: r.chassis_type,
+            category: r.category,
+            mxos_release: r.mxos_release,
+            plan_id: r.plan_id,
+            plan_version: r.plan_version,
+            organisation: r.organisation,
+            issued_at: r.issued_at,
+            expires_at: r.expires_at,
+        }
+    }
+
+    fn cells(&self) -> [&str; 16] {
+        fn o(v: &Option<String>) -> &str {
+            v.as_deref().unwrap_or_default()
+        }
+        [
+            &self.certificate_id,
+            &self.vendor,
+            &self.model,
+            o(&self.family),
+            o(&self.sku),
+            o(&self.board),
+            o(&self.chassis_type),
+            &self.category,
+            &self.mxos_release,
+            &self.plan_id,
+            &self.plan_version,
+            &self.organisation,
+            &self.issued_at,
+            &self.expires_at,
+            &self.url,
+            &self.certificate_url,
+        ]
+    }
+}
+
+/// The JSON export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CertifiedExport {
+    /// Always 1 for this version of the format.
+    pub schema_version: u32,
+    pub generated_at: String,
+    pub count: usize,
+    pub systems: Vec<ExportRow>,
+}
+
+async fn rows(store: &Store) -> ApiResult<(String, Vec<ExportRow>)> {
+    let now = super::now();
+    let rows = store.all_certified_systems(&now).await?;
+    Ok((now, rows.into_iter().map(ExportRow::from_row).collect()))
+}
+
+/// Every certified system, as a JSON document.
+pub async fn certified_json(store: &Store) -> ApiResult<CertifiedExport> {
+    let (now, systems) = rows(store).await?;
+    Ok(CertifiedExport {
+        schema_version: EXPORT_SCHEMA_VERSION,
+        generated_at: now,
+        count: systems.len(),
+        systems,
+    })
+}
+
+/// A cell as written to CSV: a leading `'` when a spreadsheet would take it for a formula.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Every certified system, as CSV (UTF-8, comma-separated, RFC 4180 quoting, header first).
+pub async fn certified_csv(store: &Store) -> ApiResult<Vec<u8>> {
+    let (_, systems) = rows(store).await?;
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(256 * (systems.len() + 1)));
+    let fail = |e: csv::Error| ApiError::internal(format!("writing CSV: {e}"));
+    w.write_record(COLUMNS).map_err(fail)?;
+    for r in &systems {
+        w.write_record(r.cells().map(csv_safe).iter().map(|c| c.as_bytes()))
+            .map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| ApiError::internal(format!("writing CSV: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+52 33"), "'+52 33");
+        assert_eq!(csv_safe("-1"), "'-1");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("\tx"), "'\tx");
+        assert_eq!(csv_safe("LENOVO"), "LENOVO");
+        assert_eq!(csv_safe(""), "");
+    }
+}
