@@ -424,7 +424,10 @@ async fn a_reviewer_sees_failures_first_and_the_diff_to_the_previous_submission(
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     check_accessibility(&page, "es-MX");
     page.assert_has("Falló la revisión automática");
-    let fail_at = page.body.find("<code>drivers</code>").expect("drivers row");
+    let fail_at = page
+        .body
+        .find("<code>devices-drivers</code>")
+        .expect("drivers row");
     let pass_at = page
         .body
         .find("<code>storage-rw</code>")
@@ -695,5 +698,17 @@ async fn the_home_page_lists_recent_certifications() {
     page.assert_has(&format!("href=\"/certificados/{cert}\""));
     page.assert_has("LENOVO 21HM");
     page.assert_lacks("Aún no hay equipos certificados.");
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_form_over_the_size_limit_gets_a_413_page() {
+    let r = Registry::with_config("sqlite", |c| c.web.max_form_bytes = 64 * 1024).await;
+    let mut c = Client::new(&r.state);
+    let form = c.get("/acceder").await;
+    let big = "x".repeat(100 * 1024);
+    let page = c.submit(&form, "/acceder", &[("token", &big)]).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    page.assert_has("Lo que enviaste es demasiado grande.");
     r.db.cleanup().await;
 }

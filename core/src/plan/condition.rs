@@ -31,7 +31,7 @@ pub struct Condition {
     /// The bound driver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
-    /// Detail values the device must have (e.g. `{ type = "Battery" }`).
+    /// Detail values the device must have (e.g. `{ type = "battery" }`, as the probe records power supplies).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
 }
@@ -141,11 +141,11 @@ mod tests {
     #[test]
     fn every_field_must_match_one_device() {
         let mut battery = device("power_supply", "power_supply:bat0", Category::Power, None);
-        battery.details.insert("type".into(), "Battery".into());
+        battery.details.insert("type".into(), "battery".into());
         let wifi = device("pci", "pci:8086:2725", Category::Wireless, Some("iwlwifi"));
         let c = Condition {
             category: Some(Category::Power),
-            details: [("type".to_owned(), "Battery".to_owned())].into(),
+            details: [("type".to_owned(), "battery".to_owned())].into(),
             ..Condition::default()
         };
         assert!(c.matches_device(&battery));

@@ -4,6 +4,7 @@
 //! `Origin` is another site or whose `csrf` field does not match the browser's cookie and session
 //! (403, "the form expired"), a body over the configured limit (413) and anything that is not
 //! `application/x-www-form-urlencoded` or does not decode into `T` (400 naming the problem).
+//! [`CsrfMultipart`] does the same for forms that upload a file (`multipart/form-data`).
 //!
 //! This module must not act on the form; handlers do.
 
@@ -97,5 +98,76 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
         serde_urlencoded::from_str(query)
             .map(PageQuery)
             .map_err(|e| PageError::bad_request(format!("query: {e}")))
+    }
+}
+
+/// The fields of a `multipart/form-data` form (one that uploads a file) whose CSRF token was
+/// valid, in order.
+#[derive(Debug, Clone, Default)]
+pub struct CsrfMultipart {
+    fields: Vec<(String, Vec<u8>)>,
+}
+
+impl CsrfMultipart {
+    /// The bytes of the first field called `name`.
+    pub fn bytes(&self, name: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// The first field called `name` as text (invalid UTF-8 replaced).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.bytes(name)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for CsrfMultipart {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        let ctx = context(&req)?;
+        check_origin(req.headers())?;
+        let ct = content_type(req.headers());
+        if ct != "multipart/form-data" {
+            return Err(PageError::bad_request(format!(
+                "expected a form with a file (multipart/form-data), got {ct:?}"
+            )));
+        }
+        let limit = ctx.state.web.config.max_form_bytes;
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| PageError::bad_request(format!("form: {e}")))?;
+        let mut form = CsrfMultipart::default();
+        let mut total = 0usize;
+        let read_error = |e: axum::extract::multipart::MultipartError, total: usize| {
+            if total >= limit || e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                PageError::too_large(limit)
+            } else {
+                PageError::bad_request(format!("form: {}", e.body_text()))
+            }
+        };
+        while let Some(mut field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| read_error(e, total))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let mut data = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| read_error(e, total))? {
+                total += chunk.len();
+                if total > limit {
+                    return Err(PageError::too_large(limit));
+                }
+                data.extend_from_slice(&chunk);
+            }
+            form.fields.push((name, data));
+        }
+        if !ctx.csrf_ok(&form.text("csrf").unwrap_or_default()) {
+            return Err(PageError::csrf());
+        }
+        Ok(form)
     }
 }
