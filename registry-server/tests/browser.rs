@@ -76,6 +76,32 @@ fn the_portal_in_chromium() {
     assert!(browser.find("h1").text().contains("¿Funciona con MxOS?"));
     browser.screenshot("01-home-es-phone");
 
+    // Search by model from the home page's one box, then by a device ID.
+    browser.find("#q").send_keys("thinkpad carbon");
+    browser
+        .find("form[role=search] button[type=submit]")
+        .click();
+    browser.wait_until("the certified systems", |b| {
+        b.url().contains("/sistemas?q=")
+    });
+    assert_eq!(
+        browser.find("#result-count").text(),
+        "1 equipos encontrados."
+    );
+    browser.screenshot("01b-search-results-phone");
+    browser.goto(&format!("{base}/"));
+    browser.find("#q").send_keys("8086:a7a1");
+    browser
+        .find("form[role=search] button[type=submit]")
+        .click();
+    browser.wait_until("the device page", |b| {
+        b.url().ends_with("/dispositivos/pci/8086:a7a1")
+    });
+    assert_eq!(browser.find("#device-status").text(), "Certificado");
+    assert!(browser.find("h1").text().contains("Iris Xe Graphics"));
+    browser.full_page_screenshot("01c-device-phone", webdriver::PHONE.0);
+    browser.goto(&format!("{base}/"));
+
     // Open the certificate page from the home page.
     browser
         .find(&format!("a[href='/certificados/{}']", s.certificate))

@@ -712,3 +712,340 @@ async fn a_form_over_the_size_limit_gets_a_413_page() {
     page.assert_has("Lo que enviaste es demasiado grande.");
     r.db.cleanup().await;
 }
+
+/// Submits and approves a report of `vendor` `model` as vendor A; returns the certificate id.
+async fn certify(r: &Registry, vendor: &str, model: &str) -> String {
+    let id = submit_report(
+        r,
+        model,
+        common::ReportSpec {
+            vendor: Some(vendor),
+            ..Default::default()
+        },
+        false,
+    )
+    .await;
+    let (status, body) = r
+        .post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            Some(&r.reviewer),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["certificate_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn certified_systems_are_searched_filtered_sorted_and_paged() {
+    let r = Registry::new("sqlite").await;
+    let lenovo = certify(&r, "LENOVO", "21HM").await;
+    let dell = certify(&r, "Dell Inc.", "Latitude 7440").await;
+    let evil = certify(&r, "<b>Evil</b>", "Model \"X\"").await;
+    let mut c = Client::new(&r.state);
+    let page = c.get("/sistemas").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    check_accessibility(&page, "es-MX");
+    page.assert_has("3 equipos encontrados.");
+    for cert in [&lenovo, &dell, &evil] {
+        page.assert_has(&format!("href=\"/certificados/{cert}\""));
+    }
+    page.assert_has("&#60;b&#62;Evil&#60;/b&#62;");
+    page.assert_lacks("<b>Evil</b>");
+    // The vendor filter offers the current vendors, with counts.
+    page.assert_has("<option value=\"LENOVO\">LENOVO (1)</option>");
+    let only = c.get("/sistemas?vendor=LENOVO").await;
+    only.assert_has("1 equipos encontrados.");
+    only.assert_has(&lenovo);
+    only.assert_lacks(&dell);
+    only.assert_has("<option value=\"LENOVO\" selected>");
+    let words = c.get("/sistemas?q=latitude").await;
+    words.assert_has(&dell);
+    words.assert_lacks(&lenovo);
+    let by_model = c.get("/sistemas?sort=model").await;
+    let (l, d) = (
+        by_model.body.find(&lenovo).unwrap(),
+        by_model.body.find(&dell).unwrap(),
+    );
+    assert!(d > l, "21HM sorts before Latitude");
+    let newest = c.get("/sistemas?sort=newest").await;
+    assert!(newest.body.find(&evil).unwrap() < newest.body.find(&lenovo).unwrap());
+    let release = c.get("/sistemas?release=1.0&category=other&lang=en").await;
+    release.assert_has("3 systems found.");
+    check_accessibility(&release, "en");
+    let none = c.get("/sistemas?release=9.9&lang=es").await;
+    none.assert_has("Ningún equipo certificado coincide");
+    let beyond = c.get("/sistemas?page=5").await;
+    assert_eq!(beyond.status, StatusCode::OK);
+    beyond.assert_has("rel=\"prev\"");
+    for bad in ["/sistemas?category=spaceship", "/sistemas?sort=price"] {
+        assert_eq!(c.get(bad).await.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_search_box_sends_device_ids_to_device_pages_and_words_to_systems() {
+    let r = Registry::new("sqlite").await;
+    certify(&r, "LENOVO", "21HM").await;
+    let mut c = Client::new(&r.state);
+    let cases = [
+        ("8086:A7A1", "/dispositivos/pci/8086:a7a1"),
+        ("[8087:0033]", "/dispositivos/usb/8087:0033"),
+        ("abcd:ef01", "/dispositivos/pci/abcd:ef01"),
+        ("usb:8087:0033", "/dispositivos/usb/8087:0033"),
+        ("pci:8086:a7a1:17aa:22e4", "/dispositivos/pci/8086:a7a1"),
+        ("ThinkPad X1", "/sistemas?q=ThinkPad+X1"),
+        ("", "/sistemas"),
+    ];
+    for (q, to) in cases {
+        let path = format!(
+            "/buscar?{}",
+            serde_urlencoded::to_string([("q", q)]).unwrap()
+        );
+        let page = c.get(&path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{q}");
+        assert_eq!(page.location(), to, "{q}");
+    }
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_device_page_shows_status_names_systems_and_drivers() {
+    let r = Registry::new("sqlite").await;
+    let cert = certify(&r, "LENOVO", "21HM").await;
+    let mut c = Client::new(&r.state);
+    let page = c.get("/dispositivos/pci/8086:a7a1").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    check_accessibility(&page, "es-MX");
+    page.assert_has("Intel Corporation Raptor Lake-P [Iris Xe Graphics]");
+    page.assert_has("id=\"device-status\">Certificado<");
+    page.assert_has("LENOVO 21HM");
+    page.assert_has(&format!("href=\"/certificados/{cert}\""));
+    page.assert_has("<code>i915</code>");
+    page.assert_has("href=\"/sistemas?device=pci:8086:a7a1\"");
+    let en = c.get("/dispositivos/pci/8086:A7A1:17aa:22e4?lang=en").await;
+    en.assert_has("Certified");
+    check_accessibility(&en, "en");
+    let unknown = c.get("/dispositivos/pci/ffff:0001?lang=es").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    unknown.assert_has("Ningún reporte enviado al registro incluye este dispositivo");
+    check_accessibility(&unknown, "es-MX");
+    for bad in [
+        "/dispositivos/pci/zz",
+        "/dispositivos/pci/8086",
+        "/dispositivos/%00/x",
+    ] {
+        assert_eq!(c.get(bad).await.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    let filtered = c.get("/sistemas?device=pci:8086:a7a1").await;
+    filtered.assert_has(&cert);
+    filtered.assert_has("Solo equipos con el dispositivo pci:8086:a7a1.");
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_check_page_reads_an_uploaded_probe_and_answers_per_device() {
+    let r = Registry::new("sqlite").await;
+    let cert = certify(&r, "LENOVO", "21HM").await;
+    let mut c = Client::new(&r.state);
+    let form = c.get("/funciona").await;
+    assert_eq!(form.status, StatusCode::OK);
+    check_accessibility(&form, "es-MX");
+    form.assert_has("enctype=\"multipart/form-data\"");
+    // The same machine's probe, with one device the registry has never seen and one missing
+    // its driver.
+    let mut inventory = common::report(common::ReportSpec::default()).inventory();
+    inventory.devices[0].driver = None;
+    let mut stranger = inventory.devices[1].clone();
+    stranger.id = "pci:1234:5678".into();
+    stranger.vendor_name = Some("<i>Unknown</i> Corp".into());
+    inventory.devices.push(stranger);
+    let probe = serde_json::to_vec(&inventory).unwrap();
+    // Without the form's token nothing is read.
+    let mut other = Client::new(&r.state);
+    let other_form = other.get("/funciona").await;
+    let refused = c
+        .submit_multipart(
+            &other_form,
+            "/funciona",
+            &[],
+            Some(("probe", "probe.json", &probe)),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let answer = c
+        .submit_multipart(
+            &form,
+            "/funciona",
+            &[("text", "")],
+            Some(("probe", "probe.json", &probe)),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    check_accessibility(&answer, "es-MX");
+    answer.assert_has("Leímos un archivo de mxcert probe.");
+    answer.assert_has("Tu equipo: LENOVO 21HM");
+    answer.assert_has("Modelo certificado");
+    answer.assert_has("Encontramos 5 dispositivos:");
+    answer.assert_has("data-identity=\"pci:1234:5678\"");
+    answer.assert_has("Nadie lo ha reportado todavía.");
+    answer.assert_has("Sin controlador en tu equipo");
+    answer.assert_has("&#60;i&#62;Unknown&#60;/i&#62; Corp");
+    answer.assert_has(&format!("href=\"/certificados/{cert}\""));
+    // Problems and unknown devices come before the certified ones.
+    let unknown_at = answer.body.find("pci:1234:5678").unwrap();
+    let certified_at = answer.body.find("data-identity=\"usb:8087:0033\"").unwrap();
+    assert!(unknown_at < certified_at);
+
+    // Pasted JSON works too; garbage is shown back with the reason, not a 5xx.
+    let pasted = c
+        .submit_multipart(
+            &form,
+            "/funciona?lang=en",
+            &[("text", &String::from_utf8_lossy(&probe))],
+            None,
+        )
+        .await;
+    assert_eq!(pasted.status, StatusCode::OK);
+    pasted.assert_has("We read an mxcert probe file.");
+    let garbage = c
+        .submit_multipart(
+            &form,
+            "/funciona?lang=es",
+            &[("text", "{\"not\": \"a probe\"")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        garbage.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        garbage.body
+    );
+    garbage.assert_has("No pudimos leer lo que enviaste:");
+    garbage.assert_has("{&#34;not&#34;: &#34;a probe&#34;");
+    check_accessibility(&garbage, "es-MX");
+    let empty = c
+        .submit_multipart(&form, "/funciona", &[("text", "  ")], None)
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_vendor_edits_its_directory_entry_and_the_public_sees_it_once_approved() {
+    let r = Registry::new("sqlite").await;
+    let cert = certify(&r, "LENOVO", "21HM").await;
+    let slug = r.db.store.get_org(&r.org_a).await.unwrap().slug;
+    let mut v = Client::new(&r.state);
+    v.sign_in(&r.vendor_a).await;
+    let form = v.get("/proveedor/directorio").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    check_accessibility(&form, "es-MX");
+    // A javascript: website is refused, with the reason, and the typed values kept.
+    let bad = v
+        .submit(
+            &form,
+            "/proveedor/directorio",
+            &[
+                ("description", "Equipos <b>con</b> MxOS"),
+                ("website", "javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    bad.assert_has("No se guardó:");
+    bad.assert_has("website");
+    bad.assert_has("Equipos &#60;b&#62;con&#60;/b&#62; MxOS");
+    let saved = v
+        .submit(
+            &form,
+            "/proveedor/directorio",
+            &[
+                ("name", "Cómputo Acme"),
+                ("description", "Equipos <b>con</b> MxOS preinstalado"),
+                ("description_en", "Machines with MxOS preinstalled"),
+                ("website", "https://acme.example"),
+                ("state", "JAL"),
+                ("state", "CMX"),
+                ("service_technical_support", "on"),
+                ("sla_hours", "8"),
+                ("sla_coverage", "business_hours"),
+                ("service_training_certification", "on"),
+                ("product_name_0", "Acme Book 14"),
+                ("product_certificate_0", &cert),
+                ("product_url_0", "https://acme.example/book14"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = v.get("/proveedor/directorio").await;
+    after.assert_has("Esperando revisión");
+    after.assert_has("value=\"JAL\" checked");
+    // Not public until an admin approves.
+    let mut public = Client::new(&r.state);
+    public.get("/socios").await.assert_has("0 socios.");
+    assert_eq!(
+        public.get(&format!("/socios/{slug}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = r
+        .post(
+            &format!("/api/v1/vendors/{slug}/entry/approve"),
+            Some(&r.admin),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let list = public.get("/socios").await;
+    check_accessibility(&list, "es-MX");
+    list.assert_has("1 socios.");
+    list.assert_has(&format!("href=\"/socios/{slug}\""));
+    list.assert_has("Soporte técnico con SLA");
+    assert!(public.get("/socios?state=JAL").await.has("1 socios."));
+    assert!(public.get("/socios?state=YUC").await.has("0 socios."));
+    assert!(public
+        .get("/socios?service=training_certification")
+        .await
+        .has("1 socios."));
+    assert!(public
+        .get("/socios?service=consulting")
+        .await
+        .has("0 socios."));
+    assert_eq!(
+        public.get("/socios?state=XX").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        public.get("/socios?service=magic").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let page = public.get(&format!("/socios/{slug}")).await;
+    check_accessibility(&page, "es-MX");
+    page.assert_has("<h1>Cómputo Acme</h1>");
+    page.assert_has("Equipos &#60;b&#62;con&#60;/b&#62; MxOS preinstalado");
+    page.assert_has("Tiempo de respuesta: 8 h, en horario laboral");
+    page.assert_has("Jalisco");
+    page.assert_has("Ciudad de México");
+    page.assert_has(&format!("href=\"/certificados/{cert}\""));
+    page.assert_has("href=\"https://acme.example/book14\"");
+    let en = public.get(&format!("/socios/{slug}?lang=en")).await;
+    en.assert_has("Machines with MxOS preinstalled");
+    en.assert_has("Response time: 8 h, business hours");
+    check_accessibility(&en, "en");
+    // Reviewers and the public cannot edit entries in the portal.
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    assert_eq!(
+        rev.get("/proveedor/directorio").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        public.get("/proveedor/directorio").await.status,
+        StatusCode::SEE_OTHER
+    );
+    r.db.cleanup().await;
+}

@@ -1,12 +1,11 @@
 //! A system's certificate page (`/certificados/{id}`), public: the system's identity, the MxOS
-//! release, the plan and its version, the test results summarised by area and the devices by
-//! category, the certificate's status and dates, downloads of the signed certificate and the
-//! signed report (the API's own URLs), and how to verify both offline with `mxcert`.
+//! release, the plan and its version, the test results summarised by area, the devices by
+//! category, the certificate's status and dates, the model's other certificates, downloads of the
+//! signed certificate and the signed report (the API's own URLs), and how to verify both offline
+//! with `mxcert`.
 //!
-//! It reads the certificate as `GET /api/v1/certificates/{id}` does (`Store::get_certificate` and
-//! `routes::certificates::view`, which computes the current status) and the submission it rests
-//! on. This module must not show anything of a submission that is not approved: a certificate
-//! exists only for approved ones.
+//! It calls `public::systems::detail`, exactly what `GET /api/v1/systems/{certificate_id}`
+//! serves. This module must not query the store itself.
 
 use std::collections::BTreeMap;
 
@@ -17,39 +16,40 @@ use axum::response::Response;
 use super::context::Ctx;
 use super::labels;
 use super::render::{page, PageError};
-use crate::routes::certificates::{view, CertificateView};
-use crate::store::Submission;
+use crate::public::systems::{self, SystemDetail, SystemSummary};
 
-/// The results of one area (e.g. `storage`): how many tests passed, failed, were skipped.
-#[derive(Debug, Default)]
-pub struct AreaSummary {
-    pub area: String,
-    pub pass: u32,
-    pub fail: u32,
-    pub skip: u32,
-}
-
-/// The devices of one category.
+/// The devices of one category: (identity, name, device page).
 #[derive(Debug)]
 pub struct CategoryDevices {
     pub category: String,
     pub devices: Vec<(String, String, Option<String>)>,
 }
 
+/// Another certificate of the same model.
+#[derive(Debug)]
+pub struct OtherCertificate {
+    pub s: SystemSummary,
+    pub status: &'static str,
+    pub badge: String,
+    pub issued: String,
+}
+
 #[derive(Template)]
 #[template(path = "certificate.html")]
 struct CertificatePage<'a> {
     ctx: &'a Ctx,
-    c: &'a CertificateView,
-    s: &'a Submission,
+    d: &'a SystemDetail,
     status: &'static str,
     badge: String,
+    category: String,
     issued: String,
     expires: String,
     revoked: Option<String>,
-    areas: Vec<AreaSummary>,
     categories: Vec<CategoryDevices>,
+    others: Vec<OtherCertificate>,
     base: String,
+    report_sha256: String,
+    envelope_sha256: String,
 }
 
 /// `GET /certificados/{id}`.
@@ -57,24 +57,10 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageErro
     if mxcert_core::certificate::parse_certificate_id(&id).is_err() {
         return Err(PageError::not_found());
     }
-    let store = &ctx.state.store;
-    let c = view(store.get_certificate(&id).await?);
-    let s = store.get_submission(&c.record.submission_id).await?;
-    let mut areas: BTreeMap<String, AreaSummary> = BTreeMap::new();
-    for r in store.submission_results(&s.id).await? {
-        let a = areas.entry(r.area.clone()).or_insert_with(|| AreaSummary {
-            area: r.area.clone(),
-            ..AreaSummary::default()
-        });
-        match r.status.as_str() {
-            "pass" => a.pass += 1,
-            "skip" => a.skip += 1,
-            _ => a.fail += 1,
-        }
-    }
+    let d = systems::detail(&ctx.state.store, &id).await?;
     let mut categories: BTreeMap<String, CategoryDevices> = BTreeMap::new();
-    for d in store.submission_devices(&s.id).await? {
-        let name = labels::category(ctx.lang, &d.category);
+    for dev in &d.devices {
+        let name = labels::category(ctx.lang, &dev.category);
         categories
             .entry(name.clone())
             .or_insert_with(|| CategoryDevices {
@@ -83,22 +69,56 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageErro
             })
             .devices
             .push((
-                d.identity,
-                super::submission::device_name(d.vendor_name.as_deref(), d.device_name.as_deref()),
-                super::submission::device_href(&d.base_identity),
+                dev.identity.clone(),
+                super::submission::device_name(
+                    dev.vendor_name.as_deref(),
+                    dev.device_name.as_deref(),
+                ),
+                super::submission::device_href(&dev.device.identity),
             ));
     }
+    let others = d
+        .model_certificates
+        .iter()
+        .filter(|s| s.certificate_id != d.summary.certificate_id)
+        .map(|s| OtherCertificate {
+            status: labels::certificate_status(labels::status_str(s.status)),
+            badge: labels::badge(labels::status_str(s.status)),
+            issued: ctx.date(&s.issued_at),
+            s: s.clone(),
+        })
+        .collect();
+    let payload = d.certificate.get("payload").and_then(|p| p.as_str());
+    let (report_sha256, envelope_sha256) = certified_digests(payload);
+    let status = labels::status_str(d.summary.status);
     page(&CertificatePage {
-        status: labels::certificate_status(&c.current_status),
-        badge: labels::badge(&c.current_status),
-        issued: ctx.date(&c.record.issued_at),
-        expires: ctx.date(&c.record.expires_at),
-        revoked: c.record.revoked_at.as_deref().map(|r| ctx.date(r)),
-        areas: areas.into_values().collect(),
+        status: labels::certificate_status(status),
+        badge: labels::badge(status),
+        category: labels::system_category(ctx.lang, d.summary.category),
+        issued: ctx.date(&d.summary.issued_at),
+        expires: ctx.date(&d.summary.expires_at),
+        revoked: d.revoked_at.as_deref().map(|r| ctx.date(r)),
         categories: categories.into_values().collect(),
+        others,
         base: ctx.base_url(),
+        report_sha256,
+        envelope_sha256,
         ctx: &ctx,
-        c: &c,
-        s: &s,
+        d: &d,
     })
+}
+
+/// The report digests the signed certificate states (`report.payload_sha256` and
+/// `report.envelope_sha256` of its payload), for people to compare with the download.
+fn certified_digests(payload_b64: Option<&str>) -> (String, String) {
+    use base64::Engine as _;
+    let cert = payload_b64
+        .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
+        .and_then(|bytes| {
+            serde_json::from_slice::<mxcert_core::certificate::Certificate>(&bytes).ok()
+        });
+    match cert {
+        Some(c) => (c.report.payload_sha256, c.report.envelope_sha256),
+        None => (String::new(), String::new()),
+    }
 }

@@ -367,7 +367,7 @@ mod tests {
         }
     }
 
-    /// Every key literal passed to `t(`, `tf(`, `tf1(`, `tf2(` or `msg(` in the templates and the
+    /// Every key literal passed to `t(`, `tf1(`, `tf2(` or `msg(` in the templates and the
     /// web module's Rust sources.
     fn used_keys() -> Vec<(String, PathBuf)> {
         let mut sources = Vec::new();
@@ -380,13 +380,15 @@ mod tests {
             if path.ends_with("i18n.rs") {
                 continue;
             }
-            for call in ["t(\"", "tf(\"", "tf1(\"", "tf2(\"", "msg(\""] {
+            for call in ["t(", "tf1(", "tf2(", "msg("] {
                 for (i, _) in text.match_indices(call) {
                     let before = text[..i].chars().next_back();
                     if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                         continue;
                     }
-                    let rest = &text[i + call.len()..];
+                    let Some(rest) = text[i + call.len()..].trim_start().strip_prefix('"') else {
+                        continue;
+                    };
                     if let Some(end) = rest.find('"') {
                         used.push((rest[..end].to_owned(), path.clone()));
                     }

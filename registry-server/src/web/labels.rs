@@ -9,6 +9,10 @@ use mxcert_core::category::Category;
 
 use super::i18n::Lang;
 use super::render::msg;
+use crate::public::catalogue::ServiceKind;
+use crate::public::devices::DeviceStatus;
+use crate::public::system_category::SystemCategory;
+use crate::public::systems::CertificateStatus;
 use crate::store::SubmissionStatus;
 
 /// The catalogue key of a submission status.
@@ -48,9 +52,9 @@ pub fn result_rank(s: &str) -> u8 {
 /// The catalogue key of an automated check's outcome (`pass`, `warn`, `fail`).
 pub fn check_outcome(s: &str) -> &'static str {
     match s {
-        "pass" => msg("check.pass"),
-        "warn" => msg("check.warn"),
-        "fail" => msg("check.fail"),
+        "pass" => msg("autocheck.pass"),
+        "warn" => msg("autocheck.warn"),
+        "fail" => msg("autocheck.fail"),
         _ => msg("result.unknown"),
     }
 }
@@ -58,13 +62,13 @@ pub fn check_outcome(s: &str) -> &'static str {
 /// The catalogue key of an automated check's name.
 pub fn check_name(name: &str) -> Option<&'static str> {
     Some(match name {
-        "signature" => msg("check.signature"),
-        "schema" => msg("check.schema"),
-        "plan" => msg("check.plan"),
-        "blockers" => msg("check.blockers"),
-        "tool_version" => msg("check.tool_version"),
-        "system_identity" => msg("check.system_identity"),
-        "os" => msg("check.os"),
+        "signature" => msg("autocheck.signature"),
+        "schema" => msg("autocheck.schema"),
+        "plan" => msg("autocheck.plan"),
+        "blockers" => msg("autocheck.blockers"),
+        "tool_version" => msg("autocheck.tool_version"),
+        "system_identity" => msg("autocheck.system_identity"),
+        "os" => msg("autocheck.os"),
         _ => return None,
     })
 }
@@ -76,6 +80,42 @@ pub fn certificate_status(s: &str) -> &'static str {
         "revoked" => msg("certificate.status_revoked"),
         "expired" => msg("certificate.status_expired"),
         _ => msg("result.unknown"),
+    }
+}
+
+/// A kind of machine's name (`laptop` -> `Laptop`), from its own table.
+pub fn system_category(lang: Lang, c: SystemCategory) -> String {
+    match lang {
+        Lang::Es => c.name_es().to_owned(),
+        Lang::En => c.name_en().to_owned(),
+    }
+}
+
+/// A certificate status as the stored text (`valid`, `revoked`, `expired`).
+pub fn status_str(s: CertificateStatus) -> &'static str {
+    match s {
+        CertificateStatus::Valid => "valid",
+        CertificateStatus::Revoked => "revoked",
+        CertificateStatus::Expired => "expired",
+    }
+}
+
+/// The catalogue key and badge of a device's compatibility status.
+pub fn device_status(s: DeviceStatus) -> (&'static str, &'static str) {
+    match s {
+        DeviceStatus::Certified => (msg("device.status_certified"), "certified"),
+        DeviceStatus::Works => (msg("device.status_works"), "works"),
+        DeviceStatus::Problem => (msg("device.status_problem"), "problem"),
+        DeviceStatus::Seen => (msg("device.status_seen"), "seen"),
+        DeviceStatus::Unknown => (msg("device.status_unknown"), "unknown"),
+    }
+}
+
+/// A service kind's name, from the partner programme's catalogue.
+pub fn service(lang: Lang, k: ServiceKind) -> &'static str {
+    match lang {
+        Lang::Es => k.name_es(),
+        Lang::En => k.name_en(),
     }
 }
 

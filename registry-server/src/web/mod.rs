@@ -17,12 +17,18 @@
 //! | [`assets`] | the vendored stylesheet, script and icon |
 //! | [`signin`] | signing in and out |
 //! | [`labels`] | the words for statuses and categories |
-//! | [`home`], [`certificate`], [`submissions`], [`submission`] | one module per page or group of pages |
+//! | [`home`], [`search`], [`systems`], [`certificate`], [`device`], [`check`], [`partners`], [`submissions`], [`submission`], [`directory_edit`] | one module per page or group of pages |
 //!
 //! | path | page |
 //! |---|---|
 //! | `/` | home: search box, recent certifications |
+//! | `/buscar?q=` | the search box: a device ID goes to its page, anything else to `/sistemas` |
+//! | `/sistemas` | certified systems: search, filters (vendor, kind, release), sorting, pages |
 //! | `/certificados/{id}` | a certificate: identity, results by area, downloads, how to verify |
+//! | `/dispositivos/{bus}/{id}` | a device: status, names, systems that contain it, drivers |
+//! | `/funciona` | "¿Funciona mi equipo con MxOS?": paste a dump or upload a probe (POST) |
+//! | `/socios`, `/socios/{slug}` | the partner directory, filtered by service and state; a partner |
+//! | `/proveedor/directorio` | vendors: edit their directory entry (GET form, POST) |
 //! | `/revision` | reviewers: the queue, by status |
 //! | `/proveedor` | vendors: their organisation's submissions |
 //! | `/envios/{id}` | a submission (reviewers, its vendor); POST `/aprobar`, `/rechazar`, `/retirar`, `/comentar`; `/informe.dsse.json` |
@@ -35,18 +41,24 @@
 
 pub mod assets;
 pub mod certificate;
+pub mod check;
 pub mod context;
 pub mod cookies;
 pub mod csrf;
+pub mod device;
+pub mod directory_edit;
 pub mod form;
 pub mod home;
 pub mod i18n;
 pub mod labels;
+pub mod partners;
 pub mod render;
+pub mod search;
 pub mod session;
 pub mod signin;
 pub mod submission;
 pub mod submissions;
+pub mod systems;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,7 +137,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(home::home))
         .route("/acceder", get(signin::form).post(signin::submit))
         .route("/salir", post(signin::sign_out))
+        .route("/buscar", get(search::search))
+        .route("/sistemas", get(systems::list))
         .route("/certificados/{id}", get(certificate::show))
+        .route("/dispositivos/{bus}/{id}", get(device::show))
+        .route("/funciona", get(check::form).post(check::submit))
+        .route("/socios", get(partners::list))
+        .route("/socios/{slug}", get(partners::show))
+        .route(
+            "/proveedor/directorio",
+            get(directory_edit::form).post(directory_edit::save),
+        )
         .route("/revision", get(submissions::queue))
         .route("/proveedor", get(submissions::vendor))
         .route("/envios/{id}", get(submission::show))

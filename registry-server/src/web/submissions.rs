@@ -90,6 +90,8 @@ struct ListPage<'a> {
     prev_href: Option<String>,
     next_href: Option<String>,
     show_org: bool,
+    /// Whether to offer editing the organisation's directory entry (vendors).
+    directory_link: bool,
 }
 
 /// The signed-in caller, or a redirect to the sign-in page.
@@ -183,6 +185,7 @@ struct ListSpec {
 
 async fn list(ctx: &Ctx, spec: ListSpec) -> Result<Response, PageError> {
     let show_org = spec.org_id.is_none();
+    let directory_link = ctx.is_vendor();
     let mut found = ctx
         .state
         .store
@@ -207,6 +210,7 @@ async fn list(ctx: &Ctx, spec: ListSpec) -> Result<Response, PageError> {
         prev_href: (spec.page > 1).then(|| format!("{}{sep}page={}", spec.base, spec.page - 1)),
         next_href: more.then(|| format!("{}{sep}page={}", spec.base, spec.page + 1)),
         show_org,
+        directory_link,
     })
 }
 

@@ -181,6 +181,47 @@ impl Client {
         self.post_form(path, &all).await
     }
 
+    /// Posts a `multipart/form-data` form with the CSRF token of `from`, text fields and
+    /// optionally one file `(field, filename, bytes)`.
+    pub async fn submit_multipart(
+        &mut self,
+        from: &Page,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Page {
+        let boundary = "----mxcertTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let csrf = from.csrf();
+        for (name, value) in std::iter::once(("csrf", csrf.as_str())).chain(fields.iter().copied())
+        {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, filename, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/json\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.request(
+            Method::POST,
+            path,
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
+        )
+        .await
+    }
+
     /// Signs in with `token` through the sign-in form; returns the answer to the POST.
     pub async fn sign_in(&mut self, token: &str) -> Page {
         let form = self.get("/acceder").await;
