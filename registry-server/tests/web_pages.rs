@@ -991,14 +991,72 @@ async fn a_vendor_edits_its_directory_entry_and_the_public_sees_it_once_approved
         public.get(&format!("/socios/{slug}")).await.status,
         StatusCode::NOT_FOUND
     );
-    let (status, body) = r
-        .post(
-            &format!("/api/v1/vendors/{slug}/entry/approve"),
-            Some(&r.admin),
-            serde_json::json!({}),
+    // Reviewers see the pending entry; only an admin decides, and a rejection needs a reason.
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    let seen = rev.get("/revision/directorio").await;
+    seen.assert_has("Equipos &#60;b&#62;con&#60;/b&#62; MxOS preinstalado");
+    seen.assert_has("Solo un administrador puede aprobar o rechazar.");
+    let denied = rev
+        .submit(&after, &format!("/revision/directorio/{slug}/aprobar"), &[])
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let mut admin = Client::new(&r.state);
+    admin.sign_in(&r.admin).await;
+    let queue = admin.get("/revision/directorio").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    check_accessibility(&queue, "es-MX");
+    let no_reason = admin
+        .submit(
+            &queue,
+            &format!("/revision/directorio/{slug}/rechazar"),
+            &[("text", " ")],
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(no_reason.location(), "/revision/directorio?error=reason");
+    let rejected = admin
+        .submit(
+            &queue,
+            &format!("/revision/directorio/{slug}/rechazar"),
+            &[("text", "Falta el teléfono")],
+        )
+        .await;
+    assert_eq!(rejected.location(), "/revision/directorio?ok=rejected");
+    let told = v.get("/proveedor/directorio").await;
+    told.assert_has("Rechazada");
+    told.assert_has("Falta el teléfono");
+    let resaved = v
+        .submit(
+            &told,
+            "/proveedor/directorio",
+            &[
+                ("name", "Cómputo Acme"),
+                ("description", "Equipos <b>con</b> MxOS preinstalado"),
+                ("description_en", "Machines with MxOS preinstalled"),
+                ("website", "https://acme.example"),
+                ("phone", "+52 33 1234 5678"),
+                ("state", "JAL"),
+                ("state", "CMX"),
+                ("service_technical_support", "on"),
+                ("sla_hours", "8"),
+                ("sla_coverage", "business_hours"),
+                ("service_training_certification", "on"),
+                ("product_name_0", "Acme Book 14"),
+                ("product_certificate_0", &cert),
+                ("product_url_0", "https://acme.example/book14"),
+            ],
+        )
+        .await;
+    assert_eq!(resaved.status, StatusCode::SEE_OTHER, "{}", resaved.body);
+    let queue = admin.get("/revision/directorio").await;
+    let approved = admin
+        .submit(&queue, &format!("/revision/directorio/{slug}/aprobar"), &[])
+        .await;
+    assert_eq!(approved.location(), "/revision/directorio?ok=approved");
+    admin
+        .get("/revision/directorio")
+        .await
+        .assert_has("No hay entradas esperando revisión.");
 
     let list = public.get("/socios").await;
     check_accessibility(&list, "es-MX");
@@ -1037,8 +1095,6 @@ async fn a_vendor_edits_its_directory_entry_and_the_public_sees_it_once_approved
     en.assert_has("Response time: 8 h, business hours");
     check_accessibility(&en, "en");
     // Reviewers and the public cannot edit entries in the portal.
-    let mut rev = Client::new(&r.state);
-    rev.sign_in(&r.reviewer).await;
     assert_eq!(
         rev.get("/proveedor/directorio").await.status,
         StatusCode::FORBIDDEN

@@ -17,7 +17,7 @@
 //! | [`assets`] | the vendored stylesheet, script and icon |
 //! | [`signin`] | signing in and out |
 //! | [`labels`] | the words for statuses and categories |
-//! | [`home`], [`search`], [`systems`], [`certificate`], [`device`], [`check`], [`partners`], [`submissions`], [`submission`], [`directory_edit`] | one module per page or group of pages |
+//! | [`home`], [`search`], [`systems`], [`certificate`], [`device`], [`check`], [`partners`], [`submissions`], [`submission`], [`directory_edit`], [`directory_review`] | one module per page or group of pages |
 //!
 //! | path | page |
 //! |---|---|
@@ -29,6 +29,7 @@
 //! | `/funciona` | "¿Funciona mi equipo con MxOS?": paste a dump or upload a probe (POST) |
 //! | `/socios`, `/socios/{slug}` | the partner directory, filtered by service and state; a partner |
 //! | `/proveedor/directorio` | vendors: edit their directory entry (GET form, POST) |
+//! | `/revision/directorio` | reviewers see, admins approve or reject, pending directory entries |
 //! | `/revision` | reviewers: the queue, by status |
 //! | `/proveedor` | vendors: their organisation's submissions |
 //! | `/envios/{id}` | a submission (reviewers, its vendor); POST `/aprobar`, `/rechazar`, `/retirar`, `/comentar`; `/informe.dsse.json` |
@@ -47,6 +48,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod device;
 pub mod directory_edit;
+pub mod directory_review;
 pub mod form;
 pub mod home;
 pub mod i18n;
@@ -150,6 +152,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/revision", get(submissions::queue))
         .route("/proveedor", get(submissions::vendor))
+        .route("/revision/directorio", get(directory_review::list))
+        .route(
+            "/revision/directorio/{slug}/aprobar",
+            post(directory_review::approve),
+        )
+        .route(
+            "/revision/directorio/{slug}/rechazar",
+            post(directory_review::reject),
+        )
         .route("/envios/{id}", get(submission::show))
         .route("/envios/{id}/informe.dsse.json", get(submission::envelope))
         .route("/envios/{id}/aprobar", post(submission::approve))

@@ -92,6 +92,8 @@ struct ListPage<'a> {
     show_org: bool,
     /// Whether to offer editing the organisation's directory entry (vendors).
     directory_link: bool,
+    /// Whether to link the directory entries waiting for review (reviewers).
+    review_directory_link: bool,
 }
 
 /// The signed-in caller, or a redirect to the sign-in page.
@@ -186,6 +188,7 @@ struct ListSpec {
 async fn list(ctx: &Ctx, spec: ListSpec) -> Result<Response, PageError> {
     let show_org = spec.org_id.is_none();
     let directory_link = ctx.is_vendor();
+    let review_directory_link = ctx.is_reviewer();
     let mut found = ctx
         .state
         .store
@@ -211,6 +214,7 @@ async fn list(ctx: &Ctx, spec: ListSpec) -> Result<Response, PageError> {
         next_href: more.then(|| format!("{}{sep}page={}", spec.base, spec.page + 1)),
         show_org,
         directory_link,
+        review_directory_link,
     })
 }
 
