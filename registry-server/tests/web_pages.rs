@@ -1105,3 +1105,49 @@ async fn a_vendor_edits_its_directory_entry_and_the_public_sees_it_once_approved
     );
     r.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn every_form_refuses_a_post_without_its_csrf_token() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("21HM").await;
+    let slug = r.db.store.get_org(&r.org_a).await.unwrap().slug;
+    for token in [&r.admin, &r.vendor_a] {
+        let mut c = Client::new(&r.state);
+        c.sign_in(token).await;
+        let posts = [
+            "/acceder".to_owned(),
+            "/salir".to_owned(),
+            format!("/envios/{id}/aprobar"),
+            format!("/envios/{id}/rechazar"),
+            format!("/envios/{id}/retirar"),
+            format!("/envios/{id}/comentar"),
+            "/proveedor/directorio".to_owned(),
+            format!("/revision/directorio/{slug}/aprobar"),
+            format!("/revision/directorio/{slug}/rechazar"),
+        ];
+        for path in &posts {
+            let page = c.post_form(path, &[("text", "x"), ("token", token)]).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+            page.assert_has("El formulario caducó");
+        }
+        let form = c.get("/").await;
+        // The check form is multipart; a wrong token is refused the same way.
+        let mut fake = form.clone();
+        fake.body = "<input name=\"csrf\" value=\"forged\">".into();
+        let page = c
+            .submit_multipart(
+                &fake,
+                "/funciona",
+                &[("text", "00:02.0 x [0300]: y [8086:9a49]")],
+                None,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+    }
+    // Nothing happened.
+    let (_, api) = r
+        .get(&format!("/api/v1/submissions/{id}"), Some(&r.reviewer))
+        .await;
+    assert_eq!(api["status"], "in_review");
+    r.db.cleanup().await;
+}

@@ -130,12 +130,12 @@ pub async fn submit(ctx: Ctx, form: CsrfMultipart) -> Result<Response, PageError
         }
         Err(e) => return Err(e.into()),
     };
-    let mut devices: Vec<DeviceRow> = answer
+    let mut ranked: Vec<(u8, DeviceRow)> = answer
         .devices
         .iter()
         .map(|d| {
             let (status, badge) = labels::device_status(d.status);
-            DeviceRow {
+            let row = DeviceRow {
                 name: super::submission::device_name(
                     d.vendor_name.as_deref(),
                     d.device_name.as_deref(),
@@ -150,18 +150,12 @@ pub async fn submit(ctx: Ctx, form: CsrfMultipart) -> Result<Response, PageError
                 href: (d.status != DeviceStatus::Unknown)
                     .then(|| super::submission::device_href(&d.base_identity))
                     .flatten(),
-            }
+            };
+            (rank(d.status), row)
         })
         .collect();
-    devices.sort_by_key(|d| {
-        rank(
-            answer
-                .devices
-                .iter()
-                .find(|a| a.identity == d.identity)
-                .map_or(DeviceStatus::Unknown, |a| a.status),
-        )
-    });
+    ranked.sort_by_key(|(r, _)| *r);
+    let devices: Vec<DeviceRow> = ranked.into_iter().map(|(_, d)| d).collect();
     let m = &answer.certified_systems;
     let matches = [
         (msg("check.matches_exact"), &m.exact),
