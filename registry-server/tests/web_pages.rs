@@ -1151,3 +1151,57 @@ async fn every_form_refuses_a_post_without_its_csrf_token() {
     assert_eq!(api["status"], "in_review");
     r.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn no_page_answers_garbage_with_a_server_error() {
+    let r = Registry::new("sqlite").await;
+    let id = r.submit_ok("21HM").await;
+    let long = "x".repeat(5000);
+    let weird = [
+        "%00",
+        "%FF%FE",
+        "..%2F..%2Fetc%2Fpasswd",
+        "%3Cscript%3E",
+        "%27%3B%20DROP%20TABLE%20submissions%3B%20--",
+        long.as_str(),
+        "MX-9999-999999",
+        "pci:zzzz",
+        "%E2%80%AE",
+    ];
+    let mut anon = Client::new(&r.state);
+    let mut admin = Client::new(&r.state);
+    admin.sign_in(&r.admin).await;
+    let mut vendor = Client::new(&r.state);
+    vendor.sign_in(&r.vendor_a).await;
+    for w in weird {
+        let paths = [
+            format!("/certificados/{w}"),
+            format!("/envios/{w}"),
+            format!("/envios/{w}/informe.dsse.json"),
+            format!("/dispositivos/pci/{w}"),
+            format!("/dispositivos/{w}/{w}"),
+            format!("/socios/{w}"),
+            format!("/static/{w}"),
+            format!("/sistemas?q={w}&vendor={w}&release={w}&device={w}&page={w}"),
+            format!("/buscar?q={w}"),
+            format!("/socios?q={w}"),
+            format!("/revision?status={w}&page={w}"),
+            format!("/proveedor?page={w}"),
+            format!("/envios/{id}?ok={w}&error={w}"),
+            format!("/acceder?next={w}"),
+            format!("/{w}"),
+        ];
+        for path in &paths {
+            for c in [&mut anon, &mut admin, &mut vendor] {
+                let page = c.get(path).await;
+                assert!(
+                    !page.status.is_server_error(),
+                    "{path}: {} {}",
+                    page.status,
+                    page.body
+                );
+            }
+        }
+    }
+    r.db.cleanup().await;
+}
