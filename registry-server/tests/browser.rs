@@ -117,6 +117,32 @@ fn the_portal_in_chromium() {
     assert!(browser.text().contains("Cómputo Acme <S.A.>"));
     browser.full_page_screenshot("02-certificate-phone", webdriver::PHONE.0);
 
+    // "¿Funciona mi equipo?": paste what `lspci -nn` printed on an X1 Carbon and read the answer
+    // device by device.
+    browser.find("nav a[href='/funciona']").click();
+    browser.wait_until("the check page", |b| b.url().ends_with("/funciona"));
+    browser.find("#check-text").send_keys(LSPCI_NN);
+    browser.screenshot("02a-check-pasted-phone");
+    browser.find("#check-submit").click();
+    browser.wait_until("the answer", |b| !b.find_all("#check-summary").is_empty());
+    assert!(browser.text().contains("Leímos la salida de lspci -nn."));
+    let status_of = |identity: &str| {
+        browser
+            .find(&format!("tr[data-identity='{identity}'] .badge"))
+            .text()
+    };
+    assert_eq!(status_of("pci:8086:a7a1"), "Certificado");
+    assert_eq!(status_of("pci:144d:a80a"), "Certificado");
+    assert_eq!(status_of("pci:8086:a706"), "Sin datos");
+    // lspci -nn does not say which drivers are bound, so nothing claims one is missing.
+    assert!(!browser.text().contains("Sin controlador en tu equipo"));
+    assert!(browser
+        .find("#check-summary")
+        .text()
+        .starts_with("Encontramos 4 dispositivos:"));
+    browser.full_page_screenshot("02b-check-answer-phone", webdriver::PHONE.0);
+    browser.goto(&format!("{base}/certificados/{}", s.certificate));
+
     // The visible switch changes the language, and the choice sticks.
     browser.find("a.lang-switch").click();
     browser.wait_until("the page is in English", |b| {
@@ -179,3 +205,12 @@ fn the_portal_in_chromium() {
     browser.find("form[action='/salir'] button").click();
     browser.wait_until("signed out", |b| b.text().contains("Iniciar sesión"));
 }
+
+/// `lspci -nn` as printed on a ThinkPad X1 Carbon Gen 11: three devices the seeded certificate
+/// covers and a host bridge no report contains.
+const LSPCI_NN: &str = "\
+00:00.0 Host bridge [0600]: Intel Corporation Raptor Lake-P/U 4p+8e cores Host Bridge/DRAM Controller [8086:a706]
+00:02.0 VGA compatible controller [0300]: Intel Corporation Raptor Lake-P [Iris Xe Graphics] [8086:a7a1] (rev 04)
+00:14.3 Network controller [0280]: Intel Corporation Raptor Lake PCH CNVi WiFi [8086:51f1] (rev 01)
+04:00.0 Non-Volatile memory controller [0108]: Samsung Electronics Co Ltd NVMe SSD Controller PM9A1/PM9A3/980PRO [144d:a80a]
+";

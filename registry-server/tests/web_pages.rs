@@ -1205,3 +1205,82 @@ async fn no_page_answers_garbage_with_a_server_error() {
     }
     r.db.cleanup().await;
 }
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/check")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[tokio::test]
+async fn the_check_page_reads_pasted_lspci_lsusb_and_udevadm_output() {
+    let r = Registry::new("sqlite").await;
+    let mut c = Client::new(&r.state);
+    let form = c.get("/funciona").await;
+    let cases = [
+        (
+            "firecracker-vm.lspci-nn.txt",
+            "Leímos la salida de lspci -nn.",
+            false,
+        ),
+        (
+            "firecracker-vm.lspci-nnk.txt",
+            "Leímos la salida de lspci -nn.",
+            true,
+        ),
+        (
+            "dell-studio-xps-1340.lsusb.txt",
+            "Leímos la salida de lsusb.",
+            false,
+        ),
+    ];
+    for (file, said, drivers) in cases {
+        let text = fixture(file);
+        let page = c
+            .submit_multipart(&form, "/funciona", &[("text", &text)], None)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{file}: {}", page.body);
+        page.assert_has(said);
+        check_accessibility(&page, "es-MX");
+        let rows = page.body.matches("<tr data-identity=").count();
+        assert!(rows >= 6, "{file}: {rows} devices");
+        page.assert_has(&format!("Encontramos {rows} dispositivos:"));
+        // Only an input that names drivers gets a driver column.
+        assert_eq!(page.has("<code>virtio-pci</code>"), drivers, "{file}");
+        assert!(!page.has("Sin controlador en tu equipo"), "{file}");
+    }
+    let lsusb = c
+        .submit_multipart(
+            &form,
+            "/funciona",
+            &[("text", &fixture("dell-studio-xps-1340.lsusb.txt"))],
+            None,
+        )
+        .await;
+    lsusb.assert_has("data-identity=\"usb:413c:8156\"");
+    match common_shared_fixture("udevadm/DELL_XPS1340.txt") {
+        Some(dump) => {
+            let page = c
+                .submit_multipart(&form, "/funciona", &[("text", &dump)], None)
+                .await;
+            assert_eq!(page.status, StatusCode::OK);
+            page.assert_has("Leímos la salida de udevadm info --export-db.");
+            page.assert_has("data-identity=\"usb:413c:8156\"");
+        }
+        None => eprintln!(
+            "SKIPPED: the udevadm paste needs ../shared/fixtures (or MXCERT_SHARED_FIXTURES)"
+        ),
+    }
+    r.db.cleanup().await;
+}
+
+/// A file of the shared real-world fixtures, if they are present.
+fn common_shared_fixture(name: &str) -> Option<String> {
+    let dir = std::env::var_os("MXCERT_SHARED_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
+        });
+    std::fs::read_to_string(dir.join(name)).ok()
+}

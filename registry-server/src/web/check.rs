@@ -50,6 +50,8 @@ struct CheckPage<'a> {
     system: String,
     devices: Vec<DeviceRow>,
     matches: Vec<Matches>,
+    /// Whether the input says which drivers are bound (`lspci -nn` does not, `-nnk` does).
+    show_drivers: bool,
 }
 
 fn format_key(f: InputFormat) -> &'static str {
@@ -95,6 +97,7 @@ fn empty_page(ctx: &Ctx) -> CheckPage<'_> {
         system: String::new(),
         devices: Vec::new(),
         matches: Vec::new(),
+        show_drivers: false,
     }
 }
 
@@ -108,7 +111,7 @@ pub async fn submit(ctx: Ctx, form: CsrfMultipart) -> Result<Response, PageError
     let text = form.text("text").unwrap_or_default();
     let upload = form.bytes("probe").filter(|b| !b.is_empty());
     let input: &[u8] = upload.unwrap_or(text.as_bytes());
-    let answer = match check::parse_input(None, input) {
+    let answer = match check::parse_input(None, input, &ctx.state.hw_names) {
         Ok(machine) => check::check(&ctx.state.store, &machine).await,
         Err(e) => Err(e),
     };
@@ -175,7 +178,10 @@ pub async fn submit(ctx: Ctx, form: CsrfMultipart) -> Result<Response, PageError
         (Some(v), None) => v.clone(),
         (None, None) => String::new(),
     };
+    // An input that names no driver at all (`lspci -nn`, `lsusb`) cannot say one is missing.
+    let show_drivers = answer.devices.iter().any(|d| d.driver.is_some());
     page(&CheckPage {
+        show_drivers,
         format: format_key(answer.format),
         system,
         devices,

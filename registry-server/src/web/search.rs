@@ -42,26 +42,32 @@ pub async fn search(ctx: Ctx, PageQuery(p): PageQuery<Params>) -> Result<Respons
     if q.is_empty() {
         return Ok(see_other("/sistemas"));
     }
-    if let Some(id) = bare_id(q) {
-        let one = DeviceQuery {
-            page: Some(1),
-            per_page: Some(1),
-        };
-        for bus in ["pci", "usb"] {
-            let identity = devices::identity_from_path(bus, &id)?;
-            if devices::lookup(&ctx.state.store, &identity, &one)
-                .await
-                .is_ok()
-            {
-                return Ok(see_other(&device_page(&identity.to_string())));
-            }
-        }
-        return Ok(see_other(&device_page(&format!("pci:{id}"))));
-    }
     if q.contains(':') && !q.contains(' ') {
-        if let Ok(identity) = devices::base_identity_param(q) {
-            if matches!(identity.split_once(':'), Some(("pci" | "usb", _))) {
-                return Ok(see_other(&device_page(&identity)));
+        // A device: `pci:8086:9a49`, `usb:8087:0033`, or bare `8086:9a49` (PCI or USB).
+        if let Ok(candidates) = devices::base_identities_param(bare_id(q).as_deref().unwrap_or(q)) {
+            let devices: Vec<&String> = candidates
+                .iter()
+                .filter(|c| matches!(c.split_once(':'), Some(("pci" | "usb", _))))
+                .collect();
+            let one = DeviceQuery {
+                page: Some(1),
+                per_page: Some(1),
+            };
+            for candidate in &devices {
+                let Some((bus, id)) = candidate.split_once(':') else {
+                    continue;
+                };
+                let identity = devices::identity_from_path(bus, id)?;
+                if devices.len() == 1
+                    || devices::lookup(&ctx.state.store, &identity, &one)
+                        .await
+                        .is_ok()
+                {
+                    return Ok(see_other(&device_page(candidate)));
+                }
+            }
+            if let Some(first) = devices.first() {
+                return Ok(see_other(&device_page(first)));
             }
         }
     }
