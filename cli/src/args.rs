@@ -51,6 +51,10 @@ pub enum Command {
     /// Certificates: verify one offline, fetch one, ask for its status.
     #[command(subcommand)]
     Certificate(CertificateCommand),
+    /// Does this machine work with MxOS? Asks a registry about each of its devices and for
+    /// certified systems like it.
+    #[command(name = "check")]
+    CheckMachine(CheckArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Write the manual pages.
@@ -398,6 +402,20 @@ pub struct CertificateFetchArgs {
     /// Where to write it (default: standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub registry: PublicRegistryArgs,
+    /// Output format: a table (Spanish when the locale is Spanish), or the registry's answer as
+    /// JSON.
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
+    /// Check a file instead of this machine: an mxcert probe or report, `udevadm info
+    /// --export-db`, `lspci -nn[k]` or `lsusb` output (`-` reads standard input).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! its output and returns the exit code.
 
 pub mod certificate;
+pub mod check;
 pub mod docs;
 pub mod keys;
 pub mod peer;
