@@ -87,6 +87,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     fn serialise_writes(&self) -> bool;
     /// Pool size.
     fn max_connections(&self) -> u32;
+    /// Whether write transactions use a connection of their own (SQLite: its page cache is not
+    /// invalidated by other connections' writes).
+    fn dedicated_writer(&self) -> bool;
 }
 
 /// Who is acting, as recorded in the audit log.
@@ -130,6 +133,8 @@ impl Actor {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run: `pool`, or one connection of its own (SQLite).
+    writer: AnyPool,
     backend: Arc<dyn Backend>,
     write_lock: Option<Arc<Mutex<()>>>,
 }
@@ -187,24 +192,36 @@ impl Store {
             } else {
                 return Err(StoreError::UnsupportedUrl(url.to_owned()));
             };
-        let setup = Arc::new(backend.connection_setup());
-        let pool = AnyPoolOptions::new()
-            .max_connections(backend.max_connections())
-            .acquire_timeout(std::time::Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                let setup = setup.clone();
-                Box::pin(async move {
-                    for statement in setup.iter() {
-                        sqlx::Executor::execute(&mut *conn, statement.as_str()).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
+        // One direct connection first: it fails fast with the real cause (refused, unknown
+        // database, bad password) where the pool would only time out.
+        sqlx::Connection::close(<sqlx::AnyConnection as sqlx::Connection>::connect(&url).await?)
             .await?;
+        let setup = Arc::new(backend.connection_setup());
+        let pool_of = |size: u32| {
+            let setup = setup.clone();
+            AnyPoolOptions::new()
+                .max_connections(size)
+                .acquire_timeout(std::time::Duration::from_secs(30))
+                .after_connect(move |conn, _meta| {
+                    let setup = setup.clone();
+                    Box::pin(async move {
+                        for statement in setup.iter() {
+                            sqlx::Executor::execute(&mut *conn, statement.as_str()).await?;
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let pool = pool_of(backend.max_connections()).connect(&url).await?;
+        let writer = if backend.dedicated_writer() {
+            pool_of(1).connect(&url).await?
+        } else {
+            pool.clone()
+        };
         let write_lock = backend.serialise_writes().then(|| Arc::new(Mutex::new(())));
         Ok(Store {
             pool,
+            writer,
             backend,
             write_lock,
         })
@@ -213,7 +230,7 @@ impl Store {
     /// Applies pending migrations of this backend, then rebuilds the public index if its rules
     /// changed (see [`public_index`]).
     pub async fn migrate(&self) -> Result<()> {
-        self.backend.migrator().run(&self.pool).await?;
+        self.backend.migrator().run(&self.writer).await?;
         self.ensure_public_index().await?;
         Ok(())
     }
@@ -240,13 +257,14 @@ impl Store {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.pool.begin_with(self.backend.begin_write()).await?;
+        let tx = self.writer.begin_with(self.backend.begin_write()).await?;
         Ok(WriteTx { tx, _guard: guard })
     }
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

@@ -40,6 +40,10 @@ impl Backend for Postgres {
     fn max_connections(&self) -> u32 {
         16
     }
+
+    fn dedicated_writer(&self) -> bool {
+        false
+    }
 }
 
 /// Quotes an SQL identifier.

@@ -1,7 +1,8 @@
 //! The SQLite backend (the embedded default): a file in WAL mode with `synchronous=FULL`, so an
 //! acknowledged write survives a crash or power loss, a busy timeout for other processes (the
-//! `admin` command while `serve` runs), and one writer at a time (`BEGIN IMMEDIATE` behind an
-//! in-process queue) so writers never fail with "database is locked".
+//! `admin` command while `serve` runs), and one writer at a time (`BEGIN IMMEDIATE` on one
+//! dedicated connection, behind an in-process queue) so writers never fail with "database is
+//! locked" and the writer's page cache stays warm. Statement journals live in memory.
 
 use super::Backend;
 
@@ -26,6 +27,12 @@ impl Backend for Sqlite {
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = FULL",
             "PRAGMA foreign_keys = ON",
+            // Statement journals and sorts in memory, not in temporary files.
+            "PRAGMA temp_store = MEMORY",
+            // 16 MiB of page cache per connection (the default is 2 MiB).
+            "PRAGMA cache_size = -16384",
+            // Checkpoint every ~40 MiB of WAL rather than every 4 MiB: fewer, larger checkpoints.
+            "PRAGMA wal_autocheckpoint = 10000",
         ]
         .map(str::to_owned)
         .to_vec()
@@ -41,6 +48,10 @@ impl Backend for Sqlite {
 
     fn max_connections(&self) -> u32 {
         8
+    }
+
+    fn dedicated_writer(&self) -> bool {
+        true
     }
 }
 

@@ -143,7 +143,7 @@ fn submission(row: &AnyRow) -> Result<Submission> {
 }
 
 /// Rows per multi-row INSERT: well under both backends' parameter limits.
-pub(crate) const BATCH: usize = 80;
+pub(crate) const BATCH: usize = 16;
 
 async fn insert_devices(tx: &mut WriteTx, id: &str, devices: &[DeviceRow]) -> Result<()> {
     for (chunk_no, chunk) in devices.chunks(BATCH).enumerate() {

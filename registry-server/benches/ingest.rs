@@ -1,0 +1,283 @@
+//! Ingest throughput: signed 300-device reports submitted through the real router (signature,
+//! schema, index rows, automated checks, one transaction each) into a fresh database, with 8
+//! submissions in flight, beside a bare axum handler that only reads the same bodies, measured in
+//! the same run. Prints submissions/s for each and the ratio.
+//!
+//! `cargo bench -p mxcert-registry --bench ingest` (SQLite in a temporary directory); set
+//! `MXCERT_BENCH_DATABASE_URL=postgres://...` to run it on PostgreSQL too (a schema of its own).
+//! `MXCERT_BENCH_SUBMISSIONS` changes the count (default 400).
+
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use mxcert_core::category::Category;
+use mxcert_core::dsse::{self, REPORT_PAYLOAD_TYPE};
+use mxcert_core::inventory::{Device, Inventory, Os, System, INVENTORY_SCHEMA_VERSION};
+use mxcert_core::keys::{self, SigningKey};
+use mxcert_core::report::{Report, Status, TestResult};
+use mxcert_registry::config::Config;
+use mxcert_registry::state::AppState;
+use mxcert_registry::store::{Actor, Role, Store};
+use tower::ServiceExt as _;
+
+const IN_FLIGHT: usize = 8;
+const DEVICES: usize = 300;
+
+fn report(n: usize, plan: &mxcert_core::plan::Plan) -> Report {
+    let categories = [
+        Category::Storage,
+        Category::Network,
+        Category::UsbController,
+        Category::Input,
+        Category::Bridge,
+    ];
+    let devices = (0..DEVICES)
+        .map(|i| {
+            // A realistic spread: a few hundred distinct chips, shared between systems.
+            let vendor = [0x8086u16, 0x10de, 0x1022, 0x14e4, 0x144d, 0x1b21][i % 6];
+            let device = ((i * 7 + n * 13) % 400) as u16;
+            let usb = i % 3 == 0;
+            Device {
+                bus: if usb { "usb" } else { "pci" }.into(),
+                id: if usb {
+                    format!("usb:{vendor:04x}:{device:04x}")
+                } else {
+                    format!("pci:{vendor:04x}:{device:04x}:17aa:{:04x}", n % 50)
+                },
+                category: categories[i % categories.len()],
+                class: Some("0x010802".into()),
+                vendor_name: Some("Vendor Corporation".into()),
+                device_name: Some(format!("Device model {device}")),
+                driver: Some("nvme".into()),
+                needs_driver: true,
+                modules: vec!["nvme".into()],
+                path: Some(format!("devices/pci0000:00/0000:00:{:02x}.0", i % 32)),
+                parent: None,
+                details: Default::default(),
+            }
+        })
+        .collect();
+    let now = chrono::Utc::now();
+    let inventory = Inventory {
+        schema_version: INVENTORY_SCHEMA_VERSION,
+        created_at: now,
+        tool: mxcert_core::tool("mxcert", "0.1.0"),
+        machine_id: None,
+        system: System {
+            vendor: Some(format!("Vendor {}", n % 40)),
+            product: Some(format!("Model {}", n % 250)),
+            ..Default::default()
+        },
+        os: Os {
+            id: Some("mxos".into()),
+            version: Some("1.0".into()),
+            ..Default::default()
+        },
+        hardware: Default::default(),
+        devices,
+        probe: Default::default(),
+    };
+    let results = plan
+        .tests
+        .iter()
+        .map(|t| TestResult {
+            id: t.id.clone(),
+            check: t.check.as_str().into(),
+            blocker: t.blocker,
+            status: Status::Pass,
+            started_at: None,
+            duration_ms: 10,
+            message: None,
+            evidence: vec![],
+            measurements: vec![],
+            comment: None,
+        })
+        .collect();
+    Report::new(
+        uuid::Uuid::now_v7(),
+        now,
+        inventory.tool.clone(),
+        inventory,
+        plan.reference(),
+        results,
+    )
+}
+
+/// CPU time this process has used (user + system), from /proc/self/stat (clock ticks of 10 ms).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat(5); fields[0] here is field 3.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+fn throughput(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
+}
+
+async fn drive(app: Router, bodies: &[Bytes], token: &str, expect: StatusCode) -> Duration {
+    let start = Instant::now();
+    let chunks: Vec<Vec<Bytes>> = (0..IN_FLIGHT)
+        .map(|w| bodies.iter().skip(w).step_by(IN_FLIGHT).cloned().collect())
+        .collect();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let (app, token) = (app.clone(), token.to_owned());
+        tasks.push(tokio::spawn(async move {
+            for body in chunk {
+                let req = Request::post("/api/v1/submissions")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::from(body))
+                    .unwrap();
+                let status = app.clone().oneshot(req).await.unwrap().status();
+                assert_eq!(status, expect);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    start.elapsed()
+}
+
+async fn bench(label: &str, store: Store, bodies_n: usize) {
+    let cli = Actor::cli();
+    let org = store.create_org("Bench", &cli).await.unwrap();
+    let token = mxcert_registry::routes::tokens::issue(
+        &store,
+        &org.id,
+        Role::Vendor,
+        None,
+        "bench",
+        None,
+        &cli,
+    )
+    .await
+    .unwrap()
+    .token;
+    let key = SigningKey::from_bytes(&[5u8; 32]);
+    let vk = key.verifying_key();
+    store
+        .register_key(
+            &org.id,
+            &keys::key_id(&vk),
+            &keys::public_key_to_pem(&vk).unwrap(),
+            "",
+            &cli,
+        )
+        .await
+        .unwrap();
+    let plan = mxcert_core::plan::resolve_shipped("quick").unwrap();
+    let bodies: Vec<Bytes> = (0..bodies_n)
+        .map(|n| {
+            Bytes::from(
+                dsse::sign(
+                    REPORT_PAYLOAD_TYPE,
+                    &report(n, &plan).to_json_pretty(),
+                    &key,
+                )
+                .to_json_pretty(),
+            )
+        })
+        .collect();
+    let size = bodies.iter().map(Bytes::len).sum::<usize>() / bodies.len();
+    let state = AppState::new(store.clone(), Config::default())
+        .await
+        .unwrap();
+    // Where the time goes, on one core: verification and indexing, then the schema alone.
+    let keys = store.list_keys(Some(&org.id)).await.unwrap();
+    let sample = &bodies[..bodies.len().min(20)];
+    let t = Instant::now();
+    for b in sample {
+        let v = mxcert_registry::ingest::verify(b, &keys, &state.report_schema).unwrap();
+        std::hint::black_box(mxcert_registry::ingest::index(&org.id, b, &v));
+    }
+    let verify_ms = t.elapsed().as_secs_f64() * 1000.0 / sample.len() as f64;
+    let t = Instant::now();
+    for b in sample {
+        let env = mxcert_core::dsse::Envelope::from_json(b).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_slice(&env.payload_unverified().unwrap()).unwrap();
+        state.report_schema.validate(&value).unwrap();
+    }
+    let schema_ms = t.elapsed().as_secs_f64() * 1000.0 / sample.len() as f64;
+    // The database part alone, one at a time, on a scratch organisation's copies.
+    let mut news = Vec::new();
+    for b in sample {
+        let v = mxcert_registry::ingest::verify(b, &keys, &state.report_schema).unwrap();
+        let mut new = mxcert_registry::ingest::index(&org.id, b, &v);
+        new.report_id = uuid::Uuid::now_v7().to_string();
+        new.envelope_sha256 = format!("{:064x}", news.len() + 1);
+        news.push(new);
+    }
+    let t = Instant::now();
+    for new in &news {
+        store.create_submission(new, &cli).await.unwrap();
+    }
+    let db_ms = t.elapsed().as_secs_f64() * 1000.0 / news.len() as f64;
+    println!("{label}: per submission, database transaction alone: {db_ms:.2} ms");
+    println!(
+        "{label}: per submission on one core: verify+index {verify_ms:.2} ms, \
+         of which schema validation {schema_ms:.2} ms"
+    );
+    let cpu_before = cpu_time();
+    let registry = drive(
+        mxcert_registry::server::app(state),
+        &bodies,
+        &token,
+        StatusCode::CREATED,
+    )
+    .await;
+    let cpu_ms = (cpu_time() - cpu_before).as_secs_f64() * 1000.0 / bodies_n as f64;
+    println!(
+        "{label}: CPU per submission (all threads, the registry's process): {cpu_ms:.2} ms, \
+         i.e. at most {:.0}/s on 2 idle cores",
+        2000.0 / cpu_ms
+    );
+    let bare_app = Router::new().route(
+        "/api/v1/submissions",
+        post(|_b: Bytes| async { StatusCode::CREATED }),
+    );
+    let bare = drive(bare_app, &bodies, &token, StatusCode::CREATED).await;
+    let (r, b) = (throughput(bodies_n, registry), throughput(bodies_n, bare));
+    println!(
+        "{label}: {bodies_n} submissions of {DEVICES} devices (~{} KiB each), {IN_FLIGHT} in flight: \
+         registry {r:.0}/s, bare axum handler {b:.0}/s, ratio {:.4} (registry/bare)",
+        size / 1024,
+        r / b
+    );
+    store.close().await;
+}
+
+fn main() {
+    let n: usize = std::env::var("MXCERT_BENCH_SUBMISSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        bench("sqlite", Store::open(&url).await.unwrap(), n).await;
+        if let Ok(pg) = std::env::var("MXCERT_BENCH_DATABASE_URL") {
+            let schema = format!("mxcert_bench_{}", std::process::id());
+            let store = Store::connect_with(&pg, Some(&schema)).await.unwrap();
+            store.migrate().await.unwrap();
+            bench("postgres", store, n).await;
+            mxcert_registry::store::postgres::drop_schema(&pg, &schema)
+                .await
+                .unwrap();
+        }
+    });
+}

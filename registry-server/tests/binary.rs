@@ -1,0 +1,209 @@
+//! The `mxcert-registry` binary: admin commands print only what scripts capture (an id, a token),
+//! store only hashes, answer bad input with exit 1 or 2 and a message; `serve` stops gracefully on
+//! SIGTERM. Also a slow body against a real listener: the request deadline answers 408.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+fn registry() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxcert-registry"));
+    cmd.env_remove("MXCERT_REGISTRY_DATABASE")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(args: &[&str], db: &str) -> (i32, String, String) {
+    let out = registry()
+        .args(args)
+        .args(["--database", db])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn admin_commands_print_only_their_result_and_store_only_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+
+    let (code, org, err) = run(&["admin", "create-org", "--name", "Cómputo Acme"], &db);
+    assert_eq!(code, 0, "{err}");
+    let org = org.strip_suffix('\n').unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&org).is_ok(), "{org:?}");
+
+    let (code, member, _) = run(
+        &[
+            "admin",
+            "add-member",
+            "--org",
+            &org,
+            "--name",
+            "Ana",
+            "--role",
+            "vendor",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0);
+    let member = member.trim().to_owned();
+    let (code, token, _) = run(
+        &[
+            "admin",
+            "create-token",
+            "--org",
+            &org,
+            "--role",
+            "vendor",
+            "--member",
+            &member,
+            "--label",
+            "ci",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(token.lines().count(), 1);
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("mxr_") && token.len() == 47, "{token}");
+
+    // Only the hash is in the database file; listings show the prefix, never the token.
+    let bytes = std::fs::read(dir.path().join("r.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("r.db-wal")).unwrap_or_default();
+    let needle = token.as_bytes();
+    for content in [&bytes, &wal] {
+        assert!(!content.windows(needle.len()).any(|w| w == needle));
+    }
+    let store = mxcert_registry::store::Store::open(&db).await.unwrap();
+    let found = store
+        .token_by_hash(&mxcert_registry::auth::hash_token(&token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.member_name.as_deref(), Some("Ana"));
+    store.close().await;
+    let (_, listed, _) = run(&["admin", "list-tokens", "--org", &org], &db);
+    assert!(
+        listed.contains(&token[..10]) && !listed.contains(&token),
+        "{listed}"
+    );
+    let token_id = listed.split('\t').next().unwrap().to_owned();
+
+    let (_, orgs, _) = run(&["admin", "list-orgs"], &db);
+    assert_eq!(orgs, format!("{org}\tcomputo-acme\tCómputo Acme\n"));
+    let (code, _, err) = run(&["admin", "revoke-token", &token_id], &db);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&["admin", "revoke-token", &token_id], &db);
+    assert_eq!(code, 1);
+    assert!(err.contains("already revoked"), "{err}");
+
+    // The registry key: PEM, the same every time.
+    let (_, pem1, _) = run(&["admin", "registry-key"], &db);
+    let (_, pem2, _) = run(&["admin", "registry-key"], &db);
+    assert!(pem1.starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert_eq!(pem1, pem2);
+
+    // Bad input: exit 1 with a message naming the value, or 2 for usage.
+    let (code, out, err) = run(
+        &["admin", "create-token", "--org", "nope", "--role", "vendor"],
+        &db,
+    );
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.contains("nope"), "{err}");
+    let (code, _, err) = run(
+        &["admin", "create-token", "--org", &org, "--role", "root"],
+        &db,
+    );
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&["admin", "create-org", "--name", "  "], &db);
+    assert_eq!(code, 1);
+    assert!(err.contains("name must not be empty"), "{err}");
+    let (code, _, err) = run(&["migrate"], "mysql://x");
+    assert_eq!(code, 1);
+    assert!(err.contains("unsupported database URL"), "{err}");
+    let (code, _, err) = run(&["migrate"], "postgres://u:secret@127.0.0.1:1/db");
+    assert_eq!(code, 1);
+    assert!(!err.contains("secret"), "the password is printed: {err}");
+    let (code, _, err) = run(&["migrate"], &db);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn serve_announces_its_address_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let mut child = registry()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .env("MXCERT_REGISTRY_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit}");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("shutting down"), "{rest}");
+}
+
+#[tokio::test]
+async fn a_slow_body_gets_408_at_the_deadline() {
+    let r = common::Registry::with_config("sqlite", |c| {
+        c.request_timeout = std::time::Duration::from_millis(500)
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mxcert_registry::server::serve(
+        listener,
+        r.state.clone(),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    let token = r.vendor_a.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        // Promise a body and never send it.
+        write!(
+            conn,
+            "POST /api/v1/submissions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 1000\r\n\r\n{{"
+        )
+        .unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let mut buf = [0u8; 4096];
+        let n = conn.read(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"request_timeout\""), "{answer}");
+    stop_tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
