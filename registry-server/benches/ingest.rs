@@ -56,6 +56,7 @@ fn report(n: usize, plan: &mxcert_core::plan::Plan) -> Report {
                 modules: vec!["nvme".into()],
                 path: Some(format!("devices/pci0000:00/0000:00:{:02x}.0", i % 32)),
                 parent: None,
+                interfaces: vec![],
                 details: Default::default(),
             }
         })

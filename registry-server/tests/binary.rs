@@ -144,8 +144,15 @@ fn serve_announces_its_address_and_stops_gracefully_on_sigterm() {
         .spawn()
         .unwrap();
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    // Skip log lines until the announcement.
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    while !line.contains("listening on http://") {
+        line.clear();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "no announcement"
+        );
+    }
     let addr = line
         .split("http://")
         .nth(1)
