@@ -612,16 +612,7 @@ async fn vendors_see_only_their_own_submissions_and_may_withdraw_and_comment() {
 #[tokio::test]
 async fn the_certificate_page_shows_identity_results_downloads_and_how_to_verify() {
     let r = Registry::new("sqlite").await;
-    let id = r.submit_ok("21HM").await;
-    let (status, body) = r
-        .post(
-            &format!("/api/v1/submissions/{id}/approve"),
-            Some(&r.reviewer),
-            serde_json::json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let cert = body["certificate_id"].as_str().unwrap().to_owned();
+    let cert = certify(&r, "LENOVO", "21HM").await;
     let mut c = Client::new(&r.state);
     let page = c.get(&format!("/certificados/{cert}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -639,6 +630,12 @@ async fn the_certificate_page_shows_identity_results_downloads_and_how_to_verify
     // Downloads are the API's own URLs, and they answer.
     let cert_url = format!("/api/v1/certificates/{cert}/envelope");
     page.assert_has(&format!("href=\"{cert_url}\""));
+    let id =
+        r.db.store
+            .get_certificate(&cert)
+            .await
+            .unwrap()
+            .submission_id;
     let report_url = format!("/api/v1/submissions/{id}/envelope");
     page.assert_has(&format!("href=\"{report_url}\""));
     let (s, envelope) = r.get(&cert_url, None).await;
@@ -685,15 +682,7 @@ async fn the_certificate_page_shows_identity_results_downloads_and_how_to_verify
 #[tokio::test]
 async fn the_home_page_lists_recent_certifications() {
     let r = Registry::new("sqlite").await;
-    let id = r.submit_ok("21HM").await;
-    let (_, body) = r
-        .post(
-            &format!("/api/v1/submissions/{id}/approve"),
-            Some(&r.reviewer),
-            serde_json::json!({}),
-        )
-        .await;
-    let cert = body["certificate_id"].as_str().unwrap();
+    let cert = certify(&r, "LENOVO", "21HM").await;
     let page = Client::new(&r.state).get("/").await;
     page.assert_has(&format!("href=\"/certificados/{cert}\""));
     page.assert_has("LENOVO 21HM");

@@ -19,14 +19,13 @@ use super::form::{CsrfForm, PageQuery};
 use super::labels;
 use super::render::{msg, page, PageError};
 use super::signin::see_other;
-use super::submissions::signed_in;
+use super::submissions::vendor_caller;
 use crate::auth::Caller;
 use crate::public::catalogue::ServiceKind;
 use crate::public::directory::{
     self, DirectoryEntry, EntryView, ProductOffer, ServiceOffer, Sla, SlaCoverage,
 };
 use crate::public::mexico::FEDERAL_ENTITIES;
-use crate::store::Role;
 
 /// Empty product rows offered below the existing ones.
 const BLANK_PRODUCTS: usize = 3;
@@ -187,10 +186,7 @@ fn edit_page<'a>(
 
 /// The signed-in vendor and its organisation's slug.
 async fn vendor(ctx: &Ctx) -> Result<(&Caller, String), PageError> {
-    let caller = signed_in(ctx)?;
-    if caller.role != Role::Vendor {
-        return Err(PageError::forbidden());
-    }
+    let caller = vendor_caller(ctx)?;
     let org = ctx.state.store.get_org(&caller.org_id).await?;
     Ok((caller, org.slug))
 }

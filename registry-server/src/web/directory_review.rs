@@ -16,7 +16,7 @@ use super::labels;
 use super::partners::safe_url;
 use super::render::{msg, page, PageError};
 use super::signin::see_other;
-use super::submissions::signed_in;
+use super::submissions::{reviewer, signed_in};
 use crate::public::directory::{self, EntryView};
 use crate::public::mexico::entity;
 use crate::store::Role;
@@ -50,10 +50,7 @@ pub struct Flash {
 
 /// `GET /revision/directorio`.
 pub async fn list(ctx: Ctx, PageQuery(f): PageQuery<Flash>) -> Result<Response, PageError> {
-    let caller = signed_in(&ctx)?;
-    if !caller.role.can_review() {
-        return Err(PageError::forbidden());
-    }
+    let caller = reviewer(&ctx)?;
     let entries = directory::pending(&ctx.state.store, caller)
         .await?
         .into_iter()

@@ -20,7 +20,7 @@ use super::form::{CsrfForm, PageQuery};
 use super::labels;
 use super::render::{msg, page, PageError};
 use super::signin::see_other;
-use super::submissions::signed_in;
+use super::submissions::{reviewer, signed_in, vendor_caller};
 use crate::review::{self, Diff};
 use crate::routes::submissions as api;
 use crate::store::{Comment, Role, Submission, SubmissionStatus};
@@ -216,10 +216,7 @@ pub async fn approve(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<TextForm>,
 ) -> Result<Response, PageError> {
-    let caller = signed_in(&ctx)?;
-    if !caller.role.can_review() {
-        return Err(PageError::forbidden());
-    }
+    let caller = reviewer(&ctx)?;
     let comment = Some(f.text.as_str()).filter(|t| !t.trim().is_empty());
     api::approve_as(&ctx.state, caller, &id, comment).await?;
     Ok(back(&id, "ok=approved"))
@@ -231,10 +228,7 @@ pub async fn reject(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<TextForm>,
 ) -> Result<Response, PageError> {
-    let caller = signed_in(&ctx)?;
-    if !caller.role.can_review() {
-        return Err(PageError::forbidden());
-    }
+    let caller = reviewer(&ctx)?;
     if f.text.trim().is_empty() {
         return Ok(back(&id, "error=reason#reject"));
     }
@@ -248,10 +242,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<TextForm>,
 ) -> Result<Response, PageError> {
-    let caller = signed_in(&ctx)?;
-    if caller.role != Role::Vendor {
-        return Err(PageError::forbidden());
-    }
+    let caller = vendor_caller(&ctx)?;
     let reason = Some(f.text.as_str()).filter(|t| !t.trim().is_empty());
     api::withdraw_as(&ctx.state, caller, &id, reason).await?;
     Ok(back(&id, "ok=withdrawn"))

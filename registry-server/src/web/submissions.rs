@@ -103,12 +103,29 @@ pub fn signed_in(ctx: &Ctx) -> Result<&Caller, PageError> {
         .ok_or_else(|| PageError::sign_in(&ctx.here()))
 }
 
+/// The signed-in reviewer or admin: a redirect to sign in for the public, 403 for vendors.
+pub fn reviewer(ctx: &Ctx) -> Result<&Caller, PageError> {
+    let caller = signed_in(ctx)?;
+    if caller.role.can_review() {
+        Ok(caller)
+    } else {
+        Err(PageError::forbidden())
+    }
+}
+
+/// The signed-in vendor: a redirect to sign in for the public, 403 for other roles.
+pub fn vendor_caller(ctx: &Ctx) -> Result<&Caller, PageError> {
+    let caller = signed_in(ctx)?;
+    if caller.role == Role::Vendor {
+        Ok(caller)
+    } else {
+        Err(PageError::forbidden())
+    }
+}
+
 /// `GET /revision`: the review queue, in review by default.
 pub async fn queue(ctx: Ctx, PageQuery(q): PageQuery<ListQuery>) -> Result<Response, PageError> {
-    let caller = signed_in(&ctx)?;
-    if !caller.role.can_review() {
-        return Err(PageError::forbidden());
-    }
+    reviewer(&ctx)?;
     let status = match q.status.as_deref() {
         None | Some("") => Some(SubmissionStatus::InReview),
         Some("all") => None,
@@ -155,10 +172,7 @@ pub async fn queue(ctx: Ctx, PageQuery(q): PageQuery<ListQuery>) -> Result<Respo
 
 /// `GET /proveedor`: the signed-in vendor's submissions.
 pub async fn vendor(ctx: Ctx, PageQuery(q): PageQuery<ListQuery>) -> Result<Response, PageError> {
-    let caller = signed_in(&ctx)?;
-    if caller.role != Role::Vendor {
-        return Err(PageError::forbidden());
-    }
+    let caller = vendor_caller(&ctx)?;
     list(
         &ctx,
         ListSpec {
