@@ -110,7 +110,10 @@ fn main() {
                 )
                 .await;
             assert_eq!(status, axum::http::StatusCode::OK, "{body}");
-            certificate = body["certificate_id"].as_str().unwrap_or_default().to_owned();
+            certificate = body["certificate_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -124,7 +127,11 @@ fn main() {
         (format!("http://{addr}"), certificate)
     });
     let pairs = [
-        ("home `/`", "/".to_owned(), "/api/v1/certified?limit=8".to_owned()),
+        (
+            "home `/`",
+            "/".to_owned(),
+            "/api/v1/certified?limit=8".to_owned(),
+        ),
         (
             "certified systems `/sistemas?vendor=LENOVO`",
             "/sistemas?vendor=LENOVO".to_owned(),
@@ -157,7 +164,11 @@ fn main() {
     for (name, page, api) in pairs {
         let html = wrk(&format!("{url}{page}"), seconds, connections);
         let json = wrk(&format!("{url}{api}"), seconds, connections);
-        assert_eq!(html.non2xx + json.non2xx, 0, "{page} or {api} answered errors");
+        assert_eq!(
+            html.non2xx + json.non2xx,
+            0,
+            "{page} or {api} answered errors"
+        );
         println!(
             "| {name} | {:.0} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} | {:.2} | {:.3} |",
             html.rps,

@@ -18,6 +18,8 @@ use webdriver::{Browser, DESKTOP};
 struct Seeded {
     registry: LiveRegistry,
     reviewer: String,
+    admin: String,
+    vendor: String,
     certificate: String,
     waiting: String,
     _plans: tempfile::TempDir,
@@ -26,7 +28,8 @@ struct Seeded {
 fn seed() -> Seeded {
     let plans = common::plans_dir();
     let registry = LiveRegistry::start(plans.path());
-    let (_, reviewer) = registry.org_with_token("Fundación MxOS", "reviewer");
+    let (foundation, reviewer) = registry.org_with_token("Fundación MxOS", "reviewer");
+    let admin = registry.admin(&["create-token", "--org", &foundation, "--role", "admin"]);
     let (_, vendor) = registry.org_with_token("Cómputo Acme <S.A.>", "vendor");
     let key = SigningKey::from_bytes(&[9u8; 32]);
     registry.register_key(&vendor, &key);
@@ -56,6 +59,8 @@ fn seed() -> Seeded {
     Seeded {
         registry,
         reviewer,
+        admin,
+        vendor,
         certificate,
         waiting,
         _plans: plans,
@@ -107,7 +112,9 @@ fn the_portal_in_chromium() {
         .find(&format!("a[href='/certificados/{}']", s.certificate))
         .click();
     browser.wait_until("the certificate page", |b| {
-        b.find("h1").text().contains("ThinkPad X1 Carbon Gen 11")
+        b.text_of("h1")
+            .unwrap_or_default()
+            .contains("ThinkPad X1 Carbon Gen 11")
     });
     assert_eq!(browser.find("#certificate-status").text(), "Vigente");
     assert!(browser.find("#verify-commands").text().contains(&format!(
@@ -124,7 +131,7 @@ fn the_portal_in_chromium() {
     browser.find("#check-text").send_keys(LSPCI_NN);
     browser.screenshot("02a-check-pasted-phone");
     browser.find("#check-submit").click();
-    browser.wait_until("the answer", |b| !b.find_all("#check-summary").is_empty());
+    browser.wait_until("the answer", |b| b.text_of("#check-summary").is_some());
     assert!(browser.text().contains("Leímos la salida de lspci -nn."));
     let status_of = |identity: &str| {
         browser
@@ -146,7 +153,7 @@ fn the_portal_in_chromium() {
     // The visible switch changes the language, and the choice sticks.
     browser.find("a.lang-switch").click();
     browser.wait_until("the page is in English", |b| {
-        b.find("html").attr("lang").as_deref() == Some("en")
+        b.attr_of("html", "lang").as_deref() == Some("en")
     });
     assert_eq!(browser.find("#certificate-status").text(), "Valid");
     browser.screenshot("03-certificate-en-phone");
@@ -154,7 +161,7 @@ fn the_portal_in_chromium() {
     assert_eq!(browser.find("label[for=token]").text(), "Access token");
     browser.find("a.lang-switch").click();
     browser.wait_until("the page is in Spanish again", |b| {
-        b.find("html").attr("lang").as_deref() == Some("es-MX")
+        b.attr_of("html", "lang").as_deref() == Some("es-MX")
     });
 
     // A reviewer signs in, opens the queue and approves the waiting submission.
@@ -168,7 +175,9 @@ fn the_portal_in_chromium() {
         .find(&format!("a[href='/envios/{}']", s.waiting))
         .click();
     browser.wait_until("the submission page", |b| {
-        b.find("h1").text().contains("Dell Inc. Latitude 7440")
+        b.text_of("h1")
+            .unwrap_or_default()
+            .contains("Dell Inc. Latitude 7440")
     });
     assert_eq!(browser.find("#submission-status").text(), "En revisión");
     browser.full_page_screenshot("06-submission-desktop", DESKTOP.0);
@@ -177,7 +186,7 @@ fn the_portal_in_chromium() {
         .send_keys("Revisado en el laboratorio.");
     browser.find("#approve-button").click();
     browser.wait_until("approved", |b| {
-        b.find("#submission-status").text() == "Aprobado"
+        b.text_of("#submission-status").as_deref() == Some("Aprobado")
     });
     let link = browser.find("#certificate-link");
     let new_certificate = link.text();
@@ -186,7 +195,9 @@ fn the_portal_in_chromium() {
     browser.screenshot("07-approved-phone");
     link.click();
     browser.wait_until("the new certificate page", |b| {
-        b.find("h1").text().contains("Latitude 7440")
+        b.text_of("h1")
+            .unwrap_or_default()
+            .contains("Latitude 7440")
     });
     browser.screenshot("08-new-certificate-phone");
 
@@ -202,6 +213,74 @@ fn the_portal_in_chromium() {
     assert_eq!(api["certificate_id"], new_certificate.as_str());
 
     // Sign out.
+    sign_out(&browser);
+
+    // The vendor reads its submissions and edits its directory entry.
+    sign_in(&browser, base, &s.vendor);
+    browser.wait_until("the vendor area", |b| b.url().ends_with("/proveedor"));
+    assert!(browser.text().contains("Latitude 7440"));
+    browser.full_page_screenshot("09-vendor-submissions-phone", webdriver::PHONE.0);
+    browser.find("a[href='/proveedor/directorio']").click();
+    browser.wait_until("the directory form", |b| {
+        !b.find_all("#entry-description").is_empty()
+    });
+    browser
+        .find("#entry-description")
+        .send_keys("Vendemos laptops con MxOS preinstalado en Guadalajara.");
+    browser.find("#state-JAL").click();
+    browser.find("#service-technical_support").click();
+    browser.find("#sla-hours").send_keys("8");
+    browser.find("#product-name-0").send_keys("Acme Book 14");
+    browser
+        .find("#product-certificate-0")
+        .send_keys(&s.certificate);
+    browser.find("#entry-save").click();
+    browser.wait_until("saved", |b| b.url().ends_with("?ok=saved"));
+    assert_eq!(browser.find("#entry-status").text(), "Esperando revisión");
+    browser.full_page_screenshot("10-directory-edit-desktop", DESKTOP.0);
+    sign_out(&browser);
+
+    // An admin publishes it from the review area.
+    sign_in(&browser, base, &s.admin);
+    browser.wait_until("the review queue", |b| b.url().ends_with("/revision"));
+    browser.find("a[href='/revision/directorio']").click();
+    browser.wait_until("the pending entries", |b| {
+        b.url().ends_with("/revision/directorio")
+    });
+    browser.screenshot("11-directory-review-phone");
+    browser.find("form[action$='/aprobar'] button").click();
+    browser.wait_until("published", |b| b.url().ends_with("?ok=approved"));
+    sign_out(&browser);
+
+    // The public finds the partner by state and reads its page.
+    browser.goto(&format!("{base}/socios"));
+    let state = browser.find("#state");
+    state.click();
+    browser.find("#state option[value='JAL']").click();
+    browser.wait_until("filtered by the script", |b| b.url().contains("state=JAL"));
+    browser.screenshot("12-partners-phone");
+    browser.find("ul.partners h2 a").click();
+    browser.wait_until("the partner page", |b| b.url().contains("/socios/"));
+    assert!(browser.text().contains("Acme Book 14"));
+    assert!(!browser
+        .find_all(&format!("a[href='/certificados/{}']", s.certificate))
+        .is_empty());
+    browser.full_page_screenshot("13-partner-phone", webdriver::PHONE.0);
+
+    // A page that does not exist, in the language chosen.
+    browser.goto(&format!("{base}/no-existe"));
+    assert_eq!(browser.find("h1").text(), "Página no encontrada");
+    browser.screenshot("14-not-found-phone");
+}
+
+fn sign_in(browser: &Browser, base: &str, token: &str) {
+    browser.goto(&format!("{base}/acceder"));
+    browser.find("#token").send_keys(token);
+    browser.find("form.card button[type=submit]").click();
+    browser.wait_until("signed in", |b| b.text().contains("Cerrar sesión"));
+}
+
+fn sign_out(browser: &Browser) {
     browser.find("form[action='/salir'] button").click();
     browser.wait_until("signed out", |b| b.text().contains("Iniciar sesión"));
 }

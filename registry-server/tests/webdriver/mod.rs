@@ -125,12 +125,14 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session id in {answer}"))
             .to_owned();
+        // Start from an empty directory, so every screenshot there is from this run.
+        let _ = std::fs::remove_dir_all(&browser.shots);
         std::fs::create_dir_all(&browser.shots).expect("screenshot dir");
         Some(browser)
     }
 
-    /// One WebDriver command; panics with the driver's message when it fails.
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    /// One WebDriver command; the driver's message when it fails.
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = format!("{}{path}", self.endpoint);
         let req = match method {
             "GET" => self.http.get(&url),
@@ -142,15 +144,22 @@ impl Browser {
         };
         let resp = req
             .send()
-            .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
+            .map_err(|e| format!("webdriver {method} {path}: {e}"))?;
         let status = resp.status();
         let value: Value = resp.json().unwrap_or(Value::Null);
-        assert!(
-            status.is_success(),
-            "webdriver {method} {path} failed ({status}): {}",
-            value["value"]["message"]
-        );
-        value.get("value").cloned().unwrap_or(Value::Null)
+        if !status.is_success() {
+            return Err(format!(
+                "webdriver {method} {path} failed ({status}): {}",
+                value["value"]["message"]
+            ));
+        }
+        Ok(value.get("value").cloned().unwrap_or(Value::Null))
+    }
+
+    /// One WebDriver command; panics with the driver's message when it fails.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn session_call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -162,10 +171,10 @@ impl Browser {
     }
 
     pub fn url(&self) -> String {
-        self.session_call("GET", "/url", None)
-            .as_str()
+        self.try_call("GET", &format!("/session/{}/url", self.session), None)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default()
-            .to_owned()
     }
 
     pub fn title(&self) -> String {
@@ -254,9 +263,40 @@ impl Browser {
         }
     }
 
-    /// The visible text of the whole page.
+    /// The visible text of the whole page ("" while a page is being replaced).
     pub fn text(&self) -> String {
-        self.find("body").text()
+        self.text_of("body").unwrap_or_default()
+    }
+
+    /// The visible text of the first element matching `css`, if there is one now. Safe to call
+    /// while a page loads (for [`Browser::wait_until`]): it holds no element reference.
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        self.try_call(
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({
+                "script": "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                "args": [css],
+            })),
+        )
+        .ok()?
+        .as_str()
+        .map(str::to_owned)
+    }
+
+    /// An attribute of the first element matching `css`, if there is one now (see [`Browser::text_of`]).
+    pub fn attr_of(&self, css: &str, name: &str) -> Option<String> {
+        self.try_call(
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({
+                "script": "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+                "args": [css, name],
+            })),
+        )
+        .ok()?
+        .as_str()
+        .map(str::to_owned)
     }
 
     /// Saves a PNG of the viewport as `<target>/browser-screenshots/NAME.png` and returns its path.
