@@ -654,15 +654,56 @@ async fn the_certificate_page_shows_identity_results_downloads_and_how_to_verify
     en.assert_has("How to verify it");
     en.assert_has("Valid");
     check_accessibility(&en, "en");
-    // Revoked certificates say so.
-    let (status, _) = r
-        .post(
-            &format!("/api/v1/certificates/{cert}/revoke"),
-            Some(&r.reviewer),
-            serde_json::json!({ "reason": "firmware <defect>" }),
+    // The public and vendors get no revoke form; a reviewer revokes with a reason.
+    c.get(&format!("/certificados/{cert}?lang=es"))
+        .await
+        .assert_lacks("id=\"revoke\"");
+    let mut vendor = Client::new(&r.state);
+    vendor.sign_in(&r.vendor_a).await;
+    let vendor_page = vendor.get(&format!("/certificados/{cert}")).await;
+    vendor_page.assert_lacks("id=\"revoke\"");
+    let denied = vendor
+        .submit(
+            &vendor_page,
+            &format!("/certificados/{cert}/revocar"),
+            &[("text", "no")],
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    let form = rev.get(&format!("/certificados/{cert}")).await;
+    form.assert_has("id=\"revoke\"");
+    check_accessibility(&form, "es-MX");
+    let empty = rev
+        .submit(
+            &form,
+            &format!("/certificados/{cert}/revocar"),
+            &[("text", "")],
+        )
+        .await;
+    assert_eq!(
+        empty.location(),
+        format!("/certificados/{cert}?error=reason#revoke")
+    );
+    let done = rev
+        .submit(
+            &form,
+            &format!("/certificados/{cert}/revocar"),
+            &[("text", "firmware <defect>")],
+        )
+        .await;
+    assert_eq!(done.location(), format!("/certificados/{cert}?ok=revoked"));
+    let (_, api) = r.get(&format!("/api/v1/certificates/{cert}"), None).await;
+    assert_eq!(api["current_status"], "revoked");
+    let again = rev
+        .submit(
+            &form,
+            &format!("/certificados/{cert}/revocar"),
+            &[("text", "twice")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
     let revoked = c.get(&format!("/certificados/{cert}?lang=es")).await;
     revoked.assert_has("Revocado");
     revoked.assert_has("firmware &#60;defect&#62;");
@@ -1113,6 +1154,7 @@ async fn every_form_refuses_a_post_without_its_csrf_token() {
             "/proveedor/directorio".to_owned(),
             format!("/revision/directorio/{slug}/aprobar"),
             format!("/revision/directorio/{slug}/rechazar"),
+            "/certificados/MX-2026-000001/revocar".to_owned(),
         ];
         for path in &posts {
             let page = c.post_form(path, &[("text", "x"), ("token", token)]).await;

@@ -108,16 +108,28 @@ pub async fn revoke(
     Path(id): Path<String>,
     extract::Json(body): extract::Json<RevokeBody>,
 ) -> ApiResult<Json<CertificateView>> {
-    check_id(&id)?;
-    let reason = required_text("reason", &body.reason, 10_000)?;
+    Ok(Json(view(
+        revoke_as(&state, &caller, &id, &body.reason).await?,
+    )))
+}
+
+/// Revokes a valid certificate with a signed revocation, as `caller` (a reviewer, checked by the
+/// caller): the API's `/revoke` and the web portal's revoke button.
+pub async fn revoke_as(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    id: &str,
+    reason: &str,
+) -> ApiResult<crate::store::CertificateRecord> {
+    check_id(id)?;
+    let reason = required_text("reason", reason, 10_000)?;
     let key = &state.registry_key;
-    let record = state
+    Ok(state
         .store
-        .revoke_certificate(&id, &reason, &caller.actor(), |c| {
+        .revoke_certificate(id, &reason, &caller.actor(), |c| {
             Ok(key.revoke(c, &reason, chrono::Utc::now()))
         })
-        .await?;
-    Ok(Json(view(record)))
+        .await?)
 }
 
 #[derive(Debug, Deserialize)]

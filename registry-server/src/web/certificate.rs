@@ -5,18 +5,24 @@
 //! with `mxcert`.
 //!
 //! It calls `public::systems::detail`, exactly what `GET /api/v1/systems/{certificate_id}`
-//! serves. This module must not query the store itself.
+//! serves. A signed-in reviewer can revoke a valid certificate with a reason
+//! (`routes::certificates::revoke_as`, as `POST /api/v1/certificates/{id}/revoke`). This module
+//! must not query the store itself.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::Path;
 use axum::response::Response;
+use serde::Deserialize;
 
 use super::context::Ctx;
+use super::form::{CsrfForm, PageQuery};
 use super::labels;
-use super::render::{page, PageError};
-use crate::public::systems::{self, SystemDetail, SystemSummary};
+use super::render::{msg, page, PageError};
+use super::signin::see_other;
+use super::submissions::reviewer;
+use crate::public::systems::{self, CertificateStatus, SystemDetail, SystemSummary};
 
 /// The devices of one category: (identity, name, device page).
 #[derive(Debug)]
@@ -50,10 +56,25 @@ struct CertificatePage<'a> {
     base: String,
     report_sha256: String,
     envelope_sha256: String,
+    can_revoke: bool,
+    flash: Option<&'static str>,
+    flash_error: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Flash {
+    #[serde(default)]
+    ok: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
 }
 
 /// `GET /certificados/{id}`.
-pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn show(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    PageQuery(f): PageQuery<Flash>,
+) -> Result<Response, PageError> {
     if mxcert_core::certificate::parse_certificate_id(&id).is_err() {
         return Err(PageError::not_found());
     }
@@ -92,6 +113,9 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageErro
     let (report_sha256, envelope_sha256) = certified_digests(payload);
     let status = labels::status_str(d.summary.status);
     page(&CertificatePage {
+        can_revoke: ctx.is_reviewer() && d.summary.status == CertificateStatus::Valid,
+        flash: (f.ok.as_deref() == Some("revoked")).then(|| msg("certificate.done_revoked")),
+        flash_error: (f.error.as_deref() == Some("reason")).then(|| msg("submission.error_reason")),
         status: labels::certificate_status(status),
         badge: labels::badge(status),
         category: labels::system_category(ctx.lang, d.summary.category),
@@ -106,6 +130,31 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageErro
         ctx: &ctx,
         d: &d,
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /certificados/{id}/revocar` (reviewers): revokes with a reason, signed by the registry.
+pub async fn revoke(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ReasonForm>,
+) -> Result<Response, PageError> {
+    let caller = reviewer(&ctx)?;
+    if mxcert_core::certificate::parse_certificate_id(&id).is_err() {
+        return Err(PageError::not_found());
+    }
+    if f.text.trim().is_empty() {
+        return Ok(see_other(&format!(
+            "/certificados/{id}?error=reason#revoke"
+        )));
+    }
+    crate::routes::certificates::revoke_as(&ctx.state, caller, &id, &f.text).await?;
+    Ok(see_other(&format!("/certificados/{id}?ok=revoked")))
 }
 
 /// The report digests the signed certificate states (`report.payload_sha256` and

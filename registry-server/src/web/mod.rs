@@ -24,7 +24,7 @@
 //! | `/` | home: search box, recent certifications |
 //! | `/buscar?q=` | the search box: a device ID goes to its page, anything else to `/sistemas` |
 //! | `/sistemas` | certified systems: search, filters (vendor, kind, release), sorting, pages |
-//! | `/certificados/{id}` | a certificate: identity, results by area, downloads, how to verify |
+//! | `/certificados/{id}` | a certificate: identity, results by area, downloads, how to verify; POST `/revocar` (reviewers) |
 //! | `/dispositivos/{bus}/{id}` | a device: status, names, systems that contain it, drivers |
 //! | `/funciona` | "¿Funciona mi equipo con MxOS?": paste a dump or upload a probe (POST) |
 //! | `/socios`, `/socios/{slug}` | the partner directory, filtered by service and state; a partner |
@@ -142,6 +142,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/buscar", get(search::search))
         .route("/sistemas", get(systems::list))
         .route("/certificados/{id}", get(certificate::show))
+        .route("/certificados/{id}/revocar", post(certificate::revoke))
         .route("/dispositivos/{bus}/{id}", get(device::show))
         .route("/funciona", get(check::form).post(check::submit))
         .route("/socios", get(partners::list))

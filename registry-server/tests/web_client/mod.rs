@@ -388,7 +388,10 @@ pub fn check_accessibility(page: &Page, lang: &str) {
     // Every id is unique (labels and aria references depend on it).
     let mut ids: Vec<&str> = all.iter().filter_map(|t| t.attr("id")).collect();
     ids.sort_unstable();
-    let before = ids.len();
-    ids.dedup();
-    assert_eq!(before, ids.len(), "duplicate ids in the page");
+    let dupes: Vec<&str> = ids
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    assert!(dupes.is_empty(), "duplicate ids in the page: {dupes:?}");
 }
