@@ -357,3 +357,52 @@ fn recording_refuses_a_directory_that_is_not_empty() {
     let e = recorder::record_root(&Root::at(roots().join("laptop")), tmp.path()).unwrap_err();
     assert!(e.to_string().contains("it exists and is not empty"), "{e}");
 }
+
+/// Copies a tree (symlinks as symlinks).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if kind.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_damaged_tree_still_probes_and_says_what_it_could_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("laptop");
+    copy_tree(&roots().join("laptop"), &root);
+    // Unreadable files (a directory where a file should be), a truncated SMBIOS table, a
+    // non-UTF-8 model name and a uevent that is garbage.
+    std::fs::remove_file(root.join("proc/cpuinfo")).unwrap();
+    std::fs::create_dir(root.join("proc/cpuinfo")).unwrap();
+    std::fs::write(root.join("sys/firmware/dmi/tables/DMI"), [1u8, 0x20, 0, 0, 9]).unwrap();
+    let nvme = root.join("sys/devices/pci0000:00/0000:00:1d.0/0000:04:00.0/nvme/nvme0");
+    std::fs::write(nvme.join("model"), b"Samsung \xff\xfe SSD\n").unwrap();
+    let gpu = root.join("sys/devices/pci0000:00/0000:00:02.0");
+    std::fs::write(gpu.join("uevent"), b"\x00\x01\x02 no = sign here\n==\n").unwrap();
+    let inv = probe_root(&root);
+    let notes = inv.probe.notes.join("\n");
+    assert!(notes.contains("/proc/cpuinfo: Is a directory"), "{notes}");
+    assert!(notes.contains("SMBIOS structure at byte 0 (type 1) is truncated"), "{notes}");
+    // The rest is still there: the disk keeps a readable name, the GPU is found from its sysfs
+    // attributes when its uevent is garbage, and so is everything else.
+    let disk = inv.devices.iter().find(|d| d.bus == "block").unwrap();
+    assert_eq!(disk.device_name.as_deref(), Some("Samsung \u{fffd}\u{fffd} SSD"));
+    assert!(inv.devices.len() > 40, "{}", inv.devices.len());
+    assert!(inv.devices.iter().any(|d| d.id == "net:iwlwifi"));
+    let gpu = inv.devices.iter().find(|d| d.id == "pci:8086:9a49:17aa:22d8").unwrap();
+    assert_eq!(gpu.class.as_deref(), Some("0x030000"));
+    mxcert_core::schema::Validator::new("inventory.v1.schema.json")
+        .unwrap()
+        .validate(&serde_json::to_value(&inv).unwrap())
+        .unwrap();
+}

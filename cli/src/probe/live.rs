@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use mxcert_core::devices::{DeviceRecord, SUBSYSTEMS};
 
 use super::root::Root;
-use super::sysfs::{add_attributes, add_udev_db};
+use super::sysfs::add_attributes;
 use super::ProbeError;
 
 fn lossy(s: &std::ffi::OsStr) -> String {
@@ -42,11 +42,7 @@ pub fn enumerate(root: &Root, notes: &mut Vec<String>) -> Result<Vec<DeviceRecor
             attributes: BTreeMap::new(),
             line: None,
         };
-        // libudev already merged udevd's database when it exists; reading it again is harmless and
-        // keeps the live and walked records alike when libudev could not.
-        if !dev.is_initialized() {
-            add_udev_db(root, &mut record);
-        }
+        // libudev has merged udevd's database into the properties when there is one.
         add_attributes(root, &mut record, notes);
         records.push(record);
     }

@@ -165,6 +165,11 @@ pub fn attributes_for(subsystem: &str, devtype: Option<&str>, sysname: &str) -> 
     use Attr::{File, Glob};
     match subsystem {
         "pci" => &[
+            File("vendor"),
+            File("device"),
+            File("subsystem_vendor"),
+            File("subsystem_device"),
+            File("class"),
             File("revision"),
             File("current_link_speed"),
             File("current_link_width"),

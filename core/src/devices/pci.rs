@@ -20,21 +20,27 @@ fn pair(v: &str) -> Option<(u16, u16)> {
     Some((u16::try_from(hex(a)?).ok()?, u16::try_from(hex(b)?).ok()?))
 }
 
+/// The ids from the uevent, else the modalias, else the sysfs attributes.
 pub(crate) fn ids(r: &DeviceRecord) -> Option<PciIds> {
     let from_modalias = r.modalias().and_then(crate::modalias::pci);
+    let attr = |name: &str| r.attr(name).and_then(hex).and_then(|v| u16::try_from(v).ok());
+    let attr_pair = |a: &str, b: &str| Some((attr(a)?, attr(b)?));
     let (vendor, device) = r
         .prop("PCI_ID")
         .and_then(pair)
-        .or(from_modalias.map(|m| (m.vendor, m.device)))?;
+        .or(from_modalias.map(|m| (m.vendor, m.device)))
+        .or_else(|| attr_pair("vendor", "device"))?;
     let subsystem = r
         .prop("PCI_SUBSYS_ID")
         .and_then(pair)
         .or(from_modalias.map(|m| (m.subvendor, m.subdevice)))
+        .or_else(|| attr_pair("subsystem_vendor", "subsystem_device"))
         .filter(|s| *s != (0, 0));
     let class = r
         .prop("PCI_CLASS")
         .and_then(hex)
-        .or(from_modalias.map(|m| m.class));
+        .or(from_modalias.map(|m| m.class))
+        .or_else(|| r.attr("class").and_then(hex));
     Some(PciIds {
         vendor,
         device,

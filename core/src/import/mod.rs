@@ -206,7 +206,16 @@ pub struct Parsed {
 
 /// Imports an input of any supported format (see the module documentation).
 pub fn import(bytes: &[u8], opts: &ImportOptions<'_>) -> Result<Imported, ImportError> {
-    let format = detect(bytes)?;
+    import_as(bytes, detect(bytes)?, opts)
+}
+
+/// Imports an input as the given format, without detection (for callers that know it, such as an
+/// HTTP body with a declared type, and for the fuzz targets).
+pub fn import_as(
+    bytes: &[u8],
+    format: Format,
+    opts: &ImportOptions<'_>,
+) -> Result<Imported, ImportError> {
     let inventory = match format {
         Format::Udevadm | Format::Umockdev => {
             let parsed = records(bytes, format)?;
