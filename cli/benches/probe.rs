@@ -20,7 +20,9 @@ fn bare_walk() -> usize {
             continue;
         };
         for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 stack.push(entry.path());
             } else if entry.file_name() == "uevent" {
@@ -105,12 +107,18 @@ fn main() {
         contenders.push(Contender {
             name: "mxcert probe --format json (process)",
             run: Box::new(move || {
-                assert!(run_quiet(path.to_str().unwrap_or("mxcert"), &["probe", "--format", "json"]));
+                assert!(run_quiet(
+                    path.to_str().unwrap_or("mxcert"),
+                    &["probe", "--format", "json"]
+                ));
             }),
             times: Vec::new(),
         });
     } else {
-        println!("note: {} not built; `cargo build --release -p mxcert` to time the binary", mxcert.display());
+        println!(
+            "note: {} not built; `cargo build --release -p mxcert` to time the binary",
+            mxcert.display()
+        );
     }
     let has_lshw = run_quiet("lshw", &["-version"]);
     if has_lshw {
@@ -143,16 +151,30 @@ fn main() {
         println!("{:<40} {:>12} {:>12}", c.name, ms(m), ms(p));
         medians.push((c.name, m));
     }
-    let get = |prefix: &str| medians.iter().find(|(n, _)| n.starts_with(prefix)).map(|(_, m)| *m);
+    let get = |prefix: &str| {
+        medians
+            .iter()
+            .find(|(n, _)| n.starts_with(prefix))
+            .map(|(_, m)| *m)
+    };
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     if let (Some(probe), Some(bare)) = (get("mxcert probe_live"), get("bare uevent")) {
-        println!("probe_live / bare walk: {:.2}x (target: within 3x)", ratio(probe, bare));
+        println!(
+            "probe_live / bare walk: {:.2}x (target: within 3x)",
+            ratio(probe, bare)
+        );
     }
     if let (Some(lshw), Some(probe)) = (get("lshw"), get("mxcert probe_live")) {
-        println!("lshw -json / probe_live: {:.1}x faster (target: at least 10x)", ratio(lshw, probe));
+        println!(
+            "lshw -json / probe_live: {:.1}x faster (target: at least 10x)",
+            ratio(lshw, probe)
+        );
     }
     if let (Some(lshw), Some(bin)) = (get("lshw"), get("mxcert probe --format")) {
-        println!("lshw -json / mxcert probe process: {:.1}x faster", ratio(lshw, bin));
+        println!(
+            "lshw -json / mxcert probe process: {:.1}x faster",
+            ratio(lshw, bin)
+        );
     }
 
     match shared_fixtures().and_then(|d| largest_dump(&d)) {
@@ -172,13 +194,17 @@ fn main() {
             }
             println!(
                 "import of {} ({} KiB, {} devices): median {}, p90 {} (target: under 20 ms)",
-                dump.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+                dump.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default(),
                 bytes.len() / 1024,
                 devices,
                 ms(median(&mut times)),
                 ms(p90(&mut times))
             );
         }
-        None => println!("note: shared fixtures not found; set MXCERT_SHARED_FIXTURES to time the import"),
+        None => println!(
+            "note: shared fixtures not found; set MXCERT_SHARED_FIXTURES to time the import"
+        ),
     }
 }

@@ -384,7 +384,11 @@ fn a_damaged_tree_still_probes_and_says_what_it_could_not_read() {
     // non-UTF-8 model name and a uevent that is garbage.
     std::fs::remove_file(root.join("proc/cpuinfo")).unwrap();
     std::fs::create_dir(root.join("proc/cpuinfo")).unwrap();
-    std::fs::write(root.join("sys/firmware/dmi/tables/DMI"), [1u8, 0x20, 0, 0, 9]).unwrap();
+    std::fs::write(
+        root.join("sys/firmware/dmi/tables/DMI"),
+        [1u8, 0x20, 0, 0, 9],
+    )
+    .unwrap();
     let nvme = root.join("sys/devices/pci0000:00/0000:00:1d.0/0000:04:00.0/nvme/nvme0");
     std::fs::write(nvme.join("model"), b"Samsung \xff\xfe SSD\n").unwrap();
     let gpu = root.join("sys/devices/pci0000:00/0000:00:02.0");
@@ -392,14 +396,24 @@ fn a_damaged_tree_still_probes_and_says_what_it_could_not_read() {
     let inv = probe_root(&root);
     let notes = inv.probe.notes.join("\n");
     assert!(notes.contains("/proc/cpuinfo: Is a directory"), "{notes}");
-    assert!(notes.contains("SMBIOS structure at byte 0 (type 1) is truncated"), "{notes}");
+    assert!(
+        notes.contains("SMBIOS structure at byte 0 (type 1) is truncated"),
+        "{notes}"
+    );
     // The rest is still there: the disk keeps a readable name, the GPU is found from its sysfs
     // attributes when its uevent is garbage, and so is everything else.
     let disk = inv.devices.iter().find(|d| d.bus == "block").unwrap();
-    assert_eq!(disk.device_name.as_deref(), Some("Samsung \u{fffd}\u{fffd} SSD"));
+    assert_eq!(
+        disk.device_name.as_deref(),
+        Some("Samsung \u{fffd}\u{fffd} SSD")
+    );
     assert!(inv.devices.len() > 40, "{}", inv.devices.len());
     assert!(inv.devices.iter().any(|d| d.id == "net:iwlwifi"));
-    let gpu = inv.devices.iter().find(|d| d.id == "pci:8086:9a49:17aa:22d8").unwrap();
+    let gpu = inv
+        .devices
+        .iter()
+        .find(|d| d.id == "pci:8086:9a49:17aa:22d8")
+        .unwrap();
     assert_eq!(gpu.class.as_deref(), Some("0x030000"));
     mxcert_core::schema::Validator::new("inventory.v1.schema.json")
         .unwrap()

@@ -131,6 +131,22 @@ fn classify(line: &[u8]) -> Line<'_> {
     }
 }
 
+/// The lines of a file (without their `\n`), found with `memchr`: a names database is a megabyte
+/// of which a probe wants a few dozen lines, so finding line ends is most of the work.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', bytes);
+    std::iter::from_fn(move || {
+        if start > bytes.len() {
+            return None;
+        }
+        let end = ends.next().unwrap_or(bytes.len());
+        let line = &bytes[start..end];
+        start = end + 1;
+        Some(line)
+    })
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -138,7 +154,7 @@ fn text(b: &[u8]) -> String {
 /// Reads `Version:` and `Date:` from the header comments (the first comment block).
 pub fn header(bytes: &[u8]) -> IdsHeader {
     let mut h = IdsHeader::default();
-    for line in bytes.split(|b| *b == b'\n').take(64) {
+    for line in lines(bytes).take(64) {
         let Some(comment) = line.strip_prefix(b"#") else {
             if line.trim_ascii().is_empty() {
                 continue;
@@ -174,7 +190,7 @@ impl IdsDatabase {
         };
         let mut vendor: Option<u16> = None;
         let mut device: Option<u16> = None;
-        for raw in bytes.split(|b| *b == b'\n') {
+        for raw in lines(bytes) {
             // Fast path: inside an unwanted vendor, device and subsystem lines are skipped unread.
             if vendor.is_none() && raw.first() == Some(&b'\t') {
                 continue;
@@ -272,7 +288,7 @@ pub fn extract(bytes: &[u8], wanted: &Wanted) -> Vec<u8> {
     let mut in_header = true;
     let mut vendor: Option<u16> = None;
     let mut device_kept = false;
-    for raw in bytes.split(|b| *b == b'\n') {
+    for raw in lines(bytes) {
         if in_header {
             if raw.first() == Some(&b'#') || raw.trim_ascii().is_empty() {
                 out.extend_from_slice(raw);

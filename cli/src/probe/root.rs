@@ -78,7 +78,7 @@ impl Root {
     /// Reads a whole file; `Ok(None)` when it does not exist.
     pub fn read(&self, system_path: &str) -> ReadResult<Vec<u8>> {
         self.note_file(system_path);
-        match std::fs::read(self.join(system_path)) {
+        match read_file(&self.join(system_path)) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if is_absent(&e) => Ok(None),
             Err(e) => Err(e),
@@ -125,6 +125,35 @@ impl Root {
         names.sort();
         names
     }
+}
+
+/// Reads a file with as few system calls as sysfs allows: attributes are at most a page and come
+/// back whole from one `read`, so a read that does not fill the buffer ends the file (no `fstat`
+/// for a size hint, no extra `read` to see the end). Other files are read the usual way.
+fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    if !path.starts_with("/sys/") {
+        // Regular files (names databases, recordings) and procfs: std sizes the buffer.
+        return std::fs::read(path);
+    }
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        let n = match file.read(&mut buf[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        len += n;
+        // A short read ends a sysfs attribute (binary ones, like the SMBIOS table, too).
+        if n == 0 || len < buf.len() {
+            break;
+        }
+        buf.resize(buf.len() * 2, 0);
+    }
+    buf.truncate(len);
+    Ok(buf)
 }
 
 /// Errors that mean "there is no value here" rather than "something is wrong": the file does not

@@ -23,7 +23,11 @@ fn pair(v: &str) -> Option<(u16, u16)> {
 /// The ids from the uevent, else the modalias, else the sysfs attributes.
 pub(crate) fn ids(r: &DeviceRecord) -> Option<PciIds> {
     let from_modalias = r.modalias().and_then(crate::modalias::pci);
-    let attr = |name: &str| r.attr(name).and_then(hex).and_then(|v| u16::try_from(v).ok());
+    let attr = |name: &str| {
+        r.attr(name)
+            .and_then(hex)
+            .and_then(|v| u16::try_from(v).ok())
+    };
     let attr_pair = |a: &str, b: &str| Some((attr(a)?, attr(b)?));
     let (vendor, device) = r
         .prop("PCI_ID")
