@@ -3,42 +3,25 @@
 //! Decoding lives in [`mxcert_core::smbios`]; this module only reads files. Serial numbers and
 //! UUIDs go to the withholding and the machine-id identifiers, never into the inventory.
 
-use mxcert_core::inventory::{Bios, Board, MemoryModule, System, Tpm, WithheldKind};
-use mxcert_core::privacy::{is_placeholder, Withholding};
-use mxcert_core::smbios::{self, Processor};
+use mxcert_core::inventory::{Bios, Board, System, WithheldKind};
+use mxcert_core::privacy::is_placeholder;
+use mxcert_core::smbios::{self, Smbios};
 
 use super::root::{is_absent, Root};
 
 const TABLES: &str = "/sys/firmware/dmi/tables";
 const DMI_ID: &str = "/sys/class/dmi/id";
 
-/// What the firmware tables say.
-#[derive(Debug, Default)]
-pub struct Firmware {
-    pub system: System,
-    pub processors: Vec<Processor>,
-    pub memory: Vec<MemoryModule>,
-    pub tpm: Option<Tpm>,
-    /// Private identifiers for the machine id, in a fixed order.
-    pub identifiers: Vec<String>,
-    pub withholding: Withholding,
-}
-
-pub fn read(root: &Root, notes: &mut Vec<String>) -> Firmware {
+/// What the firmware says: the decoded tables, or what `/sys/class/dmi/id` has of them (no
+/// version, processors, memory or TPM).
+pub fn read(root: &Root, notes: &mut Vec<String>) -> Smbios {
     let entry = root.read(&format!("{TABLES}/smbios_entry_point"));
     let table = root.read(&format!("{TABLES}/DMI"));
     match (entry, table) {
         (Ok(Some(entry)), Ok(Some(table))) => match smbios::decode(&entry, &table) {
-            Ok(s) => {
-                notes.extend(s.notes);
-                return Firmware {
-                    system: s.system,
-                    processors: s.processors,
-                    memory: s.memory,
-                    tpm: s.tpm,
-                    identifiers: s.identifiers,
-                    withholding: s.withholding,
-                };
+            Ok(mut s) => {
+                notes.append(&mut s.notes);
+                return s;
             }
             Err(e) => notes.push(format!("{TABLES}: {e}; using {DMI_ID}")),
         },
@@ -53,8 +36,8 @@ pub fn read(root: &Root, notes: &mut Vec<String>) -> Firmware {
     from_sysfs(root, notes)
 }
 
-fn from_sysfs(root: &Root, notes: &mut Vec<String>) -> Firmware {
-    let mut fw = Firmware::default();
+fn from_sysfs(root: &Root, notes: &mut Vec<String>) -> Smbios {
+    let mut fw = Smbios::default();
     if !root.exists(DMI_ID) {
         notes.push(format!(
             "{DMI_ID}: not present (no SMBIOS/DMI on this machine)"

@@ -43,8 +43,8 @@ pub(super) fn set_property(r: &mut DeviceRecord, key: &str, value: &str) {
 }
 
 /// The record layout both dump formats share: records separated by blank lines, each starting
-/// with `P: /devpath`; `#` lines are comments. Every other `X: value` line of a record goes to
-/// `prefixed` (which returns why it could not use it), every line without a prefix to `bare`
+/// with `P: /devpath`, with `E: KEY=VALUE` properties; `#` lines are comments. Every other
+/// `X: value` line of a record goes to `prefixed` (which returns why it could not use it), every line without a prefix to `bare`
 /// (which returns whether it used it). Unusable lines are skipped and noted, or make the whole
 /// input an error when there are too many of them ([`Skipped`]).
 pub(super) fn parse_records(
@@ -78,6 +78,10 @@ pub(super) fn parse_records(
             }
             (Some(('P', _)), _) => skipped.add(n, line, "device path not starting with `/`"),
             (_, None) => skipped.add(n, line, "line outside a record (no `P:` before it)"),
+            (Some(('E', value)), Some(r)) => match property(value) {
+                Some((k, v)) => set_property(r, k, v),
+                None => skipped.add(n, line, "property without `KEY=`"),
+            },
             (Some((c, value)), Some(r)) => {
                 if let Err(why) = prefixed(r, c, value) {
                     skipped.add(n, line, why);
@@ -107,10 +111,6 @@ pub(super) fn parse(text: &str) -> Result<Parsed, ImportError> {
         text,
         |r, c, value| {
             match c {
-                'E' => {
-                    let (k, v) = property(value).ok_or("property without `KEY=`")?;
-                    set_property(r, k, v);
-                }
                 'U' => r.subsystem = Some(value.to_owned()),
                 'T' => r.devtype = Some(value.to_owned()),
                 'V' if !value.is_empty() => r.driver = Some(value.to_owned()),

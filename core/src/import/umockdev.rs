@@ -4,7 +4,7 @@
 //! (`driver=../../bus/usb/drivers/usbhid`). Text attributes and the `driver`/`subsystem` links are
 //! kept; binary attributes and node contents are not needed.
 
-use super::udevadm::{parse_records, property, set_property};
+use super::udevadm::parse_records;
 use super::{ImportError, Parsed};
 
 /// Whether a `P:`-record text is a umockdev recording rather than a udevadm dump: it has `A:` or
@@ -77,10 +77,6 @@ pub(super) fn parse(text: &str) -> Result<Parsed, ImportError> {
         text,
         |r, c, value| {
             match c {
-                'E' => {
-                    let (k, v) = property(value).ok_or("property without `KEY=`")?;
-                    set_property(r, k, v);
-                }
                 'A' => match value.split_once('=') {
                     Some((name, v)) if !name.is_empty() => {
                         r.attributes
