@@ -321,23 +321,18 @@ impl Withholding {
         self.entries.iter().cloned().collect()
     }
 
-    /// Whether a string contains one of the withheld values.
-    pub fn leaks(&self, text: &str) -> bool {
-        self.secrets.iter().any(|s| text.contains(s.as_str()))
-    }
-
-    /// Scrubs one string: withheld values become [`WITHHELD`], then [`scrub_all`].
-    pub fn scrub_str(&self, text: &str) -> String {
-        let mut s = text.to_owned();
-        // Longest first, so a serial that contains a shorter one is replaced whole.
-        let mut secrets: Vec<&String> = self.secrets.iter().collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        for secret in secrets {
-            if s.contains(secret.as_str()) {
-                s = s.replace(secret.as_str(), WITHHELD);
-            }
+    /// A scrubber for the values withheld so far: build it once, use it on many strings.
+    pub fn scrubber(&self) -> Scrubber {
+        Scrubber {
+            // Leftmost-longest, so a serial that contains a shorter one is replaced whole; one
+            // pass over each string however many values there are (an import may withhold
+            // thousands).
+            matcher: aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&self.secrets)
+                .ok()
+                .filter(|_| !self.secrets.is_empty()),
         }
-        scrub_all(&s).into_owned()
     }
 
     /// Scrubs every string in an inventory (keys of `details` included) and sets `probe.withheld`.
@@ -347,11 +342,51 @@ impl Withholding {
         withheld.sort();
         withheld.dedup();
         inventory.probe.withheld = withheld;
+        let scrubber = self.scrubber();
         crate::inventory::visit_strings_mut(inventory, &mut |s: &mut String| {
-            if self.leaks(s) || scrub_all(s) != s.as_str() {
-                *s = self.scrub_str(s);
+            if let Cow::Owned(clean) = scrubber.scrub(s) {
+                *s = clean;
             }
         });
+    }
+}
+
+/// Replaces withheld values and MAC/UUID shapes in strings (see [`Withholding::scrubber`]).
+#[derive(Clone)]
+pub struct Scrubber {
+    matcher: Option<aho_corasick::AhoCorasick>,
+}
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scrubber").finish_non_exhaustive()
+    }
+}
+
+impl Scrubber {
+    /// Whether a string contains one of the withheld values.
+    pub fn leaks(&self, text: &str) -> bool {
+        self.matcher.as_ref().is_some_and(|m| m.is_match(text))
+    }
+
+    /// One string with withheld values replaced by [`WITHHELD`], then [`scrub_all`]; borrowed
+    /// when nothing changed.
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let replaced = match &self.matcher {
+            Some(m) if m.is_match(text) => {
+                let mut out = String::with_capacity(text.len());
+                m.replace_all_with(text, &mut out, |_, _, dst| {
+                    dst.push_str(WITHHELD);
+                    true
+                });
+                Cow::Owned(out)
+            }
+            _ => Cow::Borrowed(text),
+        };
+        match replaced {
+            Cow::Borrowed(t) => scrub_all(t),
+            Cow::Owned(t) => Cow::Owned(scrub_all(&t).into_owned()),
+        }
     }
 }
 
@@ -455,11 +490,13 @@ mod tests {
         );
         w.withhold(WithheldKind::SerialNumber, "board serial", "Not Specified");
         w.withhold(WithheldKind::SerialNumber, "usb 1-4 serial", "001");
-        assert_eq!(w.entries().len(), 2);
-        assert_eq!(
-            w.scrub_str("ST9500420ASG_5VJ364ST"),
-            "ST9500420ASG_(withheld)"
-        );
+        w.withhold(WithheldKind::SerialNumber, "disk sdb serial", "5VJ364ST-X");
+        assert_eq!(w.entries().len(), 3);
+        let s = w.scrubber();
+        assert_eq!(s.scrub("ST9500420ASG_5VJ364ST"), "ST9500420ASG_(withheld)");
+        assert_eq!(s.scrub("a 5VJ364ST-X b"), "a (withheld) b");
+        assert!(matches!(s.scrub("nothing here"), Cow::Borrowed(_)));
+        assert!(s.leaks("x5VJ364STx") && !s.leaks("5VJ364"));
         assert!(!format!("{w:?}").contains("5VJ364ST"));
     }
 }

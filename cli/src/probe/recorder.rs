@@ -29,7 +29,7 @@ use mxcert_core::ids::{self, Wanted};
 use mxcert_core::inventory::Inventory;
 use mxcert_core::modalias::ModuleAliases;
 use mxcert_core::privacy::{
-    attribute_kind, is_placeholder, property_kind, redact, scrub_all, Withholding,
+    attribute_kind, is_placeholder, property_kind, redact, scrub_all, Scrubber,
 };
 use serde::{Deserialize, Serialize};
 
@@ -112,7 +112,7 @@ pub fn record_root(source: &Root, dir: &Path) -> Result<Recorded, RecordError> {
     let copier = Copier {
         source: source.clone(),
         dest: dir.to_owned(),
-        withholding,
+        scrubber: withholding.scrubber(),
         inventory: &inventory,
         modaliases,
         links: RefCell::new(BTreeSet::new()),
@@ -157,7 +157,7 @@ pub fn record_root(source: &Root, dir: &Path) -> Result<Recorded, RecordError> {
 struct Copier<'a> {
     source: Root,
     dest: PathBuf,
-    withholding: Withholding,
+    scrubber: Scrubber,
     inventory: &'a Inventory,
     modaliases: Vec<String>,
     links: RefCell<BTreeSet<String>>,
@@ -342,7 +342,7 @@ impl Copier<'_> {
             } else {
                 redact_pair(body, '=')
             };
-            out.push_str(&self.withholding.scrub_str(&body));
+            out.push_str(&self.scrubber.scrub(&body));
             out.push_str(newline);
         }
         out.into_bytes()

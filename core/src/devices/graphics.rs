@@ -22,19 +22,16 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
     d.details
         .insert("card".into(), name.trim_start_matches("card").to_owned());
     // Connectors are the records named `cardN-...` directly below the card.
-    let prefix = format!("{}/{name}-", r.devpath);
-    let connectors: Vec<String> = ctx
-        .records
-        .iter()
-        .filter(|c| c.devpath.starts_with(&prefix))
-        .map(|c| {
-            let conn = &c.sysname()[name.len() + 1..];
-            match c.attr("status") {
-                Some(status) => format!("{conn}:{status}"),
-                None => conn.to_owned(),
-            }
+    let prefix = format!("{name}-");
+    let mut connectors: Vec<String> = ctx
+        .children(&r.devpath)
+        .filter_map(|c| Some((c, c.sysname().strip_prefix(&prefix)?)))
+        .map(|(c, conn)| match c.attr("status") {
+            Some(status) => format!("{conn}:{status}"),
+            None => conn.to_owned(),
         })
         .collect();
+    connectors.sort();
     if !connectors.is_empty() {
         d.details.insert("connectors".into(), connectors.join(","));
     }

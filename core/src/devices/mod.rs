@@ -324,6 +324,8 @@ pub fn wanted_ids(records: &[DeviceRecord]) -> (Wanted, Wanted) {
 pub(crate) struct Ctx<'a> {
     pub records: &'a [DeviceRecord],
     by_path: HashMap<&'a str, usize>,
+    /// Records by the path of the directory above them, so finding children never scans all.
+    children: HashMap<&'a str, Vec<usize>>,
     pub opts: BuildOptions<'a>,
     pub withholding: Withholding,
     pub names_used: BTreeSet<&'static str>,
@@ -337,9 +339,16 @@ impl<'a> Ctx<'a> {
             .enumerate()
             .map(|(i, r)| (r.devpath.as_str(), i))
             .collect();
+        let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            if let Some((parent, _)) = r.devpath.rsplit_once('/') {
+                children.entry(parent).or_default().push(i);
+            }
+        }
         Ctx {
             records,
             by_path,
+            children,
             opts,
             withholding: Withholding::new(),
             names_used: BTreeSet::new(),
@@ -350,6 +359,16 @@ impl<'a> Ctx<'a> {
     /// The record at a path, if it was recorded.
     pub fn at(&self, devpath: &str) -> Option<&'a DeviceRecord> {
         self.by_path.get(devpath).map(|i| &self.records[*i])
+    }
+
+    /// The records directly below a path.
+    pub fn children(&self, devpath: &str) -> impl Iterator<Item = &'a DeviceRecord> + '_ {
+        let records = self.records;
+        self.children
+            .get(devpath)
+            .into_iter()
+            .flatten()
+            .map(move |i| &records[*i])
     }
 
     /// The records above a path, nearest first.

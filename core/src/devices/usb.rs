@@ -70,15 +70,12 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
     )
     .unwrap_or((0, 0, 0));
     // Interfaces are the records directly below this device whose devtype says so.
-    let prefix = format!("{}/", r.devpath);
-    let mut interfaces: Vec<(UsbInterface, (u8, u8, u8))> = ctx
-        .records
+    let interface_records: Vec<&DeviceRecord> = ctx
+        .children(&r.devpath)
+        .filter(|i| i.devtype() == Some("usb_interface"))
+        .collect();
+    let mut interfaces: Vec<(UsbInterface, (u8, u8, u8))> = interface_records
         .iter()
-        .filter(|i| {
-            i.devtype() == Some("usb_interface")
-                && i.devpath.starts_with(&prefix)
-                && !i.devpath[prefix.len()..].contains('/')
-        })
         .filter_map(|i| {
             let class = triple(
                 i,
@@ -129,10 +126,8 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
     d.driver = driver;
     d.needs_driver = needs_driver;
     // Modules for a USB device are those of its interfaces.
-    let mut modules: Vec<String> = ctx
-        .records
+    let mut modules: Vec<String> = interface_records
         .iter()
-        .filter(|i| i.devtype() == Some("usb_interface") && i.devpath.starts_with(&prefix))
         .flat_map(|i| ctx.modules(i))
         .collect();
     modules.sort();
