@@ -266,6 +266,10 @@ pub async fn caller_for_hash(state: &AppState, sha: &str) -> Result<Caller, ApiE
             )));
         }
     }
+    if let Err(e) = state.store.touch_token(&identity).await {
+        // Bookkeeping only: a busy database must not refuse an otherwise valid request.
+        tracing::warn!("recording the use of token {}: {e}", identity.token_id);
+    }
     Ok(Caller {
         token_id: identity.token_id,
         org_id: identity.org_id,

@@ -1,7 +1,8 @@
 //! The `mxcert-registry` command line: `serve`, `migrate` and `admin ...`.
 //!
-//! Settings come from flags or environment variables (`MXCERT_REGISTRY_DATABASE`,
-//! `MXCERT_REGISTRY_LISTEN`, ...). Admin commands print only their result on stdout (an id, a
+//! Settings come from, in order of precedence: flags, their environment variables
+//! (`MXCERT_REGISTRY_DATABASE`, `MXCERT_REGISTRY_LISTEN`, ...), a TOML file given with `--config`
+//! or `MXCERT_REGISTRY_CONFIG` (keys: [`crate::config::FileSettings`]), and the defaults. Admin commands print only their result on stdout (an id, a
 //! token) so scripts can capture it; messages go to stderr.
 //!
 //! Exit codes: 0 success, 1 the operation failed (database, conflict, not found), 2 usage.
@@ -11,7 +12,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
+use std::time::Duration;
+
+use crate::config::{Config, FileSettings};
 use crate::state::AppState;
 use crate::store::{Actor, Role, Store};
 
@@ -19,15 +22,24 @@ use crate::store::{Actor, Role, Store};
 #[derive(Debug, Parser)]
 #[command(name = "mxcert-registry", version, about)]
 pub struct Cli {
-    /// The database: sqlite://PATH (created when missing) or postgres://USER@HOST/DB.
+    /// The database: sqlite://PATH (created when missing) or postgres://USER@HOST/DB
+    /// [default: sqlite://mxcert-registry.db].
     #[arg(
         long,
         global = true,
         env = "MXCERT_REGISTRY_DATABASE",
-        default_value = "sqlite://mxcert-registry.db",
         value_name = "URL"
     )]
-    pub database: String,
+    pub database: Option<String>,
+    /// A TOML file of settings (the flags' names with underscores, e.g. `listen`,
+    /// `request_timeout_secs`); flags and environment variables override it.
+    #[arg(
+        long,
+        global = true,
+        env = "MXCERT_REGISTRY_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -45,38 +57,116 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port; the address is printed on stderr).
-    #[arg(
-        long,
-        env = "MXCERT_REGISTRY_LISTEN",
-        default_value = "127.0.0.1:8080",
-        value_name = "ADDR"
-    )]
-    pub listen: std::net::SocketAddr,
+    /// Address to listen on (port 0 picks a free port; the address is printed on stderr)
+    /// [default: 127.0.0.1:8080].
+    #[arg(long, env = "MXCERT_REGISTRY_LISTEN", value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
     /// Directory of plan files (*.toml) the registry accepts instead of the plans shipped with it.
     #[arg(long, env = "MXCERT_REGISTRY_PLANS_DIR", value_name = "DIR")]
     pub plans_dir: Option<PathBuf>,
-    /// Oldest mxcert version whose reports pass the tool-version check.
+    /// Oldest mxcert version whose reports pass the tool-version check [default: 0.1.0].
+    #[arg(long, env = "MXCERT_REGISTRY_MIN_TOOL_VERSION", value_name = "VERSION")]
+    pub min_tool_version: Option<String>,
+    /// Largest accepted request body, in bytes [default: 8388608].
+    #[arg(long, env = "MXCERT_REGISTRY_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Largest body `POST /api/v1/check` accepts, in bytes [default: 4194304].
     #[arg(
         long,
-        env = "MXCERT_REGISTRY_MIN_TOOL_VERSION",
-        default_value = "0.1.0",
-        value_name = "VERSION"
+        env = "MXCERT_REGISTRY_CHECK_MAX_BODY_BYTES",
+        value_name = "BYTES"
     )]
-    pub min_tool_version: String,
-    /// Largest accepted request body, in bytes.
-    #[arg(long, env = "MXCERT_REGISTRY_MAX_BODY_BYTES", default_value_t = crate::config::DEFAULT_MAX_BODY_BYTES)]
-    pub max_body_bytes: usize,
-    /// Deadline for a whole request, body included, in seconds.
-    #[arg(long, env = "MXCERT_REGISTRY_REQUEST_TIMEOUT", default_value_t = 30)]
-    pub request_timeout_secs: u64,
-    /// How long certificates are valid, in days.
-    #[arg(long, env = "MXCERT_REGISTRY_CERTIFICATE_DAYS", default_value_t = 3 * 365)]
-    pub certificate_validity_days: u32,
+    pub check_max_body_bytes: Option<usize>,
+    /// Deadline for a whole request, body included, in seconds [default: 30].
+    #[arg(
+        long = "request-timeout",
+        env = "MXCERT_REGISTRY_REQUEST_TIMEOUT",
+        value_name = "SECS"
+    )]
+    pub request_timeout_secs: Option<u64>,
+    /// Deadline for a request's headers (and an idle keep-alive connection), in seconds
+    /// [default: 10].
+    #[arg(
+        long = "header-read-timeout",
+        env = "MXCERT_REGISTRY_HEADER_READ_TIMEOUT",
+        value_name = "SECS"
+    )]
+    pub header_read_timeout_secs: Option<u64>,
+    /// How long certificates are valid, in days [default: 1095].
+    #[arg(
+        long = "certificate-days",
+        env = "MXCERT_REGISTRY_CERTIFICATE_DAYS",
+        value_name = "DAYS"
+    )]
+    pub certificate_validity_days: Option<u32>,
     /// The URL the public reaches the registry at (e.g. https://registro.mxos.mx); when it is
     /// https, the web portal's cookies are always Secure.
     #[arg(long, env = "MXCERT_REGISTRY_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Public POSTs (`/api/v1/check`) per client address per minute; 0 turns the limit off
+    /// [default: 60].
+    #[arg(
+        long,
+        env = "MXCERT_REGISTRY_PUBLIC_POSTS_PER_MINUTE",
+        value_name = "N"
+    )]
+    pub public_posts_per_minute: Option<u32>,
+}
+
+/// The database URL from the flag, its variable, the file, or the default, in that order.
+fn database_url(flag: Option<&str>, file: &FileSettings) -> String {
+    flag.map(str::to_owned)
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| Config::default().database)
+}
+
+/// The server's settings: each from its flag (or variable), else the file, else the default.
+pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Config {
+    let d = Config::default();
+    Config {
+        listen: args.listen.or(file.listen).unwrap_or(d.listen),
+        database,
+        max_body_bytes: args
+            .max_body_bytes
+            .or(file.max_body_bytes)
+            .unwrap_or(d.max_body_bytes),
+        check_max_body_bytes: args
+            .check_max_body_bytes
+            .or(file.check_max_body_bytes)
+            .unwrap_or(d.check_max_body_bytes),
+        request_timeout: args
+            .request_timeout_secs
+            .or(file.request_timeout_secs)
+            .map_or(d.request_timeout, |s| Duration::from_secs(s.max(1))),
+        header_read_timeout: args
+            .header_read_timeout_secs
+            .or(file.header_read_timeout_secs)
+            .map_or(d.header_read_timeout, |s| Duration::from_secs(s.max(1))),
+        min_tool_version: args
+            .min_tool_version
+            .or(file.min_tool_version)
+            .unwrap_or(d.min_tool_version),
+        plans_dir: args.plans_dir.or(file.plans_dir),
+        certificate_validity: args
+            .certificate_validity_days
+            .or(file.certificate_validity_days)
+            .map_or(d.certificate_validity, |days| {
+                chrono::Duration::days(i64::from(days))
+            }),
+        public_posts_per_minute: args
+            .public_posts_per_minute
+            .or(file.public_posts_per_minute)
+            .unwrap_or(d.public_posts_per_minute),
+        public_post_burst: file.public_post_burst.unwrap_or(d.public_post_burst),
+        auth_failures_per_window: file
+            .auth_failures_per_minute
+            .unwrap_or(d.auth_failures_per_window),
+        web: crate::web::WebConfig {
+            public_url: args.public_url.or(file.public_url),
+            ..d.web.clone()
+        },
+        ..d
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,45 +275,34 @@ pub fn main() -> ExitCode {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn run(cli: Cli) -> Result<(), BoxError> {
-    let store = Store::open(&cli.database)
+    let file = match &cli.config {
+        Some(path) => FileSettings::load(path)?,
+        None => FileSettings::default(),
+    };
+    let database = database_url(cli.database.as_deref(), &file);
+    let store = Store::open(&database)
         .await
-        .map_err(|e| format!("failed to open {}: {e}", redact_url(&cli.database)))?;
+        .map_err(|e| format!("failed to open {}: {e}", redact_url(&database)))?;
     match cli.command {
-        Command::Serve(args) => serve(store, &cli.database, args).await,
+        Command::Serve(args) => serve(store, serve_config(database, args, file)).await,
         Command::Migrate => {
-            eprintln!(
-                "mxcert-registry: {} is up to date",
-                redact_url(&cli.database)
-            );
+            eprintln!("mxcert-registry: {} is up to date", redact_url(&database));
             Ok(())
         }
         Command::Admin(cmd) => admin(&store, cmd).await,
     }
 }
 
-async fn serve(store: Store, database: &str, args: ServeArgs) -> Result<(), BoxError> {
-    let config = Config {
-        listen: args.listen,
-        database: database.to_owned(),
-        max_body_bytes: args.max_body_bytes,
-        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
-        min_tool_version: args.min_tool_version,
-        plans_dir: args.plans_dir,
-        certificate_validity: chrono::Duration::days(i64::from(args.certificate_validity_days)),
-        web: crate::web::WebConfig {
-            public_url: args.public_url,
-            ..crate::web::WebConfig::default()
-        },
-        ..Config::default()
-    };
+async fn serve(store: Store, config: Config) -> Result<(), BoxError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("failed to listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
+    let database = config.database.clone();
     let state = AppState::new(store, config).await?;
     eprintln!(
         "mxcert-registry: listening on http://{addr} (database {}, {} known plans)",
-        redact_url(database),
+        redact_url(&database),
         state.plans.plans.len()
     );
     crate::server::serve(listener, state, crate::server::shutdown_signal()).await?;

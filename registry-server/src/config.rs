@@ -1,4 +1,5 @@
-//! The registry's settings, from flags and environment variables (see [`crate::cli`]), with the
+//! The registry's settings, from flags, environment variables and an optional TOML file (see
+//! [`crate::cli`] for the precedence), with the
 //! defaults a local demo needs.
 
 use std::net::SocketAddr;
@@ -20,6 +21,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Whole-request deadline, including reading a slow body.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers (and how long an idle keep-alive
+    /// connection stays open) before it is disconnected.
+    pub header_read_timeout: Duration,
     /// Failed authentications allowed per client address per window before 429.
     pub auth_failures_per_window: u32,
     pub auth_failure_window: Duration,
@@ -49,6 +53,7 @@ impl Default for Config {
             database: "sqlite://mxcert-registry.db".into(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
             auth_failures_per_window: 20,
             auth_failure_window: Duration::from_secs(60),
             min_tool_version: "0.1.0".into(),
@@ -60,5 +65,158 @@ impl Default for Config {
             public_post_burst: 20,
             expiry_sweep_interval: Duration::from_secs(600),
         }
+    }
+}
+
+/// What a configuration file (`--config FILE`, TOML) may set. Every key is optional; a flag or
+/// its environment variable overrides the file, and the file overrides the defaults. Unknown keys
+/// are errors, so a misspelt setting is never silently ignored. Relative paths in the file are
+/// relative to the file's directory.
+///
+/// ```toml
+/// database = "sqlite:///var/lib/mxcert/registry.db"
+/// listen = "0.0.0.0:8080"
+/// public_url = "https://registro.mxos.mx"
+/// request_timeout_secs = 30
+/// ```
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub database: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub plans_dir: Option<PathBuf>,
+    pub min_tool_version: Option<String>,
+    pub max_body_bytes: Option<usize>,
+    pub check_max_body_bytes: Option<usize>,
+    pub request_timeout_secs: Option<u64>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub certificate_validity_days: Option<u32>,
+    pub public_url: Option<String>,
+    pub public_posts_per_minute: Option<u32>,
+    pub public_post_burst: Option<u32>,
+    pub auth_failures_per_minute: Option<u32>,
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl FileSettings {
+    /// Reads and parses `path`; relative `plans_dir` and `sqlite://` paths are resolved against
+    /// the file's directory.
+    pub fn load(path: &std::path::Path) -> Result<FileSettings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut settings = FileSettings::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
+        let base = path.parent().unwrap_or(std::path::Path::new("."));
+        if let Some(dir) = &settings.plans_dir {
+            if dir.is_relative() {
+                settings.plans_dir = Some(base.join(dir));
+            }
+        }
+        if let Some(db) = &settings.database {
+            if let Some(file) = db.strip_prefix("sqlite://") {
+                let file = std::path::Path::new(file);
+                if file.is_relative() && !file.as_os_str().is_empty() {
+                    settings.database = Some(format!("sqlite://{}", base.join(file).display()));
+                }
+            }
+        }
+        Ok(settings)
+    }
+
+    /// Parses the TOML text of a configuration file; the error names the line and column.
+    pub fn parse(text: &str) -> Result<FileSettings, String> {
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().to_owned();
+            match e.span() {
+                Some(span) => {
+                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                    format!("line {line}: {message}")
+                }
+                None => message,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_with_every_key_parses() {
+        let s = FileSettings::parse(
+            r#"
+database = "postgres://mxcert@db/registry"
+listen = "0.0.0.0:9000"
+plans_dir = "/etc/mxcert/plans"
+min_tool_version = "0.2.0"
+max_body_bytes = 1048576
+check_max_body_bytes = 65536
+request_timeout_secs = 5
+header_read_timeout_secs = 3
+certificate_validity_days = 365
+public_url = "https://registro.mxos.mx"
+public_posts_per_minute = 0
+public_post_burst = 5
+auth_failures_per_minute = 10
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.listen, Some(SocketAddr::from(([0, 0, 0, 0], 9000))));
+        assert_eq!(s.public_posts_per_minute, Some(0));
+        assert_eq!(s.header_read_timeout_secs, Some(3));
+        assert_eq!(s.database.as_deref(), Some("postgres://mxcert@db/registry"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_line() {
+        let e =
+            FileSettings::parse("listen = \"127.0.0.1:1\"\nlisten_adress = \"x\"\n").unwrap_err();
+        assert!(
+            e.starts_with("line 2: unknown field `listen_adress`"),
+            "{e}"
+        );
+        let e = FileSettings::parse("\n\nmax_body_bytes = \"big\"\n").unwrap_err();
+        assert!(e.starts_with("line 3: "), "{e}");
+        let e = FileSettings::parse("listen = \"not an address\"\n").unwrap_err();
+        assert!(e.starts_with("line 1: "), "{e}");
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.toml");
+        std::fs::write(
+            &path,
+            "database = \"sqlite://data/r.db\"\nplans_dir = \"plans\"\n",
+        )
+        .unwrap();
+        let s = FileSettings::load(&path).unwrap();
+        assert_eq!(
+            s.database.unwrap(),
+            format!("sqlite://{}", dir.path().join("data/r.db").display())
+        );
+        assert_eq!(s.plans_dir.unwrap(), dir.path().join("plans"));
+        let missing = dir.path().join("nope.toml");
+        let e = FileSettings::load(&missing).unwrap_err().to_string();
+        assert!(
+            e.starts_with("cannot read config file ") && e.contains("nope.toml"),
+            "{e}"
+        );
     }
 }

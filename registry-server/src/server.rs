@@ -2,13 +2,14 @@
 //! guard, metrics, request ids, tracing), started from an already bound listener, stopping
 //! gracefully.
 //!
-//! Tests bind `127.0.0.1:0` themselves and call [`serve`]; the binary binds `--listen`. A slow
+//! Tests bind `127.0.0.1:0` themselves and call [`serve`]; the binary binds `--listen`. A client
+//! that does not send a request's headers within `header_read_timeout` (slowloris, or an idle
+//! keep-alive connection) is disconnected; a slow
 //! body counts against the request deadline (408 `request_timeout`); bodies over the limit get
 //! 413 `body_too_large`. Every request gets an `x-request-id` (the client's, or a new UUID),
 //! returned in the response and recorded in the log line of the request.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -78,12 +79,48 @@ pub async fn serve(
         store.clone(),
         state.config.expiry_sweep_interval,
     ));
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let header_read_timeout = state.config.header_read_timeout;
+    let app = app(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning, as
+                    // `axum::serve` does, and go on serving the connections already open.
+                    tracing::warn!("accepting a connection: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            let mut request = request.map(axum::body::Body::new);
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(remote));
+            tower::ServiceExt::oneshot(app.clone(), request)
+        });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_read_timeout);
+        let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection from {remote}: {e}");
+            }
+        });
+    }
+    drop(listener);
+    // Requests in flight finish; idle keep-alive connections close now.
+    graceful.shutdown().await;
     sweeper.abort();
     store.close().await;
     Ok(())

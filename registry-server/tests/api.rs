@@ -574,6 +574,11 @@ async fn tokens_are_made_by_admins_shown_once_and_can_expire_or_be_revoked() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let secret = created["token"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("mxr_"));
+    assert_eq!(
+        created["last_used_at"],
+        serde_json::Value::Null,
+        "{created}"
+    );
     assert!(secret.starts_with(created["prefix"].as_str().unwrap()));
     let (status, me) = r.get("/api/v1/me", Some(&secret)).await;
     assert_eq!(status, StatusCode::OK);
@@ -586,6 +591,25 @@ async fn tokens_are_made_by_admins_shown_once_and_can_expire_or_be_revoked() {
         .await;
     let text = list.to_string();
     assert!(!text.contains(&secret));
+    // The listing says when the token was last used: just now, by /me.
+    let listed = list
+        .as_array()
+        .or_else(|| list["tokens"].as_array())
+        .unwrap_or_else(|| panic!("{list}"))
+        .iter()
+        .find(|t| t["id"] == created["id"])
+        .unwrap_or_else(|| panic!("{list}"))
+        .clone();
+    let used = chrono::DateTime::parse_from_rfc3339(
+        listed["last_used_at"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{listed}")),
+    )
+    .unwrap();
+    assert!(
+        (chrono::Utc::now() - used.with_timezone(&chrono::Utc)).num_seconds() < 60,
+        "{listed}"
+    );
     assert!(!text.contains(&mxcert_registry::auth::hash_token(&secret)));
     // Revoked: 401.
     let (status, _) = r

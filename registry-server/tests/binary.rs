@@ -1,6 +1,7 @@
 //! The `mxcert-registry` binary: admin commands print only what scripts capture (an id, a token),
 //! store only hashes, answer bad input with exit 1 or 2 and a message; `serve` stops gracefully on
-//! SIGTERM. Also a slow body against a real listener: the request deadline answers 408.
+//! SIGTERM; `--config FILE` settings apply and flags override them. Also slow clients against a
+//! real listener: a slow body gets 408 at the request deadline, slow headers are disconnected.
 
 mod common;
 
@@ -133,12 +134,19 @@ async fn admin_commands_print_only_their_result_and_store_only_hashes() {
     assert_eq!(code, 0, "{err}");
 }
 
-#[test]
-fn serve_announces_its_address_and_stops_gracefully_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+/// Starts `mxcert-registry serve ARGS...` and returns the child, its stderr after the
+/// announcement, the announced address and the announcement line.
+fn serve(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+    String,
+) {
     let mut child = registry()
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .arg("serve")
+        .args(args)
         .env("MXCERT_REGISTRY_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()
@@ -159,6 +167,14 @@ fn serve_announces_its_address_and_stops_gracefully_on_sigterm() {
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
+    (child, stderr, addr, line)
+}
+
+#[test]
+fn serve_announces_its_address_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let (mut child, mut stderr, addr, _) = serve(&["--listen", "127.0.0.1:0", "--database", &db]);
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
     conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
@@ -211,6 +227,109 @@ async fn a_slow_body_gets_408_at_the_deadline() {
     .unwrap();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"code\":\"request_timeout\""), "{answer}");
+    stop_tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[test]
+fn a_config_file_sets_what_flags_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let plans = dir.path().join("plans");
+    std::fs::create_dir(&plans).unwrap();
+    // One plan of the registry's own: the announcement counts the plans it knows.
+    let quick =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-suites/plans/quick.toml");
+    std::fs::copy(quick, plans.join("quick.toml")).unwrap();
+    let config = dir.path().join("registry.toml");
+    std::fs::write(
+        &config,
+        "# the registry of a lab\ndatabase = \"sqlite://lab.db\"\nlisten = \"127.0.0.1:1\"\nplans_dir = \"plans\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    // The flag overrides the file's port 1; the file's database and plans apply, relative to it.
+    let (mut child, _stderr, addr, line) = serve(&["--config", config, "--listen", "127.0.0.1:0"]);
+    assert!(!addr.ends_with(":1"), "{line}");
+    assert!(
+        line.contains("lab.db") && line.contains("1 known plans"),
+        "{line}"
+    );
+    assert!(dir.path().join("lab.db").exists());
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // A misspelt key is an error naming the file and the line, exit 1.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "listen = \"127.0.0.1:0\"\nrequest_timeout = 5\n").unwrap();
+    let out = registry()
+        .args(["migrate", "--config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("line 2: unknown field `request_timeout`"),
+        "{err}"
+    );
+    let out = registry()
+        .args(["migrate", "--config"])
+        .arg(dir.path().join("missing.toml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot read config file") && err.contains("missing.toml"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn slow_headers_and_idle_connections_are_disconnected() {
+    let r = common::Registry::with_config("sqlite", |c| {
+        c.header_read_timeout = std::time::Duration::from_secs(1)
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mxcert_registry::server::serve(
+        listener,
+        r.state.clone(),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    let closed_after = |partial: &'static [u8]| {
+        tokio::task::spawn_blocking(move || {
+            let mut conn = std::net::TcpStream::connect(addr).unwrap();
+            conn.write_all(partial).unwrap();
+            conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+                .unwrap();
+            let start = std::time::Instant::now();
+            let mut answer = Vec::new();
+            // Ends when the server closes the connection (or the 20 s read timeout fails it).
+            conn.read_to_end(&mut answer).unwrap();
+            (
+                start.elapsed(),
+                String::from_utf8_lossy(&answer).into_owned(),
+            )
+        })
+    };
+    // Slowloris: half a request line, then nothing.
+    let (slow, answer) = closed_after(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    assert!(slow < std::time::Duration::from_secs(15), "held {slow:?}");
+    assert!(!answer.contains("200 OK"), "{answer}");
+    // A connection that says nothing at all.
+    let (idle, _) = closed_after(b"").await.unwrap();
+    assert!(idle < std::time::Duration::from_secs(15), "held {idle:?}");
+    // A prompt client is still served.
+    let ok = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
     stop_tx.send(()).unwrap();
     server.await.unwrap().unwrap();
 }

@@ -268,6 +268,9 @@ impl Store {
     }
 }
 
+/// How precisely a token's `last_used_at` is kept: it is rewritten only when older than this.
+pub const TOKEN_USE_PRECISION: chrono::Duration = chrono::Duration::minutes(5);
+
 /// The current time, as stored.
 pub fn now() -> DateTime<Utc> {
     Utc::now()

@@ -152,6 +152,9 @@ pub struct TokenIdentity {
     pub sha256: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// When the token last authenticated a request, to the precision of
+    /// [`crate::store::TOKEN_USE_PRECISION`].
+    pub last_used_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use super::audit::{record, Subject};
 use super::{
     col, new_id, now, ts, Actor, Result, Role, Store, StoreError, TokenIdentity, TokenInfo,
+    TOKEN_USE_PRECISION,
 };
 
 fn role(row: &AnyRow) -> Result<Role> {
@@ -120,7 +121,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT t.id, t.org_id, o.name AS org_name, t.member_id, m.name AS member_name, \
              m.disabled_at AS member_disabled_at, t.role, t.label, t.sha256, t.expires_at, \
-             t.revoked_at, o.disabled_at AS org_disabled_at \
+             t.revoked_at, t.last_used_at, o.disabled_at AS org_disabled_at \
              FROM api_tokens t JOIN organisations o ON o.id = t.org_id \
              LEFT JOIN members m ON m.id = t.member_id WHERE t.sha256 = $1",
         )
@@ -142,7 +143,31 @@ impl Store {
             sha256: col(&row, "sha256")?,
             expires_at: col(&row, "expires_at")?,
             revoked_at: revoked.or(member_disabled).or(org_disabled),
+            last_used_at: col(&row, "last_used_at")?,
         }))
+    }
+
+    /// Records that a token authenticated a request now, when its recorded last use is older than
+    /// [`TOKEN_USE_PRECISION`] (or absent): at most one write per token per interval, so that
+    /// reads by a busy client do not queue behind the writer. Not audited: it is not an action.
+    pub async fn touch_token(&self, identity: &TokenIdentity) -> Result<()> {
+        let now = now();
+        let fresh = identity
+            .last_used_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_some_and(|t| now.signed_duration_since(t) < TOKEN_USE_PRECISION);
+        if fresh {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(ts(now))
+            .bind(&identity.token_id)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Revokes a token; revoking twice is an invalid state.
