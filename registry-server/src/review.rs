@@ -21,11 +21,78 @@ use crate::store::{
     AutomatedCheck, CheckOutcome, DeviceRow, ResultRow, Submission, SubmissionStatus,
 };
 
-fn check(name: &str, outcome: CheckOutcome, message: impl Into<String>) -> AutomatedCheck {
+/// Every automated check message: a stable code, and its English text with `{0}`, `{1}`, ...
+/// for the arguments. The code and arguments are stored beside the English text, so that the web
+/// portal (`web::labels::check_message`) shows the message in the reader's language.
+pub const MESSAGES: &[(&str, &str)] = &[
+    ("signature.pass", "signed by key {0} of {1}"),
+    (
+        "schema.pass",
+        "the report matches report.v1.schema.json and its summary matches its results",
+    ),
+    (
+        "plan.unknown",
+        "plan {0} is not a plan this registry knows (known: {1})",
+    ),
+    (
+        "plan.not_current",
+        "plan {0} version {1} is not current (current: {2}); run the current plan",
+    ),
+    (
+        "plan.modified",
+        "plan {0} {1} as run has digest {2}, the published plan has {3}: the plan was modified",
+    ),
+    (
+        "plan.pass",
+        "plan {0} version {1} is current and unmodified",
+    ),
+    ("blockers.no_results", "the report has no test results"),
+    ("blockers.pass", "all {0} blocker tests passed"),
+    (
+        "blockers.verdict",
+        "the report's verdict is not certifiable: {0}",
+    ),
+    ("blockers.failed", "blocker tests did not pass: {0}"),
+    ("tool.not_mxcert", "the report was made by {0}, not mxcert"),
+    ("tool.pass", "mxcert {0} (accepted: {1} or later)"),
+    (
+        "tool.too_old",
+        "mxcert {0} is too old; version {1} or later is required",
+    ),
+    (
+        "tool.bad_version",
+        "mxcert version {0} is not a version number",
+    ),
+    ("system.pass", "{0} {1}"),
+    (
+        "system.missing",
+        "the report has no system vendor or model (no DMI/SMBIOS data, as on virtual machines); \
+         it is listed as an unidentified system",
+    ),
+    ("os.pass", "MxOS {0}"),
+    ("os.other", "the report was made on {0}, not on MxOS"),
+];
+
+/// `template` with `{0}`, `{1}`, ... replaced by `args`.
+pub fn fill(template: &str, args: &[String]) -> String {
+    let mut out = template.to_owned();
+    for (i, a) in args.iter().enumerate() {
+        out = out.replace(&format!("{{{i}}}"), a);
+    }
+    out
+}
+
+fn check(name: &str, outcome: CheckOutcome, code: &str, args: Vec<String>) -> AutomatedCheck {
+    let template = MESSAGES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, t)| t);
     AutomatedCheck {
         name: name.to_owned(),
         outcome,
-        message: message.into(),
+        message: fill(template, &args),
+        code: code.to_owned(),
+        args,
     }
 }
 
@@ -41,13 +108,10 @@ pub fn automated_checks(
         check(
             "signature",
             CheckOutcome::Pass,
-            format!("signed by key {} of {org_name}", verified.keyid),
+            "signature.pass",
+            vec![verified.keyid.clone(), org_name.to_owned()],
         ),
-        check(
-            "schema",
-            CheckOutcome::Pass,
-            "the report matches report.v1.schema.json and its summary matches its results",
-        ),
+        check("schema", CheckOutcome::Pass, "schema.pass", vec![]),
         plan_check(r, plans),
         blockers_check(r, plans),
         tool_check(r, min_tool_version),
@@ -61,40 +125,40 @@ fn plan_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
         return check(
             "plan",
             CheckOutcome::Fail,
-            format!(
-                "plan {:?} is not a plan this registry knows (known: {})",
-                r.plan.id,
-                plans.describe()
-            ),
+            "plan.unknown",
+            vec![format!("{:?}", r.plan.id), plans.describe()],
         );
     };
     if known.version != r.plan.version {
         return check(
             "plan",
             CheckOutcome::Fail,
-            format!(
-                "plan {} version {} is not current (current: {}); run the current plan",
-                r.plan.id, r.plan.version, known.version
-            ),
+            "plan.not_current",
+            vec![
+                r.plan.id.clone(),
+                r.plan.version.to_string(),
+                known.version.to_string(),
+            ],
         );
     }
     if known.sha256 != r.plan.sha256 {
         return check(
             "plan",
             CheckOutcome::Fail,
-            format!(
-                "plan {} {} as run has digest {}, the published plan has {}: the plan was modified",
-                r.plan.id, r.plan.version, r.plan.sha256, known.sha256
-            ),
+            "plan.modified",
+            vec![
+                r.plan.id.clone(),
+                r.plan.version.to_string(),
+                r.plan.sha256.clone(),
+                known.sha256.clone(),
+            ],
         );
     }
     check(
         "plan",
         CheckOutcome::Pass,
-        format!(
-            "plan {} version {} is current and unmodified",
-            r.plan.id, known.version
-        ),
+        "plan.pass",
+        vec![r.plan.id.clone(), known.version.to_string()],
     )
 }
 
@@ -103,7 +167,8 @@ fn blockers_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
         return check(
             "blockers",
             CheckOutcome::Fail,
-            "the report has no test results",
+            "blockers.no_results",
+            vec![],
         );
     }
     // The plan says which tests are blockers; the report's own flags are not trusted for that.
@@ -128,22 +193,22 @@ fn blockers_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
         check(
             "blockers",
             CheckOutcome::Pass,
-            format!("all {} blocker tests passed", blockers.len()),
+            "blockers.pass",
+            vec![blockers.len().to_string()],
         )
     } else if problems.is_empty() {
         check(
             "blockers",
             CheckOutcome::Fail,
-            format!(
-                "the report's verdict is not certifiable: {}",
-                r.summary.failed_blockers.join(", ")
-            ),
+            "blockers.verdict",
+            vec![r.summary.failed_blockers.join(", ")],
         )
     } else {
         check(
             "blockers",
             CheckOutcome::Fail,
-            format!("blocker tests did not pass: {}", problems.join(", ")),
+            "blockers.failed",
+            vec![problems.join(", ")],
         )
     }
 }
@@ -159,30 +224,28 @@ fn tool_check(r: &Report, min: &str) -> AutomatedCheck {
         return check(
             "tool_version",
             CheckOutcome::Fail,
-            format!("the report was made by {:?}, not mxcert", r.tool.name),
+            "tool.not_mxcert",
+            vec![format!("{:?}", r.tool.name)],
         );
     }
     match (version_parts(&r.tool.version), version_parts(min)) {
         (Some(found), Some(min_parts)) if found >= min_parts => check(
             "tool_version",
             CheckOutcome::Pass,
-            format!("mxcert {} (accepted: {min} or later)", r.tool.version),
+            "tool.pass",
+            vec![r.tool.version.clone(), min.to_owned()],
         ),
         (Some(_), _) => check(
             "tool_version",
             CheckOutcome::Fail,
-            format!(
-                "mxcert {} is too old; version {min} or later is required",
-                r.tool.version
-            ),
+            "tool.too_old",
+            vec![r.tool.version.clone(), min.to_owned()],
         ),
         (None, _) => check(
             "tool_version",
             CheckOutcome::Fail,
-            format!(
-                "mxcert version {:?} is not a version number",
-                r.tool.version
-            ),
+            "tool.bad_version",
+            vec![format!("{:?}", r.tool.version)],
         ),
     }
 }
@@ -196,18 +259,18 @@ fn system_check(r: &Report) -> AutomatedCheck {
         check(
             "system_identity",
             CheckOutcome::Pass,
-            format!(
-                "{} {}",
-                r.system.vendor.as_deref().unwrap_or_default(),
-                r.system.product.as_deref().unwrap_or_default()
-            ),
+            "system.pass",
+            vec![
+                r.system.vendor.clone().unwrap_or_default(),
+                r.system.product.clone().unwrap_or_default(),
+            ],
         )
     } else {
         check(
             "system_identity",
             CheckOutcome::Warn,
-            "the report has no system vendor or model (no DMI/SMBIOS data, as on virtual machines); \
-             it is listed as an unidentified system",
+            "system.missing",
+            vec![],
         )
     }
 }
@@ -216,12 +279,18 @@ fn os_check(r: &Report) -> AutomatedCheck {
     let id = r.os.id.as_deref().unwrap_or("unknown");
     let version = r.os.version.as_deref().unwrap_or("");
     if id == "mxos" {
-        check("os", CheckOutcome::Pass, format!("MxOS {version}"))
+        check(
+            "os",
+            CheckOutcome::Pass,
+            "os.pass",
+            vec![version.to_owned()],
+        )
     } else {
         check(
             "os",
             CheckOutcome::Warn,
-            format!("the report was made on {id} {version}, not on MxOS").replace("  ", " "),
+            "os.other",
+            vec![format!("{id} {version}").trim().to_owned()],
         )
     }
 }

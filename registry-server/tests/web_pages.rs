@@ -437,6 +437,9 @@ async fn a_reviewer_sees_failures_first_and_the_diff_to_the_previous_submission(
     page.assert_has(&format!("href=\"/envios/{first}\""));
     page.assert_has("usb:04f2:b7b6");
     page.assert_has("Dispositivo nuevo");
+    // The automated checks speak the reader's language; the arguments are as recorded.
+    page.assert_has("pruebas obligatorias que no pasaron: devices-drivers (fail)");
+    page.assert_lacks("blocker tests did not pass");
     // Checks failed: it can be rejected, not approved.
     page.assert_lacks("id=\"approve-form\"");
     page.assert_has("action=\"/envios/");
@@ -444,6 +447,7 @@ async fn a_reviewer_sees_failures_first_and_the_diff_to_the_previous_submission(
     let en = rev.get(&format!("/envios/{second}?lang=en")).await;
     en.assert_has("Changes since the previous submission");
     en.assert_has("Automated checks failed");
+    en.assert_has("blocker tests did not pass: devices-drivers (fail)");
     check_accessibility(&en, "en");
     r.db.cleanup().await;
 }

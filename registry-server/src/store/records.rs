@@ -305,7 +305,13 @@ pub struct AutomatedCheck {
     /// `signature`, `schema`, `plan`, `blockers`, `tool_version`, `system_identity`, ...
     pub name: String,
     pub outcome: CheckOutcome,
+    /// In English; `code` and `args` say the same for other languages (`review::MESSAGES`).
     pub message: String,
+    /// The message's stable code (`plan.not_current`, ...); empty for checks recorded before
+    /// codes existed.
+    pub code: String,
+    /// The values filled into the message's `{0}`, `{1}`, ...
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -379,8 +379,9 @@ impl Store {
         super::public_index::index_submission(&mut tx, &id, &new.devices, &new.results).await?;
         for (position, check) in new.checks.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO automated_checks (submission_id, position, name, outcome, message, checked_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO automated_checks \
+                 (submission_id, position, name, outcome, message, checked_at, code, args) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
@@ -388,6 +389,8 @@ impl Store {
             .bind(check.outcome.as_str())
             .bind(&check.message)
             .bind(&at)
+            .bind(&check.code)
+            .bind(serde_json::to_string(&check.args).unwrap_or_else(|_| "[]".into()))
             .execute(&mut *tx.tx)
             .await?;
         }
@@ -528,6 +531,10 @@ impl Store {
                     outcome: CheckOutcome::parse(&outcome)
                         .ok_or_else(|| StoreError::Corrupt(format!("check outcome {outcome:?}")))?,
                     message: col(row, "message")?,
+                    code: col(row, "code")?,
+                    args: serde_json::from_str(&col::<String>(row, "args")?).map_err(|e| {
+                        StoreError::Corrupt(format!("automated check arguments: {e}"))
+                    })?,
                 })
             })
             .collect()

@@ -73,6 +73,32 @@ pub fn check_name(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The catalogue key of an automated check's message, by its code (`review::MESSAGES`); `None`
+/// for checks recorded before messages had codes, which show their English text.
+pub fn check_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "signature.pass" => msg("autocheck_msg.signature_pass"),
+        "schema.pass" => msg("autocheck_msg.schema_pass"),
+        "plan.unknown" => msg("autocheck_msg.plan_unknown"),
+        "plan.not_current" => msg("autocheck_msg.plan_not_current"),
+        "plan.modified" => msg("autocheck_msg.plan_modified"),
+        "plan.pass" => msg("autocheck_msg.plan_pass"),
+        "blockers.no_results" => msg("autocheck_msg.blockers_no_results"),
+        "blockers.pass" => msg("autocheck_msg.blockers_pass"),
+        "blockers.verdict" => msg("autocheck_msg.blockers_verdict"),
+        "blockers.failed" => msg("autocheck_msg.blockers_failed"),
+        "tool.not_mxcert" => msg("autocheck_msg.tool_not_mxcert"),
+        "tool.pass" => msg("autocheck_msg.tool_pass"),
+        "tool.too_old" => msg("autocheck_msg.tool_too_old"),
+        "tool.bad_version" => msg("autocheck_msg.tool_bad_version"),
+        "system.pass" => msg("autocheck_msg.system_pass"),
+        "system.missing" => msg("autocheck_msg.system_missing"),
+        "os.pass" => msg("autocheck_msg.os_pass"),
+        "os.other" => msg("autocheck_msg.os_other"),
+        _ => return None,
+    })
+}
+
 /// The catalogue key of a certificate's current status (`valid`, `revoked`, `expired`).
 pub fn certificate_status(s: &str) -> &'static str {
     match s {
@@ -146,6 +172,21 @@ pub fn badge(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_automated_check_message_is_in_both_languages_and_matches_the_english() {
+        let catalogue = crate::web::i18n::Catalogue::builtin().unwrap();
+        for (code, english) in crate::review::MESSAGES {
+            let key = check_message(code).unwrap_or_else(|| panic!("no key for {code}"));
+            assert_eq!(catalogue.get(Lang::En, key), *english, "{code}");
+            let spanish = catalogue.get(Lang::Es, key);
+            for i in 0..4 {
+                let p = format!("{{{i}}}");
+                assert_eq!(english.contains(&p), spanish.contains(&p), "{code} {p}");
+            }
+        }
+        assert_eq!(check_message("no.such"), None);
+    }
 
     #[test]
     fn failures_sort_before_skips_before_passes() {

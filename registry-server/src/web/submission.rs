@@ -141,7 +141,14 @@ pub async fn show(
                 "warn" => "skip",
                 _ => "fail",
             },
-            message: c.message,
+            message: match labels::check_message(&c.code) {
+                Some(key) => {
+                    let args: Vec<&dyn std::fmt::Display> =
+                        c.args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+                    ctx.state.web.catalogue.format(ctx.lang, key, &args)
+                }
+                None => c.message,
+            },
         })
         .collect();
     let mut results: Vec<ResultRow> = store
