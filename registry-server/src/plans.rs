@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use mxcert_core::plan::{resolve, Loader, Plan, ShippedPlan, Source};
+use mxcert_core::plan::{resolve, Condition, Loader, Plan, ShippedPlan, Source};
 
 /// What the registry knows of one plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub struct KnownPlan {
     pub sha256: String,
     /// Ids of the tests that must pass for certification, in plan order.
     pub blockers: Vec<String>,
+    /// The `requires` conditions of those blockers that have any: such a blocker applies only
+    /// when the report's own inventory meets them (a Wi-Fi test on a machine without Wi-Fi is
+    /// not applicable), as the runner decides.
+    pub blocker_requires: BTreeMap<String, Vec<Condition>>,
 }
 
 impl KnownPlan {
@@ -32,6 +36,12 @@ impl KnownPlan {
                 .iter()
                 .filter(|t| t.blocker)
                 .map(|t| t.id.clone())
+                .collect(),
+            blocker_requires: plan
+                .tests
+                .iter()
+                .filter(|t| t.blocker && !t.requires.is_empty())
+                .map(|t| (t.id.clone(), t.requires.clone()))
                 .collect(),
         }
     }
@@ -153,6 +163,10 @@ mod tests {
         assert_eq!(quick.version, plan.version);
         assert_eq!(quick.sha256, plan.sha256());
         assert!(quick.blockers.contains(&"devices-drivers".to_owned()));
+        let laptop = known.get("laptop").unwrap();
+        assert!(laptop.blockers.contains(&"camera-present".to_owned()));
+        assert!(laptop.blocker_requires.contains_key("camera-present"));
+        assert!(!laptop.blocker_requires.contains_key("devices-drivers"));
         assert!(known.describe().contains("quick "));
     }
 

@@ -6,12 +6,14 @@
 //! submission in `checks_failed`, where it can be rejected but not approved):
 //! `signature`, `schema` (both verified before anything is stored), `plan` (known, and its version
 //! current, digest equal to the published plan's), `blockers` (every blocker of the plan, as the
-//! plan defines them, was run and passed), `tool_version` (mxcert, at least the configured
+//! plan defines them, was run and passed, except a conditional blocker whose `requires` the
+//! report's own inventory does not meet: not applicable, as the runner decides), `tool_version` (mxcert, at least the configured
 //! version), `system_identity` (warns when the report has no vendor/model, as on machines without
 //! DMI), `os` (warns when the report was not made on MxOS).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use mxcert_core::plan::Condition;
 use mxcert_core::report::{Report, Status, Verdict};
 use serde::Serialize;
 
@@ -48,6 +50,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     ("blockers.no_results", "the report has no test results"),
     ("blockers.pass", "all {0} blocker tests passed"),
+    (
+        "blockers.pass_not_applicable",
+        "all {0} applicable blocker tests passed; not applicable (the hardware they require is absent): {1}",
+    ),
     (
         "blockers.verdict",
         "the report's verdict is not certifiable: {0}",
@@ -171,23 +177,49 @@ fn blockers_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
             vec![],
         );
     }
-    // The plan says which tests are blockers; the report's own flags are not trusted for that.
-    let blockers: Vec<String> = match plans.get(&r.plan.id) {
-        Some(known) => known.blockers.clone(),
-        None => r
-            .results
-            .iter()
-            .filter(|t| t.blocker)
-            .map(|t| t.id.clone())
-            .collect(),
-    };
+    // The plan says which tests are blockers, and a conditional blocker applies when the
+    // report's inventory meets its conditions; the report's own flags are not trusted for that.
+    let (blockers, requires): (Vec<String>, BTreeMap<String, Vec<Condition>>) =
+        match plans.get(&r.plan.id) {
+            Some(known) => (known.blockers.clone(), known.blocker_requires.clone()),
+            None => (
+                r.results
+                    .iter()
+                    .filter(|t| t.blocker)
+                    .map(|t| t.id.clone())
+                    .collect(),
+                BTreeMap::new(),
+            ),
+        };
+    let inventory = (!requires.is_empty()).then(|| r.inventory());
     let mut problems = Vec::new();
+    let mut not_applicable = Vec::new();
     for id in &blockers {
+        if let (Some(conditions), Some(inventory)) = (requires.get(id), &inventory) {
+            if Condition::first_unmet(conditions, inventory).is_some() {
+                not_applicable.push(id.clone());
+                continue;
+            }
+        }
         match r.results.iter().find(|t| &t.id == id) {
             None => problems.push(format!("{id} (not run)")),
             Some(t) if t.status != Status::Pass => problems.push(format!("{id} ({})", t.status)),
             Some(_) => {}
         }
+    }
+    if problems.is_empty()
+        && r.summary.verdict == Verdict::Certifiable
+        && !not_applicable.is_empty()
+    {
+        return check(
+            "blockers",
+            CheckOutcome::Pass,
+            "blockers.pass_not_applicable",
+            vec![
+                (blockers.len() - not_applicable.len()).to_string(),
+                not_applicable.join(", "),
+            ],
+        );
     }
     if problems.is_empty() && r.summary.verdict == Verdict::Certifiable {
         check(
@@ -452,6 +484,104 @@ pub fn diff(previous: Side<'_>, current: Side<'_>) -> Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A desktop-plan report as `mxcert run` makes it: every test passes except the Wi-Fi
+    /// presence blocker, which the runner records as skipped and, when the machine has no
+    /// Wi-Fi device, not a blocker.
+    fn desktop_report(devices: Vec<mxcert_core::inventory::Device>) -> Report {
+        use mxcert_core::inventory::{Inventory, INVENTORY_SCHEMA_VERSION};
+        use mxcert_core::report::{PlanRef, TestResult};
+        let plan = mxcert_core::plan::resolve_shipped("desktop").unwrap();
+        let has_wifi = devices
+            .iter()
+            .any(|d| d.category == mxcert_core::category::Category::Wireless);
+        let results = plan
+            .tests
+            .iter()
+            .map(|t| {
+                let wifi = t.id == "wifi-present";
+                TestResult {
+                    id: t.id.clone(),
+                    check: t.check.to_string(),
+                    blocker: t.blocker && (has_wifi || !wifi),
+                    status: if wifi { Status::Skip } else { Status::Pass },
+                    started_at: None,
+                    duration_ms: 1,
+                    message: None,
+                    evidence: vec![],
+                    measurements: vec![],
+                    comment: None,
+                }
+            })
+            .collect();
+        let now = chrono::Utc::now();
+        Report::new(
+            uuid::Uuid::now_v7(),
+            now,
+            mxcert_core::tool("mxcert", "0.1.0"),
+            Inventory {
+                schema_version: INVENTORY_SCHEMA_VERSION,
+                created_at: now,
+                tool: mxcert_core::tool("mxcert", "0.1.0"),
+                machine_id: None,
+                system: Default::default(),
+                os: Default::default(),
+                hardware: Default::default(),
+                devices,
+                probe: Default::default(),
+            },
+            PlanRef {
+                id: plan.id.clone(),
+                version: plan.version.clone(),
+                sha256: plan.sha256(),
+            },
+            results,
+        )
+    }
+
+    #[test]
+    fn a_conditional_blocker_applies_only_when_the_inventory_meets_its_condition() {
+        use mxcert_core::category::Category;
+        use mxcert_core::inventory::Device;
+        let plans = KnownPlans::shipped().unwrap();
+        let device = |category, id: &str| Device {
+            bus: "pci".into(),
+            id: id.into(),
+            category,
+            driver: Some("drv".into()),
+            ..Default::default()
+        };
+        // No Wi-Fi device, but sound (the desktop plan's audio blockers require it): the skipped
+        // Wi-Fi blocker is not applicable, and the check passes saying so.
+        let without = desktop_report(vec![
+            device(Category::Audio, "pci:8086:51ca"),
+            device(Category::Bluetooth, "pci:8086:0033"),
+        ]);
+        let c = blockers_check(&without, &plans);
+        assert_eq!(c.outcome, CheckOutcome::Pass, "{}", c.message);
+        assert_eq!(c.code, "blockers.pass_not_applicable");
+        assert!(
+            c.message.ends_with("is absent): wifi-present"),
+            "{}",
+            c.message
+        );
+        // With a Wi-Fi device the same skipped test is a failed blocker, whatever the report's
+        // own flag says.
+        let mut with = desktop_report(vec![
+            device(Category::Audio, "pci:8086:51ca"),
+            device(Category::Bluetooth, "pci:8086:0033"),
+            device(Category::Wireless, "pci:8086:51f1"),
+        ]);
+        let c = blockers_check(&with, &plans);
+        assert_eq!(c.outcome, CheckOutcome::Fail, "{}", c.message);
+        assert!(c.message.contains("wifi-present (skip)"), "{}", c.message);
+        for t in &mut with.results {
+            t.blocker = false;
+        }
+        with.summary = mxcert_core::report::Summary::of(&with.results);
+        let c = blockers_check(&with, &plans);
+        assert_eq!(c.outcome, CheckOutcome::Fail, "{}", c.message);
+    }
 
     #[test]
     fn versions_compare_numerically() {

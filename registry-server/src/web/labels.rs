@@ -85,6 +85,7 @@ pub fn check_message(code: &str) -> Option<&'static str> {
         "plan.pass" => msg("autocheck_msg.plan_pass"),
         "blockers.no_results" => msg("autocheck_msg.blockers_no_results"),
         "blockers.pass" => msg("autocheck_msg.blockers_pass"),
+        "blockers.pass_not_applicable" => msg("autocheck_msg.blockers_pass_not_applicable"),
         "blockers.verdict" => msg("autocheck_msg.blockers_verdict"),
         "blockers.failed" => msg("autocheck_msg.blockers_failed"),
         "tool.not_mxcert" => msg("autocheck_msg.tool_not_mxcert"),
