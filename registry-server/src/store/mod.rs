@@ -57,6 +57,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The shared transaction of a group commit failed (the message of its error).
+    #[error("commit failed: {0}")]
+    Commit(String),
 }
 
 impl StoreError {
@@ -137,6 +140,8 @@ pub struct Store {
     writer: AnyPool,
     backend: Arc<dyn Backend>,
     write_lock: Option<Arc<Mutex<()>>>,
+    /// Submissions waiting for the next group commit (backends with one writer).
+    group_commit: Option<Arc<submissions::GroupQueue>>,
 }
 
 /// A write transaction. On SQLite it also holds the in-process writer lock, released after the
@@ -219,11 +224,13 @@ impl Store {
             pool.clone()
         };
         let write_lock = backend.serialise_writes().then(|| Arc::new(Mutex::new(())));
+        let group_commit = backend.serialise_writes().then(Arc::default);
         Ok(Store {
             pool,
             writer,
             backend,
             write_lock,
+            group_commit,
         })
     }
 
@@ -259,6 +266,15 @@ impl Store {
         };
         let tx = self.writer.begin_with(self.backend.begin_write()).await?;
         Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// Opens a write transaction with the writer lock already held.
+    pub(crate) async fn begin_write_locked(&self, guard: OwnedMutexGuard<()>) -> Result<WriteTx> {
+        let tx = self.writer.begin_with(self.backend.begin_write()).await?;
+        Ok(WriteTx {
+            tx,
+            _guard: Some(guard),
+        })
     }
 
     /// Closes the pool, waiting for connections to be returned.

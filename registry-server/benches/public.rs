@@ -1,0 +1,933 @@
+//! The public read side at the scale issue 6 names, on a real port: device lookup, system search
+//! and `/check` of a 300-device machine, with 10,000 certified systems and over a million device
+//! rows, beside a bare axum handler measured with the same load tool in the same run.
+//!
+//! `cargo bench -p mxcert-registry --bench public` seeds a SQLite registry through the real router
+//! (in process: every report is signed, submitted to `POST /api/v1/submissions` and approved with
+//! `POST /api/v1/submissions/{id}/approve`, so every row is what the real paths write), caches the
+//! file under `<target>/bench-data/` (keyed by [`DATA_VERSION`] and the system count; delete it or
+//! set `MXCERT_BENCH_RESEED=1` to seed again), serves the real app on 127.0.0.1:0 and loads each
+//! endpoint with `wrk --latency` through a Lua script that rotates over many paths or bodies. The
+//! baseline is a separate router on another port whose one handler returns a small JSON object
+//! (and `/healthz` of the real app, for the cost of its middleware). Every endpoint is measured at
+//! two loads: one connection (the latency of a request alone) and `MXCERT_BENCH_CONNECTIONS`
+//! (default 16) over two wrk threads. Any non-2xx answer or socket error fails the benchmark.
+//!
+//! `MXCERT_BENCH_DATABASE_URL=postgres://...` runs the same against PostgreSQL as well, in a schema
+//! of its own (`mxcert_bench_public_v<DATA_VERSION>_<systems>`, kept between runs like the SQLite
+//! file). Environment: `MXCERT_BENCH_SYSTEMS` (default 10000), `MXCERT_BENCH_SECONDS` (per endpoint
+//! and load, default 10), `MXCERT_BENCH_CONNECTIONS` (default 16), `MXCERT_BENCH_SQLITE=0` to skip
+//! SQLite. Skips, saying why, without `wrk`; under `cargo test` it does nothing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt as _;
+use mxcert_core::category::Category;
+use mxcert_core::dsse::{self, REPORT_PAYLOAD_TYPE};
+use mxcert_core::inventory::{Board, Device, Inventory, Os, System, INVENTORY_SCHEMA_VERSION};
+use mxcert_core::keys::{self, SigningKey};
+use mxcert_core::report::{Report, Status, TestResult};
+use mxcert_registry::config::Config;
+use mxcert_registry::state::AppState;
+use mxcert_registry::store::{Actor, Role, Store};
+use tower::ServiceExt as _;
+
+/// Bump when the seeded data changes: cached databases of another version are not reused.
+const DATA_VERSION: u32 = 1;
+/// Distinct device chips the seeded systems draw from (a skewed draw: a few are in nearly every
+/// system, most in a handful).
+const POOL: u64 = 40_000;
+/// Vendor organisations that submit.
+const ORGS: usize = 8;
+/// Submissions in flight while seeding.
+const SEED_IN_FLIGHT: usize = 4;
+/// Devices of the machine `/check` is asked about.
+const CHECK_DEVICES: usize = 300;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A fixed pseudo-random function (splitmix64): the same data on every run.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn unit(x: u64) -> f64 {
+    (mix(x) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+const CHIP_VENDORS: [(u16, &str); 12] = [
+    (0x8086, "Intel Corporation"),
+    (0x1022, "Advanced Micro Devices, Inc. [AMD]"),
+    (0x10de, "NVIDIA Corporation"),
+    (0x10ec, "Realtek Semiconductor Co., Ltd."),
+    (0x14e4, "Broadcom Inc. and subsidiaries"),
+    (0x144d, "Samsung Electronics Co Ltd"),
+    (0x1b21, "ASMedia Technology Inc."),
+    (0x168c, "Qualcomm Atheros"),
+    (0x17cb, "Qualcomm Technologies, Inc"),
+    (0x1e0f, "KIOXIA Corporation"),
+    (0x0bda, "Realtek Semiconductor Corp."),
+    (0x046d, "Logitech, Inc."),
+];
+
+const CATEGORIES: [(Category, &str); 8] = [
+    (Category::Storage, "nvme"),
+    (Category::Network, "r8169"),
+    (Category::Wireless, "iwlwifi"),
+    (Category::Graphics, "i915"),
+    (Category::UsbController, "xhci_hcd"),
+    (Category::Bridge, "pcieport"),
+    (Category::Input, "usbhid"),
+    (Category::Audio, "snd_hda_intel"),
+];
+
+/// One device chip of the pool (or, beyond it, one no report contains).
+fn chip(idx: u64, subsystem: u16) -> Device {
+    let (vendor, vendor_name) = CHIP_VENDORS[(idx % CHIP_VENDORS.len() as u64) as usize];
+    let device = (idx / CHIP_VENDORS.len() as u64) as u16;
+    let usb = idx % 3 == 0;
+    let (category, driver) = CATEGORIES[(mix(idx ^ 0xca7) % CATEGORIES.len() as u64) as usize];
+    // About one chip in 60 has no driver bound in the reports that contain it.
+    let missing = mix(idx ^ 0xd21) % 60 == 0;
+    Device {
+        bus: if usb { "usb" } else { "pci" }.into(),
+        id: if usb {
+            format!("usb:{vendor:04x}:{device:04x}")
+        } else {
+            format!(
+                "pci:{vendor:04x}:{device:04x}:{subsystem:04x}:{:04x}",
+                idx % 251
+            )
+        },
+        category,
+        class: (!usb).then(|| "0x010802".into()),
+        vendor_name: Some(vendor_name.into()),
+        device_name: Some(format!("Controller {device:04X} ({category:?})")),
+        driver: (!missing).then(|| driver.into()),
+        needs_driver: true,
+        modules: vec![driver.into()],
+        path: Some(format!("devices/pci0000:00/0000:00:{:02x}.0", idx % 32)),
+        parent: None,
+        interfaces: vec![],
+        details: Default::default(),
+    }
+}
+
+/// A skewed draw from the pool: index 0 is the most common chip.
+fn draw(seed: u64) -> u64 {
+    (POOL as f64 * unit(seed).powi(3)) as u64
+}
+
+const SYSTEM_VENDORS: [(&str, u16, &[&str]); 10] = [
+    (
+        "LENOVO",
+        0x17aa,
+        &[
+            "ThinkPad T14",
+            "ThinkPad X1 Carbon",
+            "ThinkCentre M70q",
+            "IdeaPad 5",
+            "ThinkSystem SR630",
+            "Yoga 7",
+        ],
+    ),
+    (
+        "Dell Inc.",
+        0x1028,
+        &[
+            "Latitude 7440",
+            "OptiPlex 7010",
+            "XPS 13",
+            "Precision 5680",
+            "PowerEdge R660",
+            "Inspiron 14",
+        ],
+    ),
+    (
+        "HP",
+        0x103c,
+        &[
+            "EliteBook 840",
+            "ProBook 450",
+            "EliteDesk 800",
+            "ZBook Firefly",
+            "ProLiant DL360",
+        ],
+    ),
+    (
+        "ASUSTeK COMPUTER INC.",
+        0x1043,
+        &["ZenBook 14", "VivoBook 15", "ExpertBook B9", "ROG Zephyrus"],
+    ),
+    (
+        "Acer",
+        0x1025,
+        &["Swift 3", "Aspire 5", "TravelMate P2", "Veriton X"],
+    ),
+    (
+        "Micro-Star International Co., Ltd.",
+        0x1462,
+        &["Modern 14", "Prestige 15", "PRO DP21"],
+    ),
+    ("LANIX", 0x1c4f, &["Neuron V", "Titan 4", "Corp 4160"]),
+    ("Vorago", 0x1d5c, &["Alpha Plus", "Prime 14", "Nucleo Pro"]),
+    ("Framework", 0xf111, &["Laptop 13", "Laptop 16"]),
+    (
+        "Gigabyte Technology Co., Ltd.",
+        0x1458,
+        &["BRIX GB-BRi5", "AERO 16", "R282-Z90"],
+    ),
+];
+
+/// Vendor, model, family, board and chassis type of seeded system `n` (each model unique).
+fn system_of(n: u64) -> (&'static str, u16, String, String, String, &'static str) {
+    // Vendors are skewed too: the first ones have most models.
+    let v = ((SYSTEM_VENDORS.len() as f64) * unit(n ^ 0x5eed).powi(2)) as usize;
+    let (vendor, subsystem, series) = SYSTEM_VENDORS[v];
+    let family = series[(mix(n ^ 0xfa) % series.len() as u64) as usize];
+    let model = format!("{family} Gen {} {:05X}", 1 + n % 5, mix(n) % 0xfffff);
+    let prefix: String = vendor.chars().take(3).collect();
+    let board = format!("{}-MB{:04}", prefix.to_uppercase(), n % 2500);
+    let chassis = if family.contains("Power")
+        || family.contains("ProLiant")
+        || family.contains("System")
+        || family.starts_with('R')
+    {
+        "Rack Mount Chassis"
+    } else if family.contains("Centre")
+        || family.contains("Desk")
+        || family.contains("Plex")
+        || family.contains("Veriton")
+        || family.contains("DP21")
+        || family.contains("BRIX")
+        || family.contains("Nucleo")
+    {
+        "Desktop"
+    } else {
+        "Notebook"
+    };
+    (vendor, subsystem, model, family.to_owned(), board, chassis)
+}
+
+/// The devices of seeded system `n`: 70 to 150 distinct chips, about 110 on average.
+fn devices_of(n: u64, subsystem: u16) -> Vec<Device> {
+    let count = 70 + (mix(n ^ 0xde7) % 81) as usize;
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(count);
+    let mut k = 0u64;
+    while out.len() < count {
+        let idx = draw(n.wrapping_mul(1_000_003).wrapping_add(k));
+        k += 1;
+        if seen.insert(idx) {
+            out.push(chip(idx, subsystem));
+        }
+    }
+    out
+}
+
+fn inventory(n: u64, devices: Vec<Device>) -> Inventory {
+    let (vendor, _, model, family, board, chassis) = system_of(n);
+    Inventory {
+        schema_version: INVENTORY_SCHEMA_VERSION,
+        created_at: chrono::Utc::now(),
+        tool: mxcert_core::tool("mxcert", "0.1.0"),
+        machine_id: None,
+        system: System {
+            vendor: Some(vendor.into()),
+            product: Some(model),
+            family: Some(family),
+            board: Some(Board {
+                vendor: Some(vendor.into()),
+                product: Some(board),
+                version: None,
+            }),
+            chassis_type: Some(chassis.into()),
+            ..Default::default()
+        },
+        os: Os {
+            id: Some("mxos".into()),
+            version: Some(if n % 3 == 0 { "1.1" } else { "1.0" }.into()),
+            name: Some("MxOS".into()),
+            kernel: Some("6.1.0-27-amd64".into()),
+            arch: Some("x86_64".into()),
+        },
+        hardware: Default::default(),
+        devices,
+        probe: Default::default(),
+    }
+}
+
+/// The signed report of seeded system `n`, as `mxcert run --plan quick` and `mxcert sign` make it.
+fn signed_report(n: u64, plan: &mxcert_core::plan::Plan, key: &SigningKey) -> Vec<u8> {
+    let (_, subsystem, ..) = system_of(n);
+    let inventory = inventory(n, devices_of(n, subsystem));
+    let results = plan
+        .tests
+        .iter()
+        .map(|t| TestResult {
+            id: t.id.clone(),
+            check: t.check.as_str().into(),
+            blocker: t.blocker,
+            status: Status::Pass,
+            started_at: None,
+            duration_ms: 10,
+            message: None,
+            evidence: vec![],
+            measurements: vec![],
+            comment: None,
+        })
+        .collect();
+    let report = Report::new(
+        uuid::Uuid::now_v7(),
+        inventory.created_at,
+        inventory.tool.clone(),
+        inventory,
+        plan.reference(),
+        results,
+    );
+    dsse::sign(REPORT_PAYLOAD_TYPE, &report.to_json_pretty(), key).to_json_pretty()
+}
+
+async fn call(app: &Router, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let resp = app.clone().oneshot(req).await.expect("router");
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Seeds `systems` certified systems through the real router: submit, then approve, each.
+async fn seed(store: Store, systems: u64) {
+    let cli = Actor::cli();
+    let state = AppState::new(store.clone(), Config::default())
+        .await
+        .expect("state");
+    let foundation = store
+        .create_org("MxOS Foundation", &cli)
+        .await
+        .expect("org");
+    let reviewer = mxcert_registry::routes::tokens::issue(
+        &store,
+        &foundation.id,
+        Role::Reviewer,
+        None,
+        "bench",
+        None,
+        &cli,
+    )
+    .await
+    .expect("token")
+    .token;
+    let mut vendors = Vec::new();
+    for i in 0..ORGS {
+        let org = store
+            .create_org(&format!("Socio Comercial {i} S.A. de C.V."), &cli)
+            .await
+            .expect("org");
+        let token = mxcert_registry::routes::tokens::issue(
+            &store,
+            &org.id,
+            Role::Vendor,
+            None,
+            "bench",
+            None,
+            &cli,
+        )
+        .await
+        .expect("token")
+        .token;
+        let key = SigningKey::from_bytes(&[u8::try_from(i + 1).unwrap_or(1); 32]);
+        let vk = key.verifying_key();
+        store
+            .register_key(
+                &org.id,
+                &keys::key_id(&vk),
+                &keys::public_key_to_pem(&vk).expect("pem"),
+                "",
+                &cli,
+            )
+            .await
+            .expect("key");
+        vendors.push((token, key));
+    }
+    let vendors = Arc::new(vendors);
+    let plan = Arc::new(mxcert_core::plan::resolve_shipped("quick").expect("plan"));
+    let app = mxcert_registry::server::app(state);
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..SEED_IN_FLIGHT {
+        let (app, vendors, plan, reviewer, done) = (
+            app.clone(),
+            vendors.clone(),
+            plan.clone(),
+            reviewer.clone(),
+            done.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for n in (w as u64..systems).step_by(SEED_IN_FLIGHT) {
+                let org = (n % ORGS as u64) as usize;
+                let (vendors2, plan2) = (vendors.clone(), plan.clone());
+                let body =
+                    tokio::task::spawn_blocking(move || signed_report(n, &plan2, &vendors2[org].1))
+                        .await
+                        .expect("sign");
+                let req = Request::post("/api/v1/submissions")
+                    .header("authorization", format!("Bearer {}", vendors[org].0))
+                    .body(Body::from(body))
+                    .expect("request");
+                let (status, answer) = call(&app, req).await;
+                assert_eq!(status, StatusCode::CREATED, "submit {n}: {answer}");
+                let id = answer["id"].as_str().expect("id");
+                let req = Request::post(format!("/api/v1/submissions/{id}/approve"))
+                    .header("authorization", format!("Bearer {reviewer}"))
+                    .header("content-type", "application/json")
+                    .body(Body::from("{}"))
+                    .expect("request");
+                let (status, answer) = call(&app, req).await;
+                assert_eq!(status, StatusCode::OK, "approve {n}: {answer}");
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if d % 1000 == 0 {
+                    eprintln!(
+                        "  seeded {d}/{systems} ({:.0}/s)",
+                        d as f64 / start.elapsed().as_secs_f64()
+                    );
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("seeding task");
+    }
+}
+
+/// Row counts of the tables the public side reads.
+async fn counts(store: &Store) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    for table in [
+        "public_systems",
+        "submission_devices",
+        "device_evidence",
+        "device_systems",
+        "device_stats",
+    ] {
+        let row = sqlx::query(&format!("SELECT count(*) AS n FROM {table}"))
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        out.push((table, sqlx::Row::get::<i64, _>(&row, "n")));
+    }
+    out
+}
+
+/// Where cached databases live: `<target>/bench-data` (the bench binary is
+/// `<target>/release/deps/public-*`), or `MXCERT_BENCH_DATA_DIR`.
+fn data_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("MXCERT_BENCH_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.ancestors().nth(3).map(|t| t.join("bench-data")))
+        .unwrap_or_else(|| PathBuf::from("target/bench-data"))
+}
+
+fn reseed() -> bool {
+    std::env::var("MXCERT_BENCH_RESEED").is_ok_and(|v| v == "1")
+}
+
+/// The seeded SQLite store, from the cache or seeded now.
+async fn sqlite_store(systems: u64) -> Store {
+    let dir = data_dir();
+    std::fs::create_dir_all(&dir).expect("bench data directory");
+    let file = dir.join(format!("public-v{DATA_VERSION}-{systems}.db"));
+    if reseed() || !file.exists() {
+        let partial = dir.join(format!("public-v{DATA_VERSION}-{systems}.partial.db"));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
+        }
+        let url = format!("sqlite://{}", partial.display());
+        let store = Store::open(&url).await.expect("open sqlite");
+        let t = Instant::now();
+        seed(store.clone(), systems).await;
+        println!(
+            "sqlite: seeded {systems} certified systems through the API in {:.0} s",
+            t.elapsed().as_secs_f64()
+        );
+        store.close().await;
+        rename_db(&partial, &file);
+    } else {
+        println!("sqlite: using the cached database {}", file.display());
+    }
+    Store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .expect("open sqlite")
+}
+
+fn rename_db(from: &Path, to: &Path) {
+    for suffix in ["-wal", "-shm", ""] {
+        let f = format!("{}{suffix}", from.display());
+        if Path::new(&f).exists() {
+            std::fs::rename(&f, format!("{}{suffix}", to.display())).expect("rename database");
+        }
+    }
+}
+
+/// The seeded PostgreSQL store (a schema of its own), reused when complete.
+async fn postgres_store(url: &str, systems: u64) -> Store {
+    let schema = format!("mxcert_bench_public_v{DATA_VERSION}_{systems}");
+    if reseed() {
+        mxcert_registry::store::postgres::drop_schema(url, &schema)
+            .await
+            .expect("drop schema");
+    }
+    let store = Store::connect_with(url, Some(&schema))
+        .await
+        .expect("connect postgres");
+    store.migrate().await.expect("migrate");
+    let have = counts(&store).await[0].1;
+    if u64::try_from(have).unwrap_or(0) == systems {
+        println!("postgres: using the seeded schema {schema}");
+        return store;
+    }
+    store.close().await;
+    mxcert_registry::store::postgres::drop_schema(url, &schema)
+        .await
+        .expect("drop schema");
+    let store = Store::connect_with(url, Some(&schema))
+        .await
+        .expect("connect postgres");
+    store.migrate().await.expect("migrate");
+    let t = Instant::now();
+    seed(store.clone(), systems).await;
+    println!(
+        "postgres: seeded {systems} certified systems through the API in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
+    store
+}
+
+/// requests/s and latency percentiles (ms) from `wrk --latency` output.
+#[derive(Debug, Clone, Copy, Default)]
+struct Load {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    requests: u64,
+    non2xx: u64,
+    socket_errors: u64,
+}
+
+fn ms(v: &str) -> f64 {
+    let v = v.trim();
+    let (num, unit) = v
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or((v, "ms"), |i| v.split_at(i));
+    let n: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => n,
+    }
+}
+
+/// Runs wrk against `url` with a Lua `script`; panics on any error answer.
+fn wrk(name: &str, url: &str, script: &Path, connections: u64, seconds: u64) -> Load {
+    let threads = connections.min(2);
+    let out = Command::new("wrk")
+        .args([
+            "--latency",
+            &format!("-t{threads}"),
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--timeout",
+            "5s",
+            "-s",
+        ])
+        .arg(script)
+        .arg(url)
+        .output()
+        .expect("run wrk");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut load = Load::default();
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", v] => load.rps = v.parse().unwrap_or(0.0),
+            ["50%", v] => load.p50 = ms(v),
+            ["99%", v] => load.p99 = ms(v),
+            ["Non-2xx", "or", "3xx", "responses:", v] => load.non2xx = v.parse().unwrap_or(0),
+            [n, "requests", "in", ..] => load.requests = n.parse().unwrap_or(0),
+            ["Socket", "errors:", rest @ ..] => {
+                load.socket_errors = rest
+                    .iter()
+                    .filter_map(|w| w.trim_end_matches(',').parse::<u64>().ok())
+                    .sum();
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        out.status.success() && load.requests > 0,
+        "wrk failed on {name}: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        (load.non2xx, load.socket_errors),
+        (0, 0),
+        "{name}: {} non-2xx answers and {} socket errors\n{text}",
+        load.non2xx,
+        load.socket_errors
+    );
+    load
+}
+
+/// A Lua string literal.
+fn lua_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for b in s.bytes() {
+        match b {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            b' '..=b'~' => out.push(b as char),
+            _ => out.push_str(&format!("\\{b}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A wrk script that sends `method` requests rotating over `paths` (and `bodies`, if any), each
+/// thread starting at its own place.
+fn script(dir: &Path, name: &str, method: &str, paths: &[String], bodies: &[PathBuf]) -> PathBuf {
+    let mut lua = String::from("local paths = {\n");
+    for p in paths {
+        lua.push_str(&format!("  {},\n", lua_str(p)));
+    }
+    lua.push_str("}\nlocal bodies = {}\n");
+    for b in bodies {
+        lua.push_str(&format!(
+            "do local f = assert(io.open({}, \"rb\")); bodies[#bodies + 1] = f:read(\"*a\"); f:close() end\n",
+            lua_str(&b.display().to_string())
+        ));
+    }
+    lua.push_str(&format!(
+        r#"local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("start", threads * 7919)
+end
+local i = 0
+function init(args)
+  i = start or 0
+end
+function request()
+  i = i + 1
+  local path = paths[(i % #paths) + 1]
+  if #bodies > 0 then
+    local headers = {{}}
+    headers["Content-Type"] = {content_type}
+    return wrk.format("{method}", path, headers, bodies[(i % #bodies) + 1])
+  end
+  return wrk.format("{method}", path)
+end
+"#,
+        content_type = if name.contains("lspci") {
+            "\"text/plain\""
+        } else {
+            "\"application/json\""
+        },
+    ));
+    let file = dir.join(format!("{name}.lua"));
+    std::fs::write(&file, lua).expect("write wrk script");
+    file
+}
+
+/// The paths device lookups rotate over: devices of random seeded systems (so popular chips come
+/// up as often as they are in machines).
+fn device_paths(systems: u64) -> Vec<String> {
+    (0..4000u64)
+        .map(|k| {
+            let n = mix(k ^ 0x100c) % systems;
+            let (_, subsystem, ..) = system_of(n);
+            let devices = devices_of(n, subsystem);
+            let d = &devices[(mix(k ^ 0x200c) % devices.len() as u64) as usize];
+            let base = mxcert_registry::public::devices::base_identity(&d.id);
+            mxcert_registry::public::devices::url(&base)
+        })
+        .collect()
+}
+
+/// Words people search for: a family, a family and generation, a vendor's word, a model's serial.
+fn search_paths(systems: u64) -> Vec<String> {
+    (0..1000u64)
+        .map(|k| {
+            let n = mix(k ^ 0x5ea) % systems;
+            let (vendor, _, model, family, ..) = system_of(n);
+            let q = match k % 4 {
+                0 => family.clone(),
+                1 => format!("{family} gen {}", 1 + n % 5),
+                2 => vendor
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or(vendor)
+                    .to_owned(),
+                _ => model.rsplit(' ').next().unwrap_or_default().to_owned(),
+            };
+            format!(
+                "/api/v1/systems?{}",
+                serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// Vendor filters, first pages and later ones, sometimes with a category.
+fn vendor_paths() -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, (vendor, _, _)) in SYSTEM_VENDORS.iter().enumerate() {
+        for page in 1..=5 {
+            let mut q = vec![("vendor", (*vendor).to_owned()), ("page", page.to_string())];
+            if (k + page) % 3 == 0 {
+                q.push(("category", "laptop".into()));
+            }
+            out.push(format!(
+                "/api/v1/systems?{}",
+                serde_urlencoded::to_string(q).unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
+
+/// Machines to check: seeded system `n`'s own devices, more chips from the pool, and some the
+/// registry has never seen, 300 in all, as `mxcert probe --format json` prints them.
+fn check_machine(n: u64) -> Inventory {
+    let (_, subsystem, ..) = system_of(n);
+    let mut devices = devices_of(n, subsystem);
+    let mut seen: BTreeSet<String> = devices.iter().map(|d| d.id.clone()).collect();
+    let mut k = 0u64;
+    while devices.len() < CHECK_DEVICES {
+        k += 1;
+        let idx = if k % 5 == 0 {
+            POOL * 2 + mix(n ^ k) % POOL
+        } else {
+            draw(n.wrapping_mul(7_000_001).wrapping_add(k))
+        };
+        let d = chip(idx, subsystem);
+        if seen.insert(d.id.clone()) {
+            devices.push(d);
+        }
+    }
+    inventory(n, devices)
+}
+
+/// `lspci -nn` of a check machine's PCI devices.
+fn lspci_text(inv: &Inventory) -> String {
+    let mut out = String::new();
+    for (i, d) in inv.devices.iter().filter(|d| d.bus == "pci").enumerate() {
+        let parts: Vec<&str> = d.id.split(':').collect();
+        out.push_str(&format!(
+            "{:02x}:{:02x}.{} Non-Volatile memory controller [0108]: {} {} [{}:{}] (rev 01)\n",
+            i / 32,
+            i % 32,
+            i % 8,
+            d.vendor_name.as_deref().unwrap_or_default(),
+            d.device_name.as_deref().unwrap_or_default(),
+            parts[1],
+            parts[2]
+        ));
+    }
+    out
+}
+
+fn bare_router() -> Router {
+    Router::new().route(
+        "/bare",
+        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+    )
+}
+
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    format!("http://{addr}")
+}
+
+/// Measures every endpoint of one backend and prints the tables.
+fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems: u64) {
+    let seconds = env_num("MXCERT_BENCH_SECONDS", 10);
+    let connections = env_num("MXCERT_BENCH_CONNECTIONS", 16);
+    let rows = runtime.block_on(counts(&store));
+    println!(
+        "{label}: {}",
+        rows.iter()
+            .map(|(t, n)| format!("{t} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let config = Config {
+        // Measure `/check`, not the rate limiter.
+        public_posts_per_minute: 0,
+        ..Config::default()
+    };
+    let (url, bare) = runtime.block_on(async {
+        let state = AppState::new(store.clone(), config).await.expect("state");
+        let app = mxcert_registry::server::app(state);
+        (serve(app).await, serve(bare_router()).await)
+    });
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let machines: Vec<Inventory> = (0..8u64)
+        .map(|k| check_machine(mix(k ^ 0xc4ec) % systems))
+        .collect();
+    let mut json_bodies = Vec::new();
+    let mut text_bodies = Vec::new();
+    for (k, m) in machines.iter().enumerate() {
+        let json = dir.path().join(format!("probe-{k}.json"));
+        std::fs::write(&json, serde_json::to_vec_pretty(m).expect("probe JSON")).expect("write");
+        json_bodies.push(json);
+        let text = dir.path().join(format!("lspci-{k}.txt"));
+        std::fs::write(&text, lspci_text(m)).expect("write");
+        text_bodies.push(text);
+    }
+    let probe_kib = std::fs::metadata(&json_bodies[0]).map_or(0, |m| m.len()) / 1024;
+    let lspci_lines = lspci_text(&machines[0]).lines().count();
+    let check = vec!["/api/v1/check".to_owned()];
+    let endpoints: Vec<(String, PathBuf, f64)> = vec![
+        (
+            "device lookup `GET /api/v1/devices/{bus}/{id}` (4000 devices of random systems)"
+                .into(),
+            script(dir.path(), "devices", "GET", &device_paths(systems), &[]),
+            10.0,
+        ),
+        (
+            "system search `GET /api/v1/systems?q=` (1000 queries: family, family + generation, vendor word, model serial)".into(),
+            script(dir.path(), "search", "GET", &search_paths(systems), &[]),
+            10.0,
+        ),
+        (
+            "system search `GET /api/v1/systems?vendor=&page=` (10 vendors, pages 1-5, some with a category)".into(),
+            script(dir.path(), "vendor", "GET", &vendor_paths(), &[]),
+            10.0,
+        ),
+        (
+            format!("`POST /api/v1/check`, probe JSON of {CHECK_DEVICES} devices (~{probe_kib} KiB, 8 machines)"),
+            script(dir.path(), "check", "POST", &check, &json_bodies),
+            20.0,
+        ),
+        (
+            format!("`POST /api/v1/check`, `lspci -nn` text ({lspci_lines} lines, 8 machines)"),
+            script(dir.path(), "check-lspci", "POST", &check, &text_bodies),
+            20.0,
+        ),
+        (
+            "`GET /healthz` of the registry (its middleware, no database)".into(),
+            script(dir.path(), "healthz", "GET", &["/healthz".to_owned()], &[]),
+            f64::NAN,
+        ),
+    ];
+    let bare_script = script(dir.path(), "bare", "GET", &["/bare".to_owned()], &[]);
+    for c in [1, connections] {
+        let threads = c.min(2);
+        let base = wrk("bare", &bare, &bare_script, c, seconds);
+        println!(
+            "\n{label}, wrk --latency -t{threads} -c{c} -d{seconds}s per endpoint; bare axum handler \
+             (`GET /bare` -> small JSON, own router and port): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms\n",
+            base.rps, base.p50, base.p99
+        );
+        println!("| endpoint | req/s | p50 ms | p99 ms | bare req/s ratio | p99 / bare p99 | target p99 | met |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for (name, script, target) in &endpoints {
+            let l = wrk(name, &url, script, c, seconds);
+            let met = if target.is_nan() {
+                "—".to_owned()
+            } else if l.p99 < *target {
+                "yes".to_owned()
+            } else {
+                "**no**".to_owned()
+            };
+            println!(
+                "| {name} | {:.0} | {:.2} | {:.2} | {:.3} | {:.1} | {} | {met} |",
+                l.rps,
+                l.p50,
+                l.p99,
+                l.rps / base.rps,
+                l.p99 / base.p99,
+                if target.is_nan() {
+                    "—".to_owned()
+                } else {
+                    format!("< {target} ms")
+                },
+            );
+        }
+    }
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!(
+            "the public benchmark runs under `cargo bench -p mxcert-registry --bench public`"
+        );
+        return;
+    }
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: wrk is not installed");
+        return;
+    }
+    let systems = env_num("MXCERT_BENCH_SYSTEMS", 10_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!(
+        "load average at start: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    if std::env::var("MXCERT_BENCH_SQLITE").map_or(true, |v| v != "0") {
+        let store = runtime.block_on(sqlite_store(systems));
+        measure("sqlite", &runtime, store, systems);
+    }
+    if let Ok(pg) = std::env::var("MXCERT_BENCH_DATABASE_URL") {
+        let store = runtime.block_on(postgres_store(&pg, systems));
+        measure("postgres", &runtime, store, systems);
+    }
+    println!(
+        "\nload average at end: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    runtime.shutdown_background();
+}
