@@ -465,3 +465,89 @@ async fn concurrent_writers_keep_counters_gap_free_and_submissions_unique() {
         db.cleanup().await;
     }
 }
+
+/// Submissions and approvals of systems that share devices, all at once, the approval of each
+/// model's first submission beside its second: each updates the same rows of the public device
+/// index, and none may fail (on PostgreSQL, a deadlock between them was
+/// a 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_submissions_and_approvals_sharing_devices_all_succeed() {
+    for kind in common::database_kinds() {
+        let db = TestDb::new(kind).await;
+        let store = db.store.clone();
+        let cli = Actor::cli();
+        let org = store.create_org("Acme", &cli).await.unwrap();
+        let key = SigningKey::from_bytes(&[9u8; 32]);
+        store
+            .register_key(
+                &org.id,
+                &keys::key_id(&key.verifying_key()),
+                &keys::public_key_to_pem(&key.verifying_key()).unwrap(),
+                "",
+                &cli,
+            )
+            .await
+            .unwrap();
+        let models: Vec<String> = (0..20).map(|i| format!("Model {i}")).collect();
+        let mut first = Vec::new();
+        for model in &models {
+            let new = new_submission(
+                &store,
+                &org.id,
+                &key,
+                ReportSpec {
+                    model: Some(model),
+                    extra_device: model.ends_with('3'),
+                    ..Default::default()
+                },
+            )
+            .await;
+            let CreateOutcome::Created(s) = store.create_submission(&new, &cli).await.unwrap()
+            else {
+                panic!()
+            };
+            first.push(s.id);
+        }
+        let mut tasks = Vec::new();
+        // Each model's first submission is approved while its second arrives.
+        for (id, model) in first.into_iter().zip(&models) {
+            let new = new_submission(
+                &store,
+                &org.id,
+                &key,
+                ReportSpec {
+                    model: Some(model),
+                    extra_device: true,
+                    ..Default::default()
+                },
+            )
+            .await;
+            let (store2, cli2) = (store.clone(), cli.clone());
+            tasks.push(tokio::spawn(async move {
+                store2
+                    .create_submission(&new, &cli2)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("submit: {e}"))
+            }));
+            let (store2, cli2) = (store.clone(), cli.clone());
+            tasks.push(tokio::spawn(async move {
+                store2
+                    .approve_submission(&id, None, &cli2, |s, cert| {
+                        Ok(fake_certificate(&format!("{cert}{}", s.id)))
+                    })
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("approve: {e}"))
+            }));
+        }
+        let mut errors = Vec::new();
+        for t in tasks {
+            if let Err(e) = t.await.unwrap() {
+                errors.push(e);
+            }
+        }
+        assert!(errors.is_empty(), "{kind}: {errors:#?}");
+        db.cleanup().await;
+    }
+}

@@ -242,6 +242,24 @@ fn push_list(sql: &mut String, first: usize, n: usize) {
     }
 }
 
+/// Serialises the transactions that change the public index on PostgreSQL (a transaction-scoped
+/// advisory lock, taken first thing in every hook): an ingest and an approval touch the same
+/// `device_stats` and `device_systems` rows in different orders, which deadlocked them. SQLite
+/// already has one writer at a time. Every row of the index tables is written only under this
+/// lock, so holding it never waits on an index row held by another transaction.
+async fn lock_index(tx: &mut WriteTx) -> Result<()> {
+    if tx.tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PUBLIC_INDEX_LOCK)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The advisory lock key of the public index ("mxcertpi" as a number).
+const PUBLIC_INDEX_LOCK: i64 = 0x6d78_6365_7274_7069;
+
 /// Indexes a newly stored submission's devices. Call after its device and result rows are
 /// inserted, in the same transaction.
 pub(crate) async fn index_submission(
@@ -250,6 +268,7 @@ pub(crate) async fn index_submission(
     devices: &[DeviceRow],
     results: &[ResultRow],
 ) -> Result<()> {
+    lock_index(tx).await?;
     let state = submission_state(tx, submission_id).await?;
     let facts = facts(devices, results);
     let ranked: Vec<(&String, &DeviceFacts, DeviceStatus)> = facts
@@ -351,6 +370,7 @@ pub(crate) async fn index_submission(
 /// Re-ranks a submission's devices after its status or its certificate changed, and moves the
 /// per-device counts and per-model best ranks with them.
 pub(crate) async fn submission_changed(tx: &mut WriteTx, submission_id: &str) -> Result<()> {
+    lock_index(tx).await?;
     let state = submission_state(tx, submission_id).await?;
     let rows = sqlx::query(
         "SELECT base_identity, rank, driver_missing, test_failed FROM device_evidence \
@@ -423,6 +443,7 @@ pub(crate) async fn certificate_issued(
     submission_id: &str,
     certificate_id: &str,
 ) -> Result<()> {
+    lock_index(tx).await?;
     let row = sqlx::query(
         "SELECT c.id, c.submission_id, c.system_id, c.org_id, o.name AS organisation, \
          c.system_vendor, c.system_model, s.system_family, s.system_sku, s.system_board, \
@@ -507,6 +528,7 @@ pub(crate) async fn certificate_issued(
 
 /// Marks a revoked certificate in the public systems and re-ranks its submission's devices.
 pub(crate) async fn certificate_revoked(tx: &mut WriteTx, certificate_id: &str) -> Result<()> {
+    lock_index(tx).await?;
     let row =
         sqlx::query("SELECT submission_id, status, revoked_at FROM certificates WHERE id = $1")
             .bind(certificate_id)
@@ -561,6 +583,7 @@ impl Store {
             return Ok(false);
         }
         let mut tx = self.begin_write().await?;
+        lock_index(&mut tx).await?;
         for table in [
             "device_drivers",
             "device_stats",
