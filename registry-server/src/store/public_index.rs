@@ -14,12 +14,12 @@
 //! concurrent PostgreSQL writers take row locks in one order). This module must not decide who
 //! may see what, and must not be the only copy of anything: it is always derivable.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::submissions::{push_placeholders, BATCH};
-use super::{col, now, ts, DeviceRow, Result, ResultRow, Store, StoreError, WriteTx};
+use super::submissions::BATCH;
+use super::{col, now, ts, Result, Store, StoreError, WriteTx};
 use crate::public::system_category::SystemCategory;
 use crate::public::text::fold;
 
@@ -99,7 +99,7 @@ impl std::fmt::Display for DeviceStatus {
 
 /// What a submission says about all its devices at once.
 #[derive(Debug, Clone)]
-struct SubmissionState {
+pub(crate) struct SubmissionState {
     system_id: String,
     submitted_at: String,
     /// Rejected or withdrawn: its devices are only `seen`.
@@ -111,6 +111,27 @@ struct SubmissionState {
 }
 
 impl SubmissionState {
+    /// A submission just stored: open, not certified.
+    pub(crate) fn new_submission(
+        system_id: String,
+        submitted_at: String,
+        tests_ran: bool,
+    ) -> SubmissionState {
+        SubmissionState {
+            system_id,
+            submitted_at,
+            closed: false,
+            certified: false,
+            tests_ran,
+        }
+    }
+
+    /// The rank of a device with a problem (a missing driver or a failed test), and of one
+    /// without.
+    fn ranks(&self) -> (DeviceStatus, DeviceStatus) {
+        (self.rank(false, true), self.rank(false, false))
+    }
+
     fn rank(&self, driver_missing: bool, test_failed: bool) -> DeviceStatus {
         if self.closed {
             DeviceStatus::Seen
@@ -151,85 +172,27 @@ async fn submission_state(tx: &mut WriteTx, id: &str) -> Result<SubmissionState>
     })
 }
 
-/// One device (base identity) of one submission, merged over its copies (four identical GPUs
-/// are one row).
-#[derive(Debug, Clone)]
-struct DeviceFacts {
-    bus: String,
-    category: String,
-    vendor_name: Option<String>,
-    device_name: Option<String>,
-    drivers: BTreeSet<String>,
-    driver_missing: bool,
-    test_failed: bool,
-}
+/// The devices of submission `$1`, one row per base identity (four identical GPUs are one row),
+/// with what its rank is computed from: the bus and category of its first copy (by position), the
+/// first vendor and device names reported, whether a copy needed a driver and had none, whether a
+/// test of its category failed (`fail`, `error`, `timeout`). Derived in SQL from the rows already
+/// in `submission_devices` and `submission_results`, so nothing is bound twice.
+const FACTS: &str =
+    "(SELECT g.base_identity, fd.bus, fd.category, vn.vendor_name, dn.device_name, \
+     g.driver_missing, CASE WHEN fa.area IS NULL THEN 0 ELSE 1 END AS test_failed \
+     FROM (SELECT base_identity, MIN(position) AS first_pos, \
+           MIN(CASE WHEN vendor_name IS NOT NULL THEN position END) AS vendor_pos, \
+           MIN(CASE WHEN device_name IS NOT NULL THEN position END) AS device_pos, \
+           MAX(CASE WHEN driver IS NULL AND needs_driver <> 0 THEN 1 ELSE 0 END) AS driver_missing \
+           FROM submission_devices WHERE submission_id = $1 GROUP BY base_identity) g \
+     JOIN submission_devices fd ON fd.submission_id = $1 AND fd.position = g.first_pos \
+     LEFT JOIN submission_devices vn ON vn.submission_id = $1 AND vn.position = g.vendor_pos \
+     LEFT JOIN submission_devices dn ON dn.submission_id = $1 AND dn.position = g.device_pos \
+     LEFT JOIN (SELECT DISTINCT area FROM submission_results WHERE submission_id = $1 \
+           AND status IN ('fail', 'error', 'timeout')) fa ON fa.area = fd.category) f";
 
-fn facts(devices: &[DeviceRow], results: &[ResultRow]) -> BTreeMap<String, DeviceFacts> {
-    let failed_areas: BTreeSet<&str> = results
-        .iter()
-        .filter(|r| matches!(r.status.as_str(), "fail" | "error" | "timeout"))
-        .map(|r| r.area.as_str())
-        .collect();
-    let mut out: BTreeMap<String, DeviceFacts> = BTreeMap::new();
-    for d in devices {
-        let f = out
-            .entry(d.base_identity.clone())
-            .or_insert_with(|| DeviceFacts {
-                bus: d.bus.clone(),
-                category: d.category.clone(),
-                vendor_name: None,
-                device_name: None,
-                drivers: BTreeSet::new(),
-                driver_missing: false,
-                test_failed: failed_areas.contains(d.category.as_str()),
-            });
-        if f.vendor_name.is_none() {
-            f.vendor_name.clone_from(&d.vendor_name);
-        }
-        if f.device_name.is_none() {
-            f.device_name.clone_from(&d.device_name);
-        }
-        match &d.driver {
-            Some(drv) => {
-                f.drivers.insert(drv.clone());
-            }
-            None if d.needs_driver => f.driver_missing = true,
-            None => {}
-        }
-    }
-    out
-}
-
-/// Runs one multi-row statement per [`BATCH`] rows: `head` + placeholders + `tail`, binding each
-/// row with `bind`.
-async fn insert_rows<T>(
-    tx: &mut WriteTx,
-    head: &str,
-    tail: &str,
-    cols: usize,
-    rows: &[T],
-    bind: impl for<'q> Fn(
-        sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-        &'q T,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-) -> Result<Vec<sqlx::any::AnyRow>> {
-    let mut returned = Vec::new();
-    for chunk in rows.chunks(BATCH) {
-        let mut sql = String::from(head);
-        push_placeholders(&mut sql, chunk.len(), cols);
-        sql.push_str(tail);
-        let mut q = sqlx::query(&sql);
-        for row in chunk {
-            q = bind(q, row);
-        }
-        if tail.contains("RETURNING") {
-            returned.extend(q.fetch_all(&mut *tx.tx).await?);
-        } else {
-            q.execute(&mut *tx.tx).await?;
-        }
-    }
-    Ok(returned)
-}
+/// A device's rank in [`FACTS`]: `$2` when it has a problem, else `$3` ([`SubmissionState::ranks`]).
+const RANK: &str = "CASE WHEN f.driver_missing = 1 OR f.test_failed = 1 THEN $2 ELSE $3 END";
 
 /// Appends `$first, $first+1, ...` (`n` placeholders) to `sql`, comma-separated.
 fn push_list(sql: &mut String, first: usize, n: usize) {
@@ -246,10 +209,12 @@ fn push_list(sql: &mut String, first: usize, n: usize) {
 /// advisory lock, taken first thing in every hook): an ingest and an approval touch the same
 /// `device_stats` and `device_systems` rows in different orders, which deadlocked them. SQLite
 /// already has one writer at a time. Every row of the index tables is written only under this
-/// lock, so holding it never waits on an index row held by another transaction.
+/// lock, so holding it never waits on an index row held by another transaction. The key is the
+/// schema's name hashed with [`PUBLIC_INDEX_LOCK`]: advisory locks are per database, and registries
+/// in other schemas of the same database (tests, benchmarks) have index tables of their own.
 async fn lock_index(tx: &mut WriteTx) -> Result<()> {
     if tx.tx.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), $1))")
             .bind(PUBLIC_INDEX_LOCK)
             .execute(&mut *tx.tx)
             .await?;
@@ -260,69 +225,58 @@ async fn lock_index(tx: &mut WriteTx) -> Result<()> {
 /// The advisory lock key of the public index ("mxcertpi" as a number).
 const PUBLIC_INDEX_LOCK: i64 = 0x6d78_6365_7274_7069;
 
-/// Indexes a newly stored submission's devices. Call after its device and result rows are
-/// inserted, in the same transaction.
+/// Indexes a stored submission's devices, derived in SQL from its `submission_devices` and
+/// `submission_results` rows: call after they are inserted, in the same transaction. `state` is
+/// what the caller knows of a submission it just stored; `None` reads it.
 pub(crate) async fn index_submission(
     tx: &mut WriteTx,
     submission_id: &str,
-    devices: &[DeviceRow],
-    results: &[ResultRow],
+    state: Option<SubmissionState>,
 ) -> Result<()> {
     lock_index(tx).await?;
-    let state = submission_state(tx, submission_id).await?;
-    let facts = facts(devices, results);
-    let ranked: Vec<(&String, &DeviceFacts, DeviceStatus)> = facts
-        .iter()
-        .map(|(id, f)| (id, f, state.rank(f.driver_missing, f.test_failed)))
-        .collect();
-    insert_rows(
-        tx,
+    let state = match state {
+        Some(state) => state,
+        None => submission_state(tx, submission_id).await?,
+    };
+    let (problem, ok) = state.ranks();
+    sqlx::query(&format!(
         "INSERT INTO device_evidence (base_identity, system_id, submission_id, rank, \
-         driver_missing, test_failed) VALUES ",
-        "",
-        6,
-        &ranked,
-        |q, (id, f, rank)| {
-            q.bind(id.as_str())
-                .bind(state.system_id.as_str())
-                .bind(submission_id)
-                .bind(rank.rank())
-                .bind(i64::from(f.driver_missing))
-                .bind(i64::from(f.test_failed))
-        },
-    )
+         driver_missing, test_failed) SELECT f.base_identity, $4, $1, {RANK}, f.driver_missing, \
+         f.test_failed FROM {FACTS} ORDER BY f.base_identity"
+    ))
+    .bind(submission_id)
+    .bind(problem.rank())
+    .bind(ok.rank())
+    .bind(state.system_id.as_str())
+    .execute(&mut *tx.tx)
     .await?;
-    let upserted = insert_rows(
-        tx,
+    // `WHERE` before `ON CONFLICT`: SQLite would read `ON` as a join constraint otherwise.
+    sqlx::query(
         "INSERT INTO device_systems (base_identity, system_id, best_rank, submissions, \
-         last_seen_at) VALUES ",
-        " ON CONFLICT (base_identity, system_id) DO UPDATE SET \
+         last_seen_at) SELECT base_identity, system_id, rank, 1, $2 FROM device_evidence \
+         WHERE submission_id = $1 ORDER BY base_identity \
+         ON CONFLICT (base_identity, system_id) DO UPDATE SET \
          best_rank = CASE WHEN excluded.best_rank < device_systems.best_rank \
          THEN excluded.best_rank ELSE device_systems.best_rank END, \
-         submissions = device_systems.submissions + 1, last_seen_at = excluded.last_seen_at \
-         RETURNING base_identity, submissions",
-        5,
-        &ranked,
-        |q, (id, _, rank)| {
-            q.bind(id.as_str())
-                .bind(state.system_id.as_str())
-                .bind(rank.rank())
-                .bind(1_i64)
-                .bind(state.submitted_at.as_str())
-        },
+         submissions = device_systems.submissions + 1, last_seen_at = excluded.last_seen_at",
     )
+    .bind(submission_id)
+    .bind(state.submitted_at.as_str())
+    .execute(&mut *tx.tx)
     .await?;
-    let mut new_pairs = BTreeSet::new();
-    for row in &upserted {
-        if col::<i64>(row, "submissions")? == 1 {
-            new_pairs.insert(col::<String>(row, "base_identity")?);
-        }
-    }
-    insert_rows(
-        tx,
+    // A (device, model) pair seen for the first time has `submissions = 1` after the upsert above.
+    sqlx::query(&format!(
         "INSERT INTO device_stats (base_identity, bus, category, vendor_name, device_name, \
-         certified, works, problem, seen, systems, first_seen_at, last_seen_at) VALUES ",
-        " ON CONFLICT (base_identity) DO UPDATE SET \
+         certified, works, problem, seen, systems, first_seen_at, last_seen_at) \
+         SELECT f.base_identity, f.bus, f.category, f.vendor_name, f.device_name, \
+         CASE WHEN e.rank = 0 THEN 1 ELSE 0 END, CASE WHEN e.rank = 1 THEN 1 ELSE 0 END, \
+         CASE WHEN e.rank = 2 THEN 1 ELSE 0 END, CASE WHEN e.rank = 3 THEN 1 ELSE 0 END, \
+         CASE WHEN s.submissions = 1 THEN 1 ELSE 0 END, $3, $3 FROM {FACTS} \
+         JOIN device_evidence e ON e.base_identity = f.base_identity AND e.system_id = $2 \
+         AND e.submission_id = $1 \
+         JOIN device_systems s ON s.base_identity = f.base_identity AND s.system_id = $2 \
+         WHERE 1 = 1 ORDER BY f.base_identity \
+         ON CONFLICT (base_identity) DO UPDATE SET \
          certified = device_stats.certified + excluded.certified, \
          works = device_stats.works + excluded.works, \
          problem = device_stats.problem + excluded.problem, \
@@ -330,39 +284,23 @@ pub(crate) async fn index_submission(
          systems = device_stats.systems + excluded.systems, \
          vendor_name = COALESCE(excluded.vendor_name, device_stats.vendor_name), \
          device_name = COALESCE(excluded.device_name, device_stats.device_name), \
-         last_seen_at = excluded.last_seen_at",
-        12,
-        &ranked,
-        |q, (id, f, rank)| {
-            let one = |s: DeviceStatus| i64::from(*rank == s);
-            q.bind(id.as_str())
-                .bind(f.bus.as_str())
-                .bind(f.category.as_str())
-                .bind(f.vendor_name.as_deref())
-                .bind(f.device_name.as_deref())
-                .bind(one(DeviceStatus::Certified))
-                .bind(one(DeviceStatus::Works))
-                .bind(one(DeviceStatus::Problem))
-                .bind(one(DeviceStatus::Seen))
-                .bind(i64::from(new_pairs.contains(id.as_str())))
-                .bind(state.submitted_at.as_str())
-                .bind(state.submitted_at.as_str())
-        },
-    )
+         last_seen_at = excluded.last_seen_at"
+    ))
+    .bind(submission_id)
+    .bind(state.system_id.as_str())
+    .bind(state.submitted_at.as_str())
+    .execute(&mut *tx.tx)
     .await?;
-    let drivers: Vec<(&String, &String)> = facts
-        .iter()
-        .flat_map(|(id, f)| f.drivers.iter().map(move |d| (id, d)))
-        .collect();
-    insert_rows(
-        tx,
-        "INSERT INTO device_drivers (base_identity, driver, submissions) VALUES ",
-        " ON CONFLICT (base_identity, driver) DO UPDATE SET \
+    sqlx::query(
+        "INSERT INTO device_drivers (base_identity, driver, submissions) \
+         SELECT base_identity, driver, 1 FROM submission_devices \
+         WHERE submission_id = $1 AND driver IS NOT NULL \
+         GROUP BY base_identity, driver ORDER BY base_identity, driver \
+         ON CONFLICT (base_identity, driver) DO UPDATE SET \
          submissions = device_drivers.submissions + 1",
-        3,
-        &drivers,
-        |q, (id, driver)| q.bind(id.as_str()).bind(driver.as_str()).bind(1_i64),
     )
+    .bind(submission_id)
+    .execute(&mut *tx.tx)
     .await?;
     Ok(())
 }
@@ -605,10 +543,7 @@ impl Store {
         .map(|row| Ok((col(row, "id")?, col(row, "certificate_id")?)))
         .collect::<Result<_>>()?;
         for (id, certificate_id) in &ids {
-            // Committed rows, read through the pool beside the write transaction.
-            let devices = self.submission_devices(id).await?;
-            let results = self.submission_results(id).await?;
-            index_submission(&mut tx, id, &devices, &results).await?;
+            index_submission(&mut tx, id, None).await?;
             if let Some(c) = certificate_id {
                 certificate_issued(&mut tx, id, c).await?;
             }

@@ -5,6 +5,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 
 use super::audit::{record, Subject};
+use super::public_index::SubmissionState;
 use super::{
     col, new_id, now, ts, Actor, AutomatedCheck, CheckOutcome, Comment, DeviceRow, OsIdentity,
     PlanIdentity, Result, ResultRow, Store, StoreError, Submission, SubmissionStatus,
@@ -142,25 +143,36 @@ fn submission(row: &AnyRow) -> Result<Submission> {
     })
 }
 
-/// Rows per multi-row INSERT: well under both backends' parameter limits. Fewer, larger statements
-/// are cheaper on SQLite (each is a round trip to sqlx's worker thread, a thread wake-up that
-/// costs tens of microseconds in a VM) until `sqlite3_bind_parameter_name`, which sqlx calls for
-/// every parameter and which is linear in their number, takes over: 16 rows made ingest's
-/// transaction 38 ms, 48 rows 22 ms (BENCHMARKS.md).
+/// Rows per multi-row INSERT with numbered placeholders (the public index's `IN` lists): well
+/// under both backends' parameter limits. On SQLite, `sqlite3_bind_parameter_name`, which sqlx
+/// calls for every parameter, is linear in the number of *named* parameters, so a statement of n
+/// `$N` parameters costs O(n²) to bind (BENCHMARKS.md).
 pub(crate) const BATCH: usize = 48;
 
+/// Rows per multi-row INSERT of a submission's devices and results. SQLite gets anonymous `?`
+/// placeholders (their binding does not search the names), so one statement carries a whole
+/// 300-device report: each statement is a round trip to sqlx's SQLite worker thread. Both
+/// backends allow far more than `ROWS * 11` parameters (32,766 and 65,535).
+const ROWS: usize = 1024;
+
+/// Whether `tx` is on SQLite (and takes anonymous placeholders in bulk inserts).
+fn anonymous_placeholders(tx: &mut WriteTx) -> bool {
+    tx.tx.backend_name() == "SQLite"
+}
+
 async fn insert_devices(tx: &mut WriteTx, id: &str, devices: &[DeviceRow]) -> Result<()> {
-    for (chunk_no, chunk) in devices.chunks(BATCH).enumerate() {
+    let anonymous = anonymous_placeholders(tx);
+    for (chunk_no, chunk) in devices.chunks(ROWS).enumerate() {
         let mut sql = String::from(
             "INSERT INTO submission_devices (submission_id, position, bus, identity, base_identity, \
              category, class, vendor_name, device_name, driver, needs_driver) VALUES ",
         );
-        push_placeholders(&mut sql, chunk.len(), 11);
+        push_rows(&mut sql, chunk.len(), 11, anonymous);
         let mut q = sqlx::query(&sql);
         for (i, d) in chunk.iter().enumerate() {
             q = q
                 .bind(id)
-                .bind(i64::try_from(chunk_no * BATCH + i).unwrap_or(i64::MAX))
+                .bind(i64::try_from(chunk_no * ROWS + i).unwrap_or(i64::MAX))
                 .bind(&d.bus)
                 .bind(&d.identity)
                 .bind(&d.base_identity)
@@ -177,17 +189,18 @@ async fn insert_devices(tx: &mut WriteTx, id: &str, devices: &[DeviceRow]) -> Re
 }
 
 async fn insert_results(tx: &mut WriteTx, id: &str, results: &[ResultRow]) -> Result<()> {
-    for (chunk_no, chunk) in results.chunks(BATCH).enumerate() {
+    let anonymous = anonymous_placeholders(tx);
+    for (chunk_no, chunk) in results.chunks(ROWS).enumerate() {
         let mut sql = String::from(
             "INSERT INTO submission_results (submission_id, position, test_id, check_kind, area, \
              blocker, status, duration_ms, message) VALUES ",
         );
-        push_placeholders(&mut sql, chunk.len(), 9);
+        push_rows(&mut sql, chunk.len(), 9, anonymous);
         let mut q = sqlx::query(&sql);
         for (i, r) in chunk.iter().enumerate() {
             q = q
                 .bind(id)
-                .bind(i64::try_from(chunk_no * BATCH + i).unwrap_or(i64::MAX))
+                .bind(i64::try_from(chunk_no * ROWS + i).unwrap_or(i64::MAX))
                 .bind(&r.test_id)
                 .bind(&r.check)
                 .bind(&r.area)
@@ -201,8 +214,9 @@ async fn insert_results(tx: &mut WriteTx, id: &str, results: &[ResultRow]) -> Re
     Ok(())
 }
 
-/// Appends `rows` groups of `cols` numbered placeholders: `($1, $2), ($3, $4)`.
-pub(crate) fn push_placeholders(sql: &mut String, rows: usize, cols: usize) {
+/// Appends `rows` groups of `cols` placeholders, numbered (`($1, $2), ($3, $4)`) or anonymous
+/// (`(?, ?), (?, ?)`, SQLite only).
+fn push_rows(sql: &mut String, rows: usize, cols: usize, anonymous: bool) {
     use std::fmt::Write as _;
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -210,7 +224,11 @@ pub(crate) fn push_placeholders(sql: &mut String, rows: usize, cols: usize) {
             if c > 0 {
                 sql.push_str(", ");
             }
-            let _ = write!(sql, "${}", r * cols + c + 1);
+            if anonymous {
+                sql.push('?');
+            } else {
+                let _ = write!(sql, "${}", r * cols + c + 1);
+            }
         }
         sql.push(')');
     }
@@ -327,39 +345,78 @@ impl Store {
         }
     }
 
-    /// Stores `jobs` in one transaction, commits, then answers each.
+    /// Stores `jobs` in one transaction, commits, then answers each. If one of them fails (rare:
+    /// a database error), the transaction is rolled back and each is stored in a transaction of
+    /// its own, so one failing does not undo the others. (Savepoints around each submission
+    /// would do the same in one pass, but cost a round trip each way and a copy of every page
+    /// they touch.)
     async fn commit_group(
         &self,
         guard: tokio::sync::OwnedMutexGuard<()>,
         jobs: Vec<PendingSubmission>,
     ) -> Result<()> {
+        tracing::debug!(submissions = jobs.len(), "group commit");
         let mut tx = self.begin_write_locked(guard).await?;
         let mut results = Vec::with_capacity(jobs.len());
         for job in &jobs {
-            sqlx::query("SAVEPOINT group_submission")
-                .execute(&mut *tx.tx)
-                .await?;
-            let stored = store_submission(&mut tx, &job.new, &job.actor).await;
-            if stored.is_err() {
-                sqlx::query("ROLLBACK TO SAVEPOINT group_submission")
-                    .execute(&mut *tx.tx)
-                    .await?;
+            match store_submission(&mut tx, &job.new, &job.actor).await {
+                Ok(stored) => results.push(stored),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a submission of a group failed; storing them one by one");
+                    let guard = tx.rollback().await?;
+                    return self.commit_each(guard, jobs).await;
+                }
             }
-            sqlx::query("RELEASE SAVEPOINT group_submission")
-                .execute(&mut *tx.tx)
-                .await?;
-            results.push(stored);
         }
         let committed = tx.commit().await;
+        self.checkpoint_in_background();
         for (job, stored) in jobs.into_iter().zip(results) {
             let stored = match &committed {
-                Ok(()) => stored,
+                Ok(()) => Ok(stored),
                 Err(e) => Err(StoreError::Commit(e.to_string())),
             };
             // The waiter may have gone (its request was cancelled): nothing to tell it.
             let _ = job.reply.send(stored);
         }
         committed
+    }
+
+    /// Stores each of `jobs` in a transaction of its own, answering each after its commit.
+    async fn commit_each(
+        &self,
+        mut guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+        jobs: Vec<PendingSubmission>,
+    ) -> Result<()> {
+        for job in jobs {
+            let lock = match guard.take() {
+                Some(g) => g,
+                None => {
+                    self.write_lock
+                        .clone()
+                        .ok_or_else(|| {
+                            StoreError::InvalidState("group commit without a writer lock".into())
+                        })?
+                        .lock_owned()
+                        .await
+                }
+            };
+            let mut tx = self.begin_write_locked(lock).await?;
+            let stored = match store_submission(&mut tx, &job.new, &job.actor).await {
+                Ok(stored) => match tx.commit_keep_lock().await {
+                    Ok(g) => {
+                        guard = g;
+                        Ok(stored)
+                    }
+                    Err(e) => Err(StoreError::Commit(e.to_string())),
+                },
+                Err(e) => {
+                    guard = tx.rollback().await?;
+                    Err(e)
+                }
+            };
+            let _ = job.reply.send(stored);
+        }
+        Ok(())
     }
 
     /// The answer for a stored (or already present) submission, read after the commit.
@@ -769,7 +826,9 @@ async fn store_submission(tx: &mut WriteTx, new: &NewSubmission, actor: &Actor) 
         .await?;
     insert_devices(tx, &id, &new.devices).await?;
     insert_results(tx, &id, &new.results).await?;
-    super::public_index::index_submission(tx, &id, &new.devices, &new.results).await?;
+    let state =
+        SubmissionState::new_submission(system_id.clone(), at.clone(), new.summary.pass > 0);
+    super::public_index::index_submission(tx, &id, Some(state)).await?;
     for (position, check) in new.checks.iter().enumerate() {
         sqlx::query(
             "INSERT INTO automated_checks \
@@ -864,8 +923,11 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_row_by_row() {
         let mut s = String::new();
-        push_placeholders(&mut s, 2, 3);
+        push_rows(&mut s, 2, 3, false);
         assert_eq!(s, "($1, $2, $3), ($4, $5, $6)");
+        let mut s = String::new();
+        push_rows(&mut s, 2, 2, true);
+        assert_eq!(s, "(?, ?), (?, ?)");
     }
 
     #[test]
