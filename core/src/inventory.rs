@@ -394,13 +394,21 @@ impl Inventory {
         struct Version {
             schema_version: Option<u32>,
         }
-        if let Ok(Version {
-            schema_version: Some(v),
-        }) = serde_json::from_slice(bytes)
-        {
-            crate::format::check_version(v, INVENTORY_SCHEMA_VERSION)?;
-        }
-        let inventory: Inventory = crate::format::from_json(bytes)?;
+        // A document of another version is refused as such rather than by its first field this
+        // version does not know; the version is looked up only when the document does not parse
+        // (a second pass over a large probe otherwise).
+        let inventory: Inventory = match crate::format::from_json(bytes) {
+            Ok(inventory) => inventory,
+            Err(e) => {
+                if let Ok(Version {
+                    schema_version: Some(v),
+                }) = serde_json::from_slice(bytes)
+                {
+                    crate::format::check_version(v, INVENTORY_SCHEMA_VERSION)?;
+                }
+                return Err(e);
+            }
+        };
         crate::format::check_version(inventory.schema_version, INVENTORY_SCHEMA_VERSION)?;
         Ok(inventory)
     }

@@ -17,7 +17,8 @@
 //! of its own (`mxcert_bench_public_v<DATA_VERSION>_<systems>`, kept between runs like the SQLite
 //! file). Environment: `MXCERT_BENCH_SYSTEMS` (default 10000), `MXCERT_BENCH_SECONDS` (per endpoint
 //! and load, default 10), `MXCERT_BENCH_CONNECTIONS` (default 16), `MXCERT_BENCH_SQLITE=0` to skip
-//! SQLite. Skips, saying why, without `wrk`; under `cargo test` it does nothing.
+//! SQLite, `MXCERT_BENCH_ONLY=search,check` to measure only some endpoints (`devices`, `search`,
+//! `vendor`, `check`, `check-lspci`, `healthz`; the bare handler is always measured). Skips, saying why, without `wrk`; under `cargo test` it does nothing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -856,6 +857,20 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
             f64::NAN,
         ),
     ];
+    // `MXCERT_BENCH_ONLY=search,check`: only the endpoints whose script is named in the list.
+    let only = std::env::var("MXCERT_BENCH_ONLY").ok();
+    let endpoints: Vec<_> = endpoints
+        .into_iter()
+        .filter(|(_, script, _)| {
+            only.as_deref().is_none_or(|only| {
+                let name = script
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default();
+                only.split(',').any(|o| o.trim() == name)
+            })
+        })
+        .collect();
     let bare_script = script(dir.path(), "bare", "GET", &["/bare".to_owned()], &[]);
     for c in [1, connections] {
         let threads = c.min(2);

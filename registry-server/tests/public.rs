@@ -21,6 +21,70 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `q` through the trigram index (words of 3+ characters) and without it (shorter words): every
+/// word must appear anywhere in the folded text (inside a word too), accents and case folded;
+/// pages and totals agree with the plain search, and a revoked certificate leaves the results.
+#[tokio::test]
+async fn text_search_matches_substrings_of_folded_text_with_and_without_the_index() {
+    for kind in common::database_kinds() {
+        let w = World::new(kind).await;
+        let both = vec![&w.xps, &w.x1];
+        let cases: Vec<(&str, Vec<&String>)> = vec![
+            ("q=hinkpa", vec![&w.x1]),        // inside a word
+            ("q=C%C3%B3MPUTO", both.clone()), // accent and case in the query
+            ("q=omput", both.clone()),        // inside the folded organisation
+            ("q=acme%20lenovo", vec![&w.x1]), // every word, any order
+            ("q=carbon%20x1", vec![&w.x1]),   // a long word and a short one
+            ("q=x1", vec![&w.x1]),            // short words only: no index
+            ("q=0k", vec![&w.xps]),
+            ("q=x", both.clone()),         // one character
+            ("q=21hmcto1ww", vec![&w.x1]), // the board
+            ("q=9340%20xps%20dell", vec![&w.xps]),
+            ("q=carbon%20dell", vec![]), // each word matches, not together
+            ("q=gen%2011%20thinkpad", vec![&w.x1]),
+            ("q=carbongen", vec![]), // the index's trigrams, not the text
+            ("q=a_m", vec![]),       // LIKE wildcards are literal
+            ("q=computo&sort=oldest", vec![&w.x1, &w.xps]),
+            ("q=computo&per_page=1", vec![&w.xps]),
+            ("q=computo&per_page=1&page=2", vec![&w.x1]),
+            ("q=computo&per_page=1&page=3", vec![]),
+            ("q=computo&vendor=lenovo", vec![&w.x1]),
+            ("q=computo&status=revoked", vec![]),
+        ];
+        for (query, expected) in &cases {
+            let page = w.get_ok(&format!("/api/v1/systems?{query}")).await;
+            let expected: Vec<String> = expected.iter().map(|s| (*s).clone()).collect();
+            assert_eq!(ids(&page), expected, "{kind}: {query}");
+        }
+        for query in ["q=computo&per_page=1", "q=computo&per_page=1&page=3"] {
+            let page = w.get_ok(&format!("/api/v1/systems?{query}")).await;
+            assert_eq!(
+                (page["total"].as_i64(), page["pages"].as_i64()),
+                (Some(2), Some(2)),
+                "{kind}: {query}"
+            );
+        }
+        let page = w.get_ok("/api/v1/systems?q=zzzzzz").await;
+        assert_eq!(page["total"], 0, "{kind}");
+
+        // The certificate id is searchable, and revoking takes the system out of `valid`.
+        let id_word = w.x1.to_lowercase();
+        let page = w.get_ok(&format!("/api/v1/systems?q={id_word}")).await;
+        assert_eq!(ids(&page), std::slice::from_ref(&w.x1), "{kind}");
+        w.revoke(&w.x1, "the battery overheats").await;
+        let page = w.get_ok("/api/v1/systems?q=computo").await;
+        assert_eq!(
+            (ids(&page), page["total"].as_i64()),
+            (vec![w.xps.clone()], Some(1))
+        );
+        let page = w
+            .get_ok("/api/v1/systems?q=thinkpad%20carbon&status=revoked")
+            .await;
+        assert_eq!(ids(&page), std::slice::from_ref(&w.x1), "{kind}");
+        w.r.db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn systems_are_searched_filtered_sorted_and_paged() {
     for kind in common::database_kinds() {

@@ -121,15 +121,38 @@ struct JsonKind {
     payload_type: Option<serde::de::IgnoredAny>,
 }
 
+/// What a JSON body is, from its top-level keys, in one pass: a signed document (a DSSE
+/// envelope), a report (`report_id`, as [`mxcert_core::import::detect`] decides) or an inventory.
+#[derive(serde::Deserialize)]
+struct JsonKeys {
+    #[serde(rename = "payloadType")]
+    payload_type: Option<serde::de::IgnoredAny>,
+    report_id: Option<serde::de::IgnoredAny>,
+}
+
 /// Imports a probe, report or dump with the core importers.
 fn import(bytes: &[u8], names: &HwNames) -> ApiResult<(InputFormat, Inventory)> {
+    import_as(bytes, None, names)
+}
+
+/// [`import`], as `format` when the caller already knows it (skipping detection, which reads a
+/// JSON document once more).
+fn import_as(
+    bytes: &[u8],
+    format: Option<Format>,
+    names: &HwNames,
+) -> ApiResult<(InputFormat, Inventory)> {
     let mut opts = ImportOptions::new(
         chrono::Utc::now(),
         mxcert_core::tool("mxcert-registry", env!("CARGO_PKG_VERSION")),
     );
     opts.pci_ids = names.pci.as_ref();
     opts.usb_ids = names.usb.as_ref();
-    let imported = mxcert_core::import::import(bytes, &opts).map_err(bad_input)?;
+    let imported = match format {
+        Some(format) => mxcert_core::import::import_as(bytes, format, &opts),
+        None => mxcert_core::import::import(bytes, &opts),
+    }
+    .map_err(bad_input)?;
     let format = match imported.format {
         Format::Udevadm => InputFormat::Udevadm,
         Format::Umockdev => InputFormat::Umockdev,
@@ -148,6 +171,18 @@ pub fn parse_json(body: &[u8], names: &HwNames) -> ApiResult<Machine> {
             "malformed_body",
             "the body is not a JSON object",
         ));
+    }
+    // A 300-device probe is ~100 KiB: read its top-level keys once, then parse it once.
+    if let Ok(keys) = serde_json::from_slice::<JsonKeys>(body) {
+        if keys.payload_type.is_none() {
+            let format = if keys.report_id.is_some() {
+                Format::Report
+            } else {
+                Format::Inventory
+            };
+            let (format, inventory) = import_as(body, Some(format), names)?;
+            return Ok(Machine::from_inventory(format, inventory));
+        }
     }
     let kind: JsonKind = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
