@@ -142,9 +142,6 @@ pub struct Store {
     write_lock: Option<Arc<Mutex<()>>>,
     /// Submissions waiting for the next group commit (backends with one writer).
     group_commit: Option<Arc<submissions::GroupQueue>>,
-    /// Whether a background WAL checkpoint is running (SQLite; see
-    /// [`Store::checkpoint_in_background`]).
-    checkpointing: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A write transaction. On SQLite it also holds the in-process writer lock, released after the
@@ -242,14 +239,12 @@ impl Store {
         };
         let write_lock = backend.serialise_writes().then(|| Arc::new(Mutex::new(())));
         let group_commit = backend.serialise_writes().then(Arc::default);
-        let checkpointing = backend.dedicated_writer().then(Arc::default);
         Ok(Store {
             pool,
             writer,
             backend,
             write_lock,
             group_commit,
-            checkpointing,
         })
     }
 
@@ -294,31 +289,6 @@ impl Store {
             tx,
             _guard: Some(guard),
         })
-    }
-
-    /// SQLite: copies the write-ahead log into the database file from a pooled connection, in a
-    /// task of its own, unless one is already running. Called after group commits, so the writer
-    /// rarely has to checkpoint inside its own commit (`wal_autocheckpoint` stays as the
-    /// backstop). A passive checkpoint waits for nobody and changes nothing a reader sees;
-    /// committed transactions are durable in the log already.
-    pub(crate) fn checkpoint_in_background(&self) {
-        use std::sync::atomic::Ordering;
-        let Some(running) = &self.checkpointing else {
-            return;
-        };
-        if running.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let (pool, running) = (self.pool.clone(), running.clone());
-        tokio::spawn(async move {
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-            {
-                tracing::debug!(error = %e, "background checkpoint");
-            }
-            running.store(false, Ordering::Release);
-        });
     }
 
     /// Closes the pool, waiting for connections to be returned.

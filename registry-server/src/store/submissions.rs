@@ -301,8 +301,8 @@ impl Store {
     }
 
     /// Group commit (SQLite): the submission joins a queue; whoever holds the writer next stores
-    /// every queued submission in one transaction (each behind a savepoint, so one failing does
-    /// not undo the others), commits once, and only then answers each of them. Many small
+    /// every queued submission in one transaction (one by one if any fails, see
+    /// `commit_group`), commits once, and only then answers each of them. Many small
     /// transactions would each write the index pages they share and wait for their own fsync.
     async fn create_in_group(
         &self,
@@ -369,7 +369,6 @@ impl Store {
             }
         }
         let committed = tx.commit().await;
-        self.checkpoint_in_background();
         for (job, stored) in jobs.into_iter().zip(results) {
             let stored = match &committed {
                 Ok(()) => Ok(stored),
