@@ -551,3 +551,74 @@ async fn concurrent_submissions_and_approvals_sharing_devices_all_succeed() {
         db.cleanup().await;
     }
 }
+
+/// A submission that fails inside a group commit (here: its organisation does not exist, a
+/// foreign-key violation) fails alone: the others of its group are stored and answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_submission_does_not_take_its_group_down() {
+    for kind in common::database_kinds() {
+        let db = TestDb::new(kind).await;
+        let store = db.store.clone();
+        let cli = Actor::cli();
+        let org = store.create_org("Acme", &cli).await.unwrap();
+        let key = SigningKey::from_bytes(&[11u8; 32]);
+        store
+            .register_key(
+                &org.id,
+                &keys::key_id(&key.verifying_key()),
+                &keys::public_key_to_pem(&key.verifying_key()).unwrap(),
+                "",
+                &cli,
+            )
+            .await
+            .unwrap();
+        let mut jobs = Vec::new();
+        for i in 0..8 {
+            let model = format!("Group {i}");
+            let mut new = new_submission(
+                &store,
+                &org.id,
+                &key,
+                ReportSpec {
+                    model: Some(&model),
+                    ..Default::default()
+                },
+            )
+            .await;
+            if i == 4 {
+                new.org_id = "no-such-organisation".into();
+            }
+            jobs.push(new);
+        }
+        // Hold the writer so that all eight queue up and are stored as one group (on SQLite;
+        // PostgreSQL writers do not wait for each other).
+        let held = store.begin_write().await.unwrap();
+        let mut tasks = Vec::new();
+        for new in jobs {
+            let (store, cli) = (store.clone(), cli.clone());
+            tasks.push(tokio::spawn(async move {
+                store.create_submission(&new, &cli).await
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        drop(held);
+        let mut stored = Vec::new();
+        let mut failed = 0;
+        for (i, t) in tasks.into_iter().enumerate() {
+            match t.await.unwrap() {
+                Ok(CreateOutcome::Created(s)) => stored.push(s.id),
+                Ok(CreateOutcome::Existing(_)) => panic!("{kind}: submission {i} existed"),
+                Err(e) => {
+                    assert_eq!(i, 4, "{kind}: submission {i} failed: {e}");
+                    failed += 1;
+                }
+            }
+        }
+        assert_eq!((stored.len(), failed), (7, 1), "{kind}");
+        for id in &stored {
+            let s = store.get_submission(id).await.unwrap();
+            assert_eq!(s.org_id, org.id, "{kind}");
+        }
+        db.cleanup().await;
+    }
+}
