@@ -5,7 +5,9 @@
 //!
 //! `cargo bench -p mxcert-registry --bench ingest` (SQLite in a temporary directory); set
 //! `MXCERT_BENCH_DATABASE_URL=postgres://...` to run it on PostgreSQL too (a schema of its own).
-//! `MXCERT_BENCH_SUBMISSIONS` changes the count (default 400).
+//! `MXCERT_BENCH_SUBMISSIONS` changes the count (default 400), `MXCERT_BENCH_IN_FLIGHT` the number
+//! of submissions in flight (default 8: a lab's CI uploading in parallel; a registry serving many
+//! vendors at once sees more).
 
 use std::time::{Duration, Instant};
 
@@ -23,7 +25,14 @@ use mxcert_registry::state::AppState;
 use mxcert_registry::store::{Actor, Role, Store};
 use tower::ServiceExt as _;
 
-const IN_FLIGHT: usize = 8;
+/// Submissions in flight: `MXCERT_BENCH_IN_FLIGHT`, default 8.
+fn in_flight() -> usize {
+    std::env::var("MXCERT_BENCH_IN_FLIGHT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(8)
+}
 const DEVICES: usize = 300;
 
 fn report(n: usize, plan: &mxcert_core::plan::Plan) -> Report {
@@ -126,8 +135,9 @@ fn throughput(count: usize, elapsed: Duration) -> f64 {
 
 async fn drive(app: Router, bodies: &[Bytes], token: &str, expect: StatusCode) -> Duration {
     let start = Instant::now();
-    let chunks: Vec<Vec<Bytes>> = (0..IN_FLIGHT)
-        .map(|w| bodies.iter().skip(w).step_by(IN_FLIGHT).cloned().collect())
+    let n = in_flight();
+    let chunks: Vec<Vec<Bytes>> = (0..n)
+        .map(|w| bodies.iter().skip(w).step_by(n).cloned().collect())
         .collect();
     let mut tasks = Vec::new();
     for chunk in chunks {
@@ -250,9 +260,10 @@ async fn bench(label: &str, store: Store, bodies_n: usize) {
     let bare = drive(bare_app, &bodies, &token, StatusCode::CREATED).await;
     let (r, b) = (throughput(bodies_n, registry), throughput(bodies_n, bare));
     println!(
-        "{label}: {bodies_n} submissions of {DEVICES} devices (~{} KiB each), {IN_FLIGHT} in flight: \
+        "{label}: {bodies_n} submissions of {DEVICES} devices (~{} KiB each), {} in flight: \
          registry {r:.0}/s, bare axum handler {b:.0}/s, ratio {:.4} (registry/bare)",
         size / 1024,
+        in_flight(),
         r / b
     );
     store.close().await;
