@@ -35,6 +35,27 @@ async fn new_submission(
     new
 }
 
+/// An organisation "Acme" with one registered signing key made from `seed`.
+async fn org_with_key(
+    store: &Store,
+    seed: u8,
+) -> (mxcert_registry::store::Organisation, SigningKey) {
+    let cli = Actor::cli();
+    let org = store.create_org("Acme", &cli).await.unwrap();
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    store
+        .register_key(
+            &org.id,
+            &keys::key_id(&key.verifying_key()),
+            &keys::public_key_to_pem(&key.verifying_key()).unwrap(),
+            "",
+            &cli,
+        )
+        .await
+        .unwrap();
+    (org, key)
+}
+
 fn fake_certificate(id: &str) -> IssuedCertificate {
     IssuedCertificate {
         envelope: format!("{{\"cert\":\"{id}\"}}").into_bytes(),
@@ -375,18 +396,7 @@ async fn concurrent_writers_keep_counters_gap_free_and_submissions_unique() {
         let db = TestDb::new(kind).await;
         let store = db.store.clone();
         let cli = Actor::cli();
-        let org = store.create_org("Acme", &cli).await.unwrap();
-        let key = SigningKey::from_bytes(&[7u8; 32]);
-        store
-            .register_key(
-                &org.id,
-                &keys::key_id(&key.verifying_key()),
-                &keys::public_key_to_pem(&key.verifying_key()).unwrap(),
-                "",
-                &cli,
-            )
-            .await
-            .unwrap();
+        let (org, key) = org_with_key(&store, 7).await;
 
         // The same envelope submitted five times at once: one submission.
         let same = new_submission(&store, &org.id, &key, ReportSpec::default()).await;
@@ -476,18 +486,7 @@ async fn concurrent_submissions_and_approvals_sharing_devices_all_succeed() {
         let db = TestDb::new(kind).await;
         let store = db.store.clone();
         let cli = Actor::cli();
-        let org = store.create_org("Acme", &cli).await.unwrap();
-        let key = SigningKey::from_bytes(&[9u8; 32]);
-        store
-            .register_key(
-                &org.id,
-                &keys::key_id(&key.verifying_key()),
-                &keys::public_key_to_pem(&key.verifying_key()).unwrap(),
-                "",
-                &cli,
-            )
-            .await
-            .unwrap();
+        let (org, key) = org_with_key(&store, 9).await;
         let models: Vec<String> = (0..20).map(|i| format!("Model {i}")).collect();
         let mut first = Vec::new();
         for model in &models {
@@ -560,18 +559,7 @@ async fn a_failing_submission_does_not_take_its_group_down() {
         let db = TestDb::new(kind).await;
         let store = db.store.clone();
         let cli = Actor::cli();
-        let org = store.create_org("Acme", &cli).await.unwrap();
-        let key = SigningKey::from_bytes(&[11u8; 32]);
-        store
-            .register_key(
-                &org.id,
-                &keys::key_id(&key.verifying_key()),
-                &keys::public_key_to_pem(&key.verifying_key()).unwrap(),
-                "",
-                &cli,
-            )
-            .await
-            .unwrap();
+        let (org, key) = org_with_key(&store, 11).await;
         let mut jobs = Vec::new();
         for i in 0..8 {
             let model = format!("Group {i}");
