@@ -42,7 +42,7 @@ use mxcert_registry::store::{Actor, Role, Store};
 use tower::ServiceExt as _;
 
 /// Bump when the seeded data changes: cached databases of another version are not reused.
-const DATA_VERSION: u32 = 1;
+const DATA_VERSION: u32 = 2;
 /// Distinct device chips the seeded systems draw from (a skewed draw: a few are in nearly every
 /// system, most in a handful).
 const POOL: u64 = 40_000;
@@ -426,7 +426,7 @@ async fn counts(store: &Store) -> Vec<(&'static str, i64)> {
     for table in [
         "public_systems",
         "submission_devices",
-        "device_evidence",
+        "indexed_submissions",
         "device_systems",
         "device_stats",
     ] {

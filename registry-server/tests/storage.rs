@@ -610,3 +610,123 @@ async fn a_failing_submission_does_not_take_its_group_down() {
         db.cleanup().await;
     }
 }
+
+/// Stores a submission of `spec` for `org`; returns its id.
+async fn submit(store: &Store, org: &str, key: &SigningKey, spec: ReportSpec<'_>) -> String {
+    let new = new_submission(store, org, key, spec).await;
+    match store.create_submission(&new, &Actor::cli()).await.unwrap() {
+        CreateOutcome::Created(s) => s.id,
+        CreateOutcome::Existing(s) => panic!("submission {} already there", s.id),
+    }
+}
+
+/// A model's status for a device and the device's counts: `(model status, model reports,
+/// [certified, works, problem, seen], systems)`.
+async fn standing(store: &Store, identity: &str) -> (String, i64, [i64; 4], i64) {
+    let systems = store.device_systems(identity, 10, 0).await.unwrap();
+    assert_eq!(systems.len(), 1, "{identity}: {systems:?}");
+    let s = store.device_stats(identity).await.unwrap().unwrap();
+    (
+        systems[0].status.to_string(),
+        systems[0].submissions,
+        [s.certified, s.works, s.problem, s.seen],
+        s.systems,
+    )
+}
+
+/// A model's status for a device is the best over all the model's reports, and it moves with each
+/// of them (approval, a certificate's expiry swept, a rejection), as do the device's counts by
+/// status; rebuilding the index from the source rows gives the same answer.
+#[tokio::test]
+async fn a_models_device_status_is_the_best_of_its_reports_and_follows_each() {
+    const GPU: &str = "pci:8086:a7a1";
+    const CAMERA: &str = "usb:04f2:b7b6";
+    for kind in common::database_kinds() {
+        let db = TestDb::new(kind).await;
+        let store = &db.store;
+        let cli = Actor::cli();
+        let (org, key) = org_with_key(store, 11).await;
+        let first = submit(store, &org.id, &key, ReportSpec::default()).await;
+        let second = submit(
+            store,
+            &org.id,
+            &key,
+            ReportSpec {
+                extra_device: true,
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(
+            standing(store, GPU).await,
+            ("works".into(), 2, [0, 2, 0, 0], 1),
+            "{kind}"
+        );
+
+        // The first is approved with a certificate that expires in two seconds.
+        let expires = mxcert_registry::store::now() + chrono::Duration::seconds(2);
+        store
+            .approve_submission(&first, None, &cli, |_, id| {
+                Ok(IssuedCertificate {
+                    expires_at: mxcert_registry::store::ts(expires),
+                    ..fake_certificate(id)
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            standing(store, GPU).await,
+            ("certified".into(), 2, [1, 1, 0, 0], 1),
+            "{kind}"
+        );
+        assert_eq!(
+            standing(store, CAMERA).await,
+            ("works".into(), 1, [0, 1, 0, 0], 1),
+            "{kind}"
+        );
+        assert_eq!(store.sweep_expired().await.unwrap(), 0, "{kind}");
+        let wait = expires - mxcert_registry::store::now() + chrono::Duration::milliseconds(50);
+        tokio::time::sleep(wait.to_std().unwrap_or_default()).await;
+        assert_eq!(store.sweep_expired().await.unwrap(), 1, "{kind}");
+        assert_eq!(store.sweep_expired().await.unwrap(), 0, "{kind}");
+        assert_eq!(
+            standing(store, GPU).await,
+            ("works".into(), 2, [0, 2, 0, 0], 1),
+            "{kind}"
+        );
+
+        // Rejecting the second: the model still works (its first report), the camera is only seen.
+        store
+            .decide(
+                &second,
+                &[SubmissionStatus::InReview],
+                SubmissionStatus::Rejected,
+                Some("camera flickers"),
+                &cli,
+            )
+            .await
+            .unwrap();
+        let after = [
+            ("works".to_owned(), 2, [0, 1, 0, 1], 1),
+            ("seen".to_owned(), 1, [0, 0, 0, 1], 1),
+        ];
+        assert_eq!(
+            [standing(store, GPU).await, standing(store, CAMERA).await],
+            after,
+            "{kind}"
+        );
+
+        // A rebuild from the source rows agrees.
+        sqlx::query("UPDATE public_index_state SET version = 0")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert!(store.ensure_public_index().await.unwrap());
+        assert_eq!(
+            [standing(store, GPU).await, standing(store, CAMERA).await],
+            after,
+            "{kind}: rebuilt"
+        );
+        db.cleanup().await;
+    }
+}

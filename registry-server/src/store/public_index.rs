@@ -1,6 +1,6 @@
-//! The public index: the tables of `0002_public.sql` (`public_systems`, `device_evidence`,
-//! `device_systems`, `device_stats`, `device_drivers`), derived from submissions, their device and
-//! result rows and their certificates.
+//! The public index: the tables of `0002_public.sql` and `0007_index_counts.sql`
+//! (`public_systems`, `indexed_submissions`, `device_systems`, `device_stats`, `device_drivers`),
+//! derived from submissions, their device and result rows and their certificates.
 //!
 //! The workflow code calls one hook per change, inside the write transaction that makes the
 //! change, so the public side never disagrees with the workflow:
@@ -10,16 +10,20 @@
 //! rules change, [`PUBLIC_INDEX_VERSION`] goes up and [`Store::ensure_public_index`] rebuilds
 //! everything from the source tables on the next start.
 //!
-//! Writes are set-based (a few multi-row statements per submission, rows ordered by identity so
-//! concurrent PostgreSQL writers take row locks in one order). This module must not decide who
+//! Writes are set-based (one multi-row statement per table for a submission, rows ordered by
+//! identity so concurrent PostgreSQL writers take row locks in one order), and only the
+//! device-keyed counters are written at random places: ingest is bounded by those page writes
+//! (BENCHMARKS.md). A device's rank in a submission is never stored; it is a function of the
+//! submission's standing (`indexed_submissions`) and of the device's facts ([`device_facts`]),
+//! derived again from the submission's rows when the standing changes. This module must not decide who
 //! may see what, and must not be the only copy of anything: it is always derivable.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::submissions::BATCH;
-use super::{col, now, ts, Result, Store, StoreError, WriteTx};
+use super::submissions::{anonymous_placeholders, device_row, push_rows, result_row, BATCH, ROWS};
+use super::{col, now, ts, DeviceRow, Result, ResultRow, Store, StoreError, WriteTx};
 use crate::public::system_category::SystemCategory;
 use crate::public::text::fold;
 
@@ -97,17 +101,39 @@ impl std::fmt::Display for DeviceStatus {
     }
 }
 
-/// What a submission says about all its devices at once.
-#[derive(Debug, Clone)]
-pub(crate) struct SubmissionState {
-    system_id: String,
-    submitted_at: String,
+/// Where a submission stands, as far as its devices' ranks go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Standing {
     /// Rejected or withdrawn: its devices are only `seen`.
     closed: bool,
     /// Approved with a certificate that is valid and not expired.
     certified: bool,
     /// At least one test passed.
     tests_ran: bool,
+}
+
+impl Standing {
+    fn rank(self, driver_missing: bool, test_failed: bool) -> DeviceStatus {
+        if self.closed {
+            DeviceStatus::Seen
+        } else if self.certified {
+            DeviceStatus::Certified
+        } else if driver_missing || test_failed {
+            DeviceStatus::Problem
+        } else if self.tests_ran {
+            DeviceStatus::Works
+        } else {
+            DeviceStatus::Seen
+        }
+    }
+}
+
+/// What a submission says about all its devices at once.
+#[derive(Debug, Clone)]
+pub(crate) struct SubmissionState {
+    system_id: String,
+    submitted_at: String,
+    standing: Standing,
 }
 
 impl SubmissionState {
@@ -120,29 +146,11 @@ impl SubmissionState {
         SubmissionState {
             system_id,
             submitted_at,
-            closed: false,
-            certified: false,
-            tests_ran,
-        }
-    }
-
-    /// The rank of a device with a problem (a missing driver or a failed test), and of one
-    /// without.
-    fn ranks(&self) -> (DeviceStatus, DeviceStatus) {
-        (self.rank(false, true), self.rank(false, false))
-    }
-
-    fn rank(&self, driver_missing: bool, test_failed: bool) -> DeviceStatus {
-        if self.closed {
-            DeviceStatus::Seen
-        } else if self.certified {
-            DeviceStatus::Certified
-        } else if driver_missing || test_failed {
-            DeviceStatus::Problem
-        } else if self.tests_ran {
-            DeviceStatus::Works
-        } else {
-            DeviceStatus::Seen
+            standing: Standing {
+                closed: false,
+                certified: false,
+                tests_ran,
+            },
         }
     }
 }
@@ -164,35 +172,108 @@ async fn submission_state(tx: &mut WriteTx, id: &str) -> Result<SubmissionState>
     Ok(SubmissionState {
         system_id: col(&row, "system_id")?,
         submitted_at: col(&row, "submitted_at")?,
-        closed: matches!(status.as_str(), "rejected" | "withdrawn"),
-        certified: status == "approved"
-            && cert_status.as_deref() == Some("valid")
-            && cert_expires.is_some_and(|e| e > now),
-        tests_ran: col::<i64>(&row, "count_pass")? > 0,
+        standing: Standing {
+            closed: matches!(status.as_str(), "rejected" | "withdrawn"),
+            certified: status == "approved"
+                && cert_status.as_deref() == Some("valid")
+                && cert_expires.is_some_and(|e| e > now),
+            tests_ran: col::<i64>(&row, "count_pass")? > 0,
+        },
     })
 }
 
-/// The devices of submission `$1`, one row per base identity (four identical GPUs are one row),
-/// with what its rank is computed from: the bus and category of its first copy (by position), the
-/// first vendor and device names reported, whether a copy needed a driver and had none, whether a
-/// test of its category failed (`fail`, `error`, `timeout`). Derived in SQL from the rows already
-/// in `submission_devices` and `submission_results`, so nothing is bound twice.
-const FACTS: &str =
-    "(SELECT g.base_identity, fd.bus, fd.category, vn.vendor_name, dn.device_name, \
-     g.driver_missing, CASE WHEN fa.area IS NULL THEN 0 ELSE 1 END AS test_failed \
-     FROM (SELECT base_identity, MIN(position) AS first_pos, \
-           MIN(CASE WHEN vendor_name IS NOT NULL THEN position END) AS vendor_pos, \
-           MIN(CASE WHEN device_name IS NOT NULL THEN position END) AS device_pos, \
-           MAX(CASE WHEN driver IS NULL AND needs_driver <> 0 THEN 1 ELSE 0 END) AS driver_missing \
-           FROM submission_devices WHERE submission_id = $1 GROUP BY base_identity) g \
-     JOIN submission_devices fd ON fd.submission_id = $1 AND fd.position = g.first_pos \
-     LEFT JOIN submission_devices vn ON vn.submission_id = $1 AND vn.position = g.vendor_pos \
-     LEFT JOIN submission_devices dn ON dn.submission_id = $1 AND dn.position = g.device_pos \
-     LEFT JOIN (SELECT DISTINCT area FROM submission_results WHERE submission_id = $1 \
-           AND status IN ('fail', 'error', 'timeout')) fa ON fa.area = fd.category) f";
+/// The standing the index last counted a submission's devices with (`indexed_submissions`).
+async fn indexed_standing(tx: &mut WriteTx, id: &str) -> Result<Standing> {
+    let row = sqlx::query(
+        "SELECT closed, certified, tests_ran FROM indexed_submissions WHERE submission_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx.tx)
+    .await?
+    .ok_or_else(|| StoreError::Corrupt(format!("submission {id} is not in the public index")))?;
+    Ok(Standing {
+        closed: col::<i64>(&row, "closed")? != 0,
+        certified: col::<i64>(&row, "certified")? != 0,
+        tests_ran: col::<i64>(&row, "tests_ran")? != 0,
+    })
+}
 
-/// A device's rank in [`FACTS`]: `$2` when it has a problem, else `$3` ([`SubmissionState::ranks`]).
-const RANK: &str = "CASE WHEN f.driver_missing = 1 OR f.test_failed = 1 THEN $2 ELSE $3 END";
+/// One device of a submission as the public index counts it: the copies of one base identity
+/// (four identical GPUs) merged into one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DeviceFacts {
+    pub base_identity: String,
+    /// The bus and category of its first copy (by position).
+    pub bus: String,
+    pub category: String,
+    /// The first vendor and device names reported.
+    pub vendor_name: Option<String>,
+    pub device_name: Option<String>,
+    /// A copy needed a driver and had none bound.
+    pub driver_missing: bool,
+    /// A test of its category failed (`fail`, `error` or `timeout`).
+    pub test_failed: bool,
+    /// The drivers bound to its copies, each once.
+    pub drivers: BTreeSet<String>,
+}
+
+/// What the index counts of a submission's devices, ordered by base identity (so concurrent
+/// PostgreSQL writers take row locks in one order). Computed from the rows in memory when a
+/// submission is stored, and from its stored rows when it changes or the index is rebuilt.
+pub(crate) fn device_facts(devices: &[DeviceRow], results: &[ResultRow]) -> Vec<DeviceFacts> {
+    let failed: BTreeSet<&str> = results
+        .iter()
+        .filter(|r| matches!(r.status.as_str(), "fail" | "error" | "timeout"))
+        .map(|r| r.area.as_str())
+        .collect();
+    let mut by_identity: BTreeMap<&str, DeviceFacts> = BTreeMap::new();
+    for d in devices {
+        let f = by_identity
+            .entry(d.base_identity.as_str())
+            .or_insert_with(|| DeviceFacts {
+                base_identity: d.base_identity.clone(),
+                bus: d.bus.clone(),
+                category: d.category.clone(),
+                vendor_name: None,
+                device_name: None,
+                driver_missing: false,
+                test_failed: failed.contains(d.category.as_str()),
+                drivers: BTreeSet::new(),
+            });
+        if f.vendor_name.is_none() {
+            f.vendor_name.clone_from(&d.vendor_name);
+        }
+        if f.device_name.is_none() {
+            f.device_name.clone_from(&d.device_name);
+        }
+        f.driver_missing |= d.driver.is_none() && d.needs_driver;
+        if let Some(driver) = &d.driver {
+            f.drivers.insert(driver.clone());
+        }
+    }
+    by_identity.into_values().collect()
+}
+
+/// [`device_facts`] of a stored submission.
+async fn stored_facts(tx: &mut WriteTx, id: &str) -> Result<Vec<DeviceFacts>> {
+    let devices =
+        sqlx::query("SELECT * FROM submission_devices WHERE submission_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(&mut *tx.tx)
+            .await?
+            .iter()
+            .map(device_row)
+            .collect::<Result<Vec<_>>>()?;
+    let results =
+        sqlx::query("SELECT * FROM submission_results WHERE submission_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(&mut *tx.tx)
+            .await?
+            .iter()
+            .map(result_row)
+            .collect::<Result<Vec<_>>>()?;
+    Ok(device_facts(&devices, &results))
+}
 
 /// Appends `$first, $first+1, ...` (`n` placeholders) to `sql`, comma-separated.
 fn push_list(sql: &mut String, first: usize, n: usize) {
@@ -225,127 +306,230 @@ async fn lock_index(tx: &mut WriteTx) -> Result<()> {
 /// The advisory lock key of the public index ("mxcertpi" as a number).
 const PUBLIC_INDEX_LOCK: i64 = 0x6d78_6365_7274_7069;
 
-/// Indexes a stored submission's devices, derived in SQL from its `submission_devices` and
-/// `submission_results` rows: call after they are inserted, in the same transaction. `state` is
-/// what the caller knows of a submission it just stored; `None` reads it.
+/// 1 for the rank's own counter, 0 for the others: `(certified, works, problem, seen)`.
+fn rank_counts(rank: DeviceStatus) -> [i64; 4] {
+    let mut counts = [0; 4];
+    if let Ok(i) = usize::try_from(rank.rank()) {
+        counts[i.min(3)] = 1;
+    }
+    counts
+}
+
+/// Counts a newly stored submission's devices into the index: `state` is what the caller knows
+/// of it, `facts` its [`device_facts`]. Call in the transaction that stores it. Every statement
+/// binds its rows (one statement per table for a whole report) and nothing is read back: whether
+/// a (model, device) pair is new is decided inside the `device_stats` statement.
 pub(crate) async fn index_submission(
     tx: &mut WriteTx,
     submission_id: &str,
-    state: Option<SubmissionState>,
+    state: &SubmissionState,
+    facts: &[DeviceFacts],
 ) -> Result<()> {
     lock_index(tx).await?;
-    let state = match state {
-        Some(state) => state,
-        None => submission_state(tx, submission_id).await?,
+    let standing = state.standing;
+    sqlx::query(
+        "INSERT INTO indexed_submissions (submission_id, system_id, closed, certified, tests_ran) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(submission_id)
+    .bind(state.system_id.as_str())
+    .bind(i64::from(standing.closed))
+    .bind(i64::from(standing.certified))
+    .bind(i64::from(standing.tests_ran))
+    .execute(&mut *tx.tx)
+    .await?;
+    let anonymous = anonymous_placeholders(tx);
+    // On SQLite, a constraint that fails mid-statement fails it without undoing the rows before
+    // (`OR FAIL`, not the default `ABORT`): the whole transaction is rolled back on any error
+    // anyway, and `ABORT` would copy every page the statement touches to a statement journal
+    // first (0.3–0.4 ms of a submission's ~7 ms of statements in the ingest bench, BENCHMARKS.md).
+    let insert = if anonymous {
+        "INSERT OR FAIL INTO"
+    } else {
+        "INSERT INTO"
     };
-    let (problem, ok) = state.ranks();
-    sqlx::query(&format!(
-        "INSERT INTO device_evidence (base_identity, system_id, submission_id, rank, \
-         driver_missing, test_failed) SELECT f.base_identity, $4, $1, {RANK}, f.driver_missing, \
-         f.test_failed FROM {FACTS} ORDER BY f.base_identity"
-    ))
-    .bind(submission_id)
-    .bind(problem.rank())
-    .bind(ok.rank())
-    .bind(state.system_id.as_str())
-    .execute(&mut *tx.tx)
-    .await?;
-    // `WHERE` before `ON CONFLICT`: SQLite would read `ON` as a join constraint otherwise.
-    sqlx::query(
-        "INSERT INTO device_systems (base_identity, system_id, best_rank, submissions, \
-         last_seen_at) SELECT base_identity, system_id, rank, 1, $2 FROM device_evidence \
-         WHERE submission_id = $1 ORDER BY base_identity \
-         ON CONFLICT (base_identity, system_id) DO UPDATE SET \
-         best_rank = CASE WHEN excluded.best_rank < device_systems.best_rank \
-         THEN excluded.best_rank ELSE device_systems.best_rank END, \
-         submissions = device_systems.submissions + 1, last_seen_at = excluded.last_seen_at",
-    )
-    .bind(submission_id)
-    .bind(state.submitted_at.as_str())
-    .execute(&mut *tx.tx)
-    .await?;
-    // A (device, model) pair seen for the first time has `submissions = 1` after the upsert above.
-    sqlx::query(&format!(
-        "INSERT INTO device_stats (base_identity, bus, category, vendor_name, device_name, \
-         certified, works, problem, seen, systems, first_seen_at, last_seen_at) \
-         SELECT f.base_identity, f.bus, f.category, f.vendor_name, f.device_name, \
-         CASE WHEN e.rank = 0 THEN 1 ELSE 0 END, CASE WHEN e.rank = 1 THEN 1 ELSE 0 END, \
-         CASE WHEN e.rank = 2 THEN 1 ELSE 0 END, CASE WHEN e.rank = 3 THEN 1 ELSE 0 END, \
-         CASE WHEN s.submissions = 1 THEN 1 ELSE 0 END, $3, $3 FROM {FACTS} \
-         JOIN device_evidence e ON e.base_identity = f.base_identity AND e.system_id = $2 \
-         AND e.submission_id = $1 \
-         JOIN device_systems s ON s.base_identity = f.base_identity AND s.system_id = $2 \
-         WHERE 1 = 1 ORDER BY f.base_identity \
-         ON CONFLICT (base_identity) DO UPDATE SET \
-         certified = device_stats.certified + excluded.certified, \
-         works = device_stats.works + excluded.works, \
-         problem = device_stats.problem + excluded.problem, \
-         seen = device_stats.seen + excluded.seen, \
-         systems = device_stats.systems + excluded.systems, \
-         vendor_name = COALESCE(excluded.vendor_name, device_stats.vendor_name), \
-         device_name = COALESCE(excluded.device_name, device_stats.device_name), \
-         last_seen_at = excluded.last_seen_at"
-    ))
-    .bind(submission_id)
-    .bind(state.system_id.as_str())
-    .bind(state.submitted_at.as_str())
-    .execute(&mut *tx.tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO device_drivers (base_identity, driver, submissions) \
-         SELECT base_identity, driver, 1 FROM submission_devices \
-         WHERE submission_id = $1 AND driver IS NOT NULL \
-         GROUP BY base_identity, driver ORDER BY base_identity, driver \
-         ON CONFLICT (base_identity, driver) DO UPDATE SET \
-         submissions = device_drivers.submissions + 1",
-    )
-    .bind(submission_id)
-    .execute(&mut *tx.tx)
-    .await?;
+    let ranks: Vec<DeviceStatus> = facts
+        .iter()
+        .map(|f| standing.rank(f.driver_missing, f.test_failed))
+        .collect();
+    for (chunk, chunk_ranks) in facts.chunks(ROWS).zip(ranks.chunks(ROWS)) {
+        let mut sql = format!(
+            "{insert} device_systems (base_identity, system_id, best_rank, certified, works, \
+             problem, seen, submissions, last_seen_at) VALUES ",
+        );
+        push_rows(&mut sql, chunk.len(), 9, anonymous);
+        sql.push_str(
+            " ON CONFLICT (system_id, base_identity) DO UPDATE SET \
+             best_rank = CASE WHEN excluded.best_rank < device_systems.best_rank \
+             THEN excluded.best_rank ELSE device_systems.best_rank END, \
+             certified = device_systems.certified + excluded.certified, \
+             works = device_systems.works + excluded.works, \
+             problem = device_systems.problem + excluded.problem, \
+             seen = device_systems.seen + excluded.seen, \
+             submissions = device_systems.submissions + 1, \
+             last_seen_at = excluded.last_seen_at",
+        );
+        let mut q = sqlx::query(&sql);
+        for (f, rank) in chunk.iter().zip(chunk_ranks) {
+            let [c, w, p, s] = rank_counts(*rank);
+            q = q
+                .bind(f.base_identity.as_str())
+                .bind(state.system_id.as_str())
+                .bind(rank.rank())
+                .bind(c)
+                .bind(w)
+                .bind(p)
+                .bind(s)
+                .bind(1i64)
+                .bind(state.submitted_at.as_str());
+        }
+        q.execute(&mut *tx.tx).await?;
+    }
+    for (chunk, chunk_ranks) in facts.chunks(ROWS).zip(ranks.chunks(ROWS)) {
+        let mut sql = format!(
+            "{insert} device_stats (base_identity, bus, category, vendor_name, device_name, \
+             certified, works, problem, seen, systems, first_seen_at, last_seen_at) VALUES ",
+        );
+        push_stats_rows(&mut sql, chunk.len(), anonymous);
+        sql.push_str(
+            " ON CONFLICT (base_identity) DO UPDATE SET \
+             certified = device_stats.certified + excluded.certified, \
+             works = device_stats.works + excluded.works, \
+             problem = device_stats.problem + excluded.problem, \
+             seen = device_stats.seen + excluded.seen, \
+             systems = device_stats.systems + excluded.systems, \
+             vendor_name = COALESCE(excluded.vendor_name, device_stats.vendor_name), \
+             device_name = COALESCE(excluded.device_name, device_stats.device_name), \
+             last_seen_at = excluded.last_seen_at",
+        );
+        let mut q = sqlx::query(&sql);
+        for (f, rank) in chunk.iter().zip(chunk_ranks) {
+            let [c, w, p, s] = rank_counts(*rank);
+            q = q
+                .bind(f.base_identity.as_str())
+                .bind(f.bus.as_str())
+                .bind(f.category.as_str())
+                .bind(f.vendor_name.as_deref())
+                .bind(f.device_name.as_deref())
+                .bind(c)
+                .bind(w)
+                .bind(p)
+                .bind(s)
+                .bind(state.system_id.as_str())
+                .bind(f.base_identity.as_str())
+                .bind(state.submitted_at.as_str())
+                .bind(state.submitted_at.as_str());
+        }
+        q.execute(&mut *tx.tx).await?;
+    }
+    let drivers: Vec<(&str, &str)> = facts
+        .iter()
+        .flat_map(|f| {
+            f.drivers
+                .iter()
+                .map(|d| (f.base_identity.as_str(), d.as_str()))
+        })
+        .collect();
+    for chunk in drivers.chunks(ROWS) {
+        let mut sql =
+            format!("{insert} device_drivers (base_identity, driver, submissions) VALUES ");
+        push_rows(&mut sql, chunk.len(), 3, anonymous);
+        sql.push_str(
+            " ON CONFLICT (base_identity, driver) DO UPDATE SET \
+             submissions = device_drivers.submissions + 1",
+        );
+        let mut q = sqlx::query(&sql);
+        for (identity, driver) in chunk {
+            q = q.bind(*identity).bind(*driver).bind(1i64);
+        }
+        q.execute(&mut *tx.tx).await?;
+    }
     Ok(())
 }
 
-/// Re-ranks a submission's devices after its status or its certificate changed, and moves the
-/// per-device counts and per-model best ranks with them.
+/// Appends `rows` rows of `device_stats` values: twelve columns, of which `systems` (the tenth) is
+/// 1 when the (model, device) pair is new, i.e. its `device_systems` row, upserted just before,
+/// counts one report: that cell is a subquery of two placeholders (the model, the device), bound
+/// in that order where the value would be. Placeholders numbered or anonymous as in [`push_rows`].
+fn push_stats_rows(sql: &mut String, rows: usize, anonymous: bool) {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        if anonymous {
+            "?".to_owned()
+        } else {
+            format!("${n}")
+        }
+    };
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..9 {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&next());
+        }
+        let (model, device) = (next(), next());
+        let (first_seen, last_seen) = (next(), next());
+        sql.push_str(&format!(
+            ", (SELECT CASE WHEN d.submissions = 1 THEN 1 ELSE 0 END FROM device_systems d \
+             WHERE d.system_id = {model} AND d.base_identity = {device}), {first_seen}, {last_seen})"
+        ));
+    }
+}
+
+/// Indexes a stored submission from its stored rows (the rebuild).
+async fn reindex_submission(tx: &mut WriteTx, submission_id: &str) -> Result<()> {
+    let state = submission_state(tx, submission_id).await?;
+    let facts = stored_facts(tx, submission_id).await?;
+    index_submission(tx, submission_id, &state, &facts).await
+}
+
+/// `column`, `column - 1` or `column + 1`: a rank counter's value after moving a device from rank
+/// `old` to rank `new`.
+fn counter_after(rank: DeviceStatus, old: DeviceStatus, new: DeviceStatus) -> String {
+    let c = rank.column();
+    if rank == old {
+        format!("({c} - 1)")
+    } else if rank == new {
+        format!("({c} + 1)")
+    } else {
+        c.to_owned()
+    }
+}
+
+/// Re-ranks a submission's devices after its status or its certificate changed: moves the
+/// per-device counts and the per-model rank counters (and with them the best rank) from the
+/// standing the index last counted to the current one.
 pub(crate) async fn submission_changed(tx: &mut WriteTx, submission_id: &str) -> Result<()> {
     lock_index(tx).await?;
     let state = submission_state(tx, submission_id).await?;
-    let rows = sqlx::query(
-        "SELECT base_identity, rank, driver_missing, test_failed FROM device_evidence \
-         WHERE submission_id = $1 ORDER BY base_identity",
-    )
-    .bind(submission_id)
-    .fetch_all(&mut *tx.tx)
-    .await?;
+    let old = indexed_standing(tx, submission_id).await?;
+    let new = state.standing;
+    if old == new {
+        return Ok(());
+    }
+    let facts = stored_facts(tx, submission_id).await?;
     // (old, new) -> identities
-    let mut moves: BTreeMap<(DeviceStatus, DeviceStatus), Vec<String>> = BTreeMap::new();
-    for row in &rows {
-        let old = DeviceStatus::from_rank(col(row, "rank")?)?;
-        let new = state.rank(
-            col::<i64>(row, "driver_missing")? != 0,
-            col::<i64>(row, "test_failed")? != 0,
+    let mut moves: BTreeMap<(DeviceStatus, DeviceStatus), Vec<&str>> = BTreeMap::new();
+    for f in &facts {
+        let (o, n) = (
+            old.rank(f.driver_missing, f.test_failed),
+            new.rank(f.driver_missing, f.test_failed),
         );
-        if old != new {
-            moves
-                .entry((old, new))
-                .or_default()
-                .push(col(row, "base_identity")?);
+        if o != n {
+            moves.entry((o, n)).or_default().push(&f.base_identity);
         }
     }
-    for ((old, new), ids) in &moves {
+    for ((o, n), ids) in &moves {
+        let best = format!(
+            "CASE WHEN {} > 0 THEN 0 WHEN {} > 0 THEN 1 WHEN {} > 0 THEN 2 ELSE 3 END",
+            counter_after(DeviceStatus::Certified, *o, *n),
+            counter_after(DeviceStatus::Works, *o, *n),
+            counter_after(DeviceStatus::Problem, *o, *n),
+        );
+        let (o, n) = (o.column(), n.column());
         for chunk in ids.chunks(BATCH * 4) {
-            let mut sql = String::from(
-                "UPDATE device_evidence SET rank = $1 WHERE submission_id = $2 AND base_identity IN (",
-            );
-            push_list(&mut sql, 3, chunk.len());
-            sql.push(')');
-            let mut q = sqlx::query(&sql).bind(new.rank()).bind(submission_id);
-            for id in chunk {
-                q = q.bind(id.as_str());
-            }
-            q.execute(&mut *tx.tx).await?;
-
-            let (o, n) = (old.column(), new.column());
             let mut sql = format!(
                 "UPDATE device_stats SET {o} = {o} - 1, {n} = {n} + 1 WHERE base_identity IN ("
             );
@@ -353,25 +537,33 @@ pub(crate) async fn submission_changed(tx: &mut WriteTx, submission_id: &str) ->
             sql.push(')');
             let mut q = sqlx::query(&sql);
             for id in chunk {
-                q = q.bind(id.as_str());
+                q = q.bind(*id);
             }
             q.execute(&mut *tx.tx).await?;
 
-            let mut sql = String::from(
-                "UPDATE device_systems SET best_rank = (SELECT min(e.rank) FROM device_evidence e \
-                 WHERE e.base_identity = device_systems.base_identity \
-                 AND e.system_id = device_systems.system_id) \
-                 WHERE system_id = $1 AND base_identity IN (",
+            let mut sql = format!(
+                "UPDATE device_systems SET {o} = {o} - 1, {n} = {n} + 1, best_rank = {best} \
+                 WHERE system_id = $1 AND base_identity IN ("
             );
             push_list(&mut sql, 2, chunk.len());
             sql.push(')');
             let mut q = sqlx::query(&sql).bind(state.system_id.as_str());
             for id in chunk {
-                q = q.bind(id.as_str());
+                q = q.bind(*id);
             }
             q.execute(&mut *tx.tx).await?;
         }
     }
+    sqlx::query(
+        "UPDATE indexed_submissions SET closed = $1, certified = $2, tests_ran = $3 \
+         WHERE submission_id = $4",
+    )
+    .bind(i64::from(new.closed))
+    .bind(i64::from(new.certified))
+    .bind(i64::from(new.tests_ran))
+    .bind(submission_id)
+    .execute(&mut *tx.tx)
+    .await?;
     Ok(())
 }
 
@@ -489,9 +681,9 @@ impl Store {
     /// periodically.
     pub async fn sweep_expired(&self) -> Result<usize> {
         let expired: Vec<String> = sqlx::query(
-            "SELECT p.submission_id FROM public_systems p WHERE p.status = 'valid' \
-             AND p.expires_at <= $1 AND EXISTS (SELECT 1 FROM device_evidence e \
-             WHERE e.submission_id = p.submission_id AND e.rank = 0)",
+            "SELECT p.submission_id FROM public_systems p \
+             JOIN indexed_submissions i ON i.submission_id = p.submission_id \
+             WHERE p.status = 'valid' AND p.expires_at <= $1 AND i.certified = 1",
         )
         .bind(ts(now()))
         .fetch_all(self.pool())
@@ -526,7 +718,7 @@ impl Store {
             "device_drivers",
             "device_stats",
             "device_systems",
-            "device_evidence",
+            "indexed_submissions",
             "public_systems",
         ] {
             sqlx::query(&format!("DELETE FROM {table}"))
@@ -543,7 +735,7 @@ impl Store {
         .map(|row| Ok((col(row, "id")?, col(row, "certificate_id")?)))
         .collect::<Result<_>>()?;
         for (id, certificate_id) in &ids {
-            index_submission(&mut tx, id, None).await?;
+            reindex_submission(&mut tx, id).await?;
             if let Some(c) = certificate_id {
                 certificate_issued(&mut tx, id, c).await?;
             }

@@ -153,10 +153,10 @@ pub(crate) const BATCH: usize = 48;
 /// placeholders (their binding does not search the names), so one statement carries a whole
 /// 300-device report: each statement is a round trip to sqlx's SQLite worker thread. Both
 /// backends allow far more than `ROWS * 11` parameters (32,766 and 65,535).
-const ROWS: usize = 1024;
+pub(crate) const ROWS: usize = 1024;
 
 /// Whether `tx` is on SQLite (and takes anonymous placeholders in bulk inserts).
-fn anonymous_placeholders(tx: &mut WriteTx) -> bool {
+pub(crate) fn anonymous_placeholders(tx: &mut WriteTx) -> bool {
     tx.tx.backend_name() == "SQLite"
 }
 
@@ -214,9 +214,39 @@ async fn insert_results(tx: &mut WriteTx, id: &str, results: &[ResultRow]) -> Re
     Ok(())
 }
 
+async fn insert_checks(
+    tx: &mut WriteTx,
+    id: &str,
+    at: &str,
+    checks: &[AutomatedCheck],
+) -> Result<()> {
+    let anonymous = anonymous_placeholders(tx);
+    for (chunk_no, chunk) in checks.chunks(ROWS).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO automated_checks \
+             (submission_id, position, name, outcome, message, checked_at, code, args) VALUES ",
+        );
+        push_rows(&mut sql, chunk.len(), 8, anonymous);
+        let mut q = sqlx::query(&sql);
+        for (i, check) in chunk.iter().enumerate() {
+            q = q
+                .bind(id)
+                .bind(i64::try_from(chunk_no * ROWS + i).unwrap_or(i64::MAX))
+                .bind(&check.name)
+                .bind(check.outcome.as_str())
+                .bind(&check.message)
+                .bind(at)
+                .bind(&check.code)
+                .bind(serde_json::to_string(&check.args).unwrap_or_else(|_| "[]".into()));
+        }
+        q.execute(&mut *tx.tx).await?;
+    }
+    Ok(())
+}
+
 /// Appends `rows` groups of `cols` placeholders, numbered (`($1, $2), ($3, $4)`) or anonymous
 /// (`(?, ?), (?, ?)`, SQLite only).
-fn push_rows(sql: &mut String, rows: usize, cols: usize, anonymous: bool) {
+pub(crate) fn push_rows(sql: &mut String, rows: usize, cols: usize, anonymous: bool) {
     use std::fmt::Write as _;
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -498,21 +528,7 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DeviceRow {
-                    bus: col(row, "bus")?,
-                    identity: col(row, "identity")?,
-                    base_identity: col(row, "base_identity")?,
-                    category: col(row, "category")?,
-                    class: col(row, "class")?,
-                    vendor_name: col(row, "vendor_name")?,
-                    device_name: col(row, "device_name")?,
-                    driver: col(row, "driver")?,
-                    needs_driver: col::<i64>(row, "needs_driver")? != 0,
-                })
-            })
-            .collect()
+        rows.iter().map(device_row).collect()
     }
 
     pub async fn submission_results(&self, id: &str) -> Result<Vec<ResultRow>> {
@@ -522,19 +538,7 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ResultRow {
-                    test_id: col(row, "test_id")?,
-                    check: col(row, "check_kind")?,
-                    area: col(row, "area")?,
-                    blocker: col::<i64>(row, "blocker")? != 0,
-                    status: col(row, "status")?,
-                    duration_ms: col(row, "duration_ms")?,
-                    message: col(row, "message")?,
-                })
-            })
-            .collect()
+        rows.iter().map(result_row).collect()
     }
 
     pub async fn submission_checks(&self, id: &str) -> Result<Vec<AutomatedCheck>> {
@@ -827,24 +831,9 @@ async fn store_submission(tx: &mut WriteTx, new: &NewSubmission, actor: &Actor) 
     insert_results(tx, &id, &new.results).await?;
     let state =
         SubmissionState::new_submission(system_id.clone(), at.clone(), new.summary.pass > 0);
-    super::public_index::index_submission(tx, &id, Some(state)).await?;
-    for (position, check) in new.checks.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO automated_checks \
-             (submission_id, position, name, outcome, message, checked_at, code, args) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&id)
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(&check.name)
-        .bind(check.outcome.as_str())
-        .bind(&check.message)
-        .bind(&at)
-        .bind(&check.code)
-        .bind(serde_json::to_string(&check.args).unwrap_or_else(|_| "[]".into()))
-        .execute(&mut *tx.tx)
-        .await?;
-    }
+    let facts = super::public_index::device_facts(&new.devices, &new.results);
+    super::public_index::index_submission(tx, &id, &state, &facts).await?;
+    insert_checks(tx, &id, &at, &new.checks).await?;
     record(
         tx,
         actor,
@@ -866,6 +855,34 @@ async fn store_submission(tx: &mut WriteTx, new: &NewSubmission, actor: &Actor) 
         )
         .await?;
     Ok(Stored::Created(id))
+}
+
+/// A `submission_devices` row.
+pub(crate) fn device_row(row: &AnyRow) -> Result<DeviceRow> {
+    Ok(DeviceRow {
+        bus: col(row, "bus")?,
+        identity: col(row, "identity")?,
+        base_identity: col(row, "base_identity")?,
+        category: col(row, "category")?,
+        class: col(row, "class")?,
+        vendor_name: col(row, "vendor_name")?,
+        device_name: col(row, "device_name")?,
+        driver: col(row, "driver")?,
+        needs_driver: col::<i64>(row, "needs_driver")? != 0,
+    })
+}
+
+/// A `submission_results` row.
+pub(crate) fn result_row(row: &AnyRow) -> Result<ResultRow> {
+    Ok(ResultRow {
+        test_id: col(row, "test_id")?,
+        check: col(row, "check_kind")?,
+        area: col(row, "area")?,
+        blocker: col::<i64>(row, "blocker")? != 0,
+        status: col(row, "status")?,
+        duration_ms: col(row, "duration_ms")?,
+        message: col(row, "message")?,
+    })
 }
 
 fn action_name(to: SubmissionStatus) -> &'static str {
