@@ -73,7 +73,9 @@ pub fn run(p: &PowerSuspend, ctx: &Context) -> Outcome {
     let (Some(b0), Some(m0), Some(b1), Some(m1)) = (boot0, mono0, boot1, mono1) else {
         return Outcome::error("cannot read the system clocks");
     };
-    let slept = (b1 - b0) - (m1 - m0);
+    // The two clocks are read one after the other, so a machine that never slept can come out a
+    // hair below zero (it printed "-0.0 s asleep").
+    let slept = ((b1 - b0) - (m1 - m0)).max(0.0);
     let awake = m1 - m0;
     let mut failures = Vec::new();
     if slept < p.sleep_s as f64 / 2.0 {
