@@ -469,6 +469,8 @@ async fn the_public_index_rebuilds_to_the_same_content() {
         w.revoke(&w.xps, "recalled").await;
         let paths = [
             "/api/v1/systems?status=all",
+            // Through the text index (SQLite's is emptied and refilled by the rebuild).
+            "/api/v1/systems?q=carbon",
             "/api/v1/devices/pci/8086:a7a1",
             "/api/v1/devices/usb/0c45:6730",
             "/api/v1/devices/usb/06cb:00fc",
@@ -479,6 +481,10 @@ async fn the_public_index_rebuilds_to_the_same_content() {
         for p in paths {
             before.push(w.get_ok(p).await);
         }
+        assert_eq!(
+            before[1]["total"], 1,
+            "{kind}: the X1 Carbon is found by a word"
+        );
         sqlx::query("UPDATE public_index_state SET version = 0")
             .execute(w.r.db.store.pool())
             .await
