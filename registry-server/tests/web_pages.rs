@@ -147,6 +147,15 @@ async fn unknown_paths_get_a_page_for_browsers_and_json_for_the_api() {
         body["error"]["code"], "not_found",
         "no Accept: text/html, JSON answer"
     );
+    // Signed in, the 404 keeps the reader's header; signed out, it shows none.
+    let page = c.get("/no/such/page?lang=es").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    page.assert_lacks("Cerrar sesión");
+    c.sign_in(&r.vendor_a).await;
+    let page = c.get("/no/such/page?lang=es").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    page.assert_has("Página no encontrada");
+    page.assert_has("Cerrar sesión");
     r.db.cleanup().await;
 }
 

@@ -153,7 +153,7 @@ async fn not_found(
     use axum::response::IntoResponse as _;
     let (parts, _) = req.into_parts();
     if crate::web::wants_html(parts.uri.path(), &parts.headers) {
-        return crate::web::not_found_page(&state, &parts);
+        return crate::web::not_found_page(&state, &parts).await;
     }
     ApiError::not_found(format!("no route for {}", parts.uri.path())).into_response()
 }

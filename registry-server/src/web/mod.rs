@@ -176,9 +176,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 /// The 404 page for a path no route matched, for browsers (the API's fallback calls it when the
-/// request accepts HTML and is not under `/api/`).
-pub fn not_found_page(state: &AppState, parts: &axum::http::request::Parts) -> Response {
-    let ctx = Ctx::from_head(state, parts);
+/// request accepts HTML and is not under `/api/`). The portal middleware does not run there, so the
+/// session is looked up here: a signed-in reader keeps their header (name, sign-out) on the page.
+pub async fn not_found_page(state: &AppState, parts: &axum::http::request::Parts) -> Response {
+    let mut ctx = Ctx::from_head(state, parts);
+    if let Some(signed) = session::resolve(state, &parts.headers).await {
+        ctx.user = Some(signed.caller.clone());
+        ctx.signed = Some(signed);
+    }
     render::error_page(&ctx, &PageError::not_found())
 }
 
