@@ -35,6 +35,15 @@ async fn new_submission(
     new
 }
 
+/// Stores a submission of `spec` for `org`; returns its id.
+async fn submit(store: &Store, org: &str, key: &SigningKey, spec: ReportSpec<'_>) -> String {
+    let new = new_submission(store, org, key, spec).await;
+    match store.create_submission(&new, &Actor::cli()).await.unwrap() {
+        CreateOutcome::Created(s) => s.id,
+        CreateOutcome::Existing(s) => panic!("submission {} already there", s.id),
+    }
+}
+
 /// An organisation "Acme" with one registered signing key made from `seed`.
 async fn org_with_key(
     store: &Store,
@@ -490,22 +499,19 @@ async fn concurrent_submissions_and_approvals_sharing_devices_all_succeed() {
         let models: Vec<String> = (0..20).map(|i| format!("Model {i}")).collect();
         let mut first = Vec::new();
         for model in &models {
-            let new = new_submission(
-                &store,
-                &org.id,
-                &key,
-                ReportSpec {
-                    model: Some(model),
-                    extra_device: model.ends_with('3'),
-                    ..Default::default()
-                },
-            )
-            .await;
-            let CreateOutcome::Created(s) = store.create_submission(&new, &cli).await.unwrap()
-            else {
-                panic!()
-            };
-            first.push(s.id);
+            first.push(
+                submit(
+                    &store,
+                    &org.id,
+                    &key,
+                    ReportSpec {
+                        model: Some(model),
+                        extra_device: model.ends_with('3'),
+                        ..Default::default()
+                    },
+                )
+                .await,
+            );
         }
         let mut tasks = Vec::new();
         // Each model's first submission is approved while its second arrives.
@@ -608,15 +614,6 @@ async fn a_failing_submission_does_not_take_its_group_down() {
             assert_eq!(s.org_id, org.id, "{kind}");
         }
         db.cleanup().await;
-    }
-}
-
-/// Stores a submission of `spec` for `org`; returns its id.
-async fn submit(store: &Store, org: &str, key: &SigningKey, spec: ReportSpec<'_>) -> String {
-    let new = new_submission(store, org, key, spec).await;
-    match store.create_submission(&new, &Actor::cli()).await.unwrap() {
-        CreateOutcome::Created(s) => s.id,
-        CreateOutcome::Existing(s) => panic!("submission {} already there", s.id),
     }
 }
 

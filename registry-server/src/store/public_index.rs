@@ -21,6 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use sqlx::any::AnyRow;
 
 use super::submissions::{anonymous_placeholders, device_row, push_rows, result_row, BATCH, ROWS};
 use super::{col, now, ts, DeviceRow, Result, ResultRow, Store, StoreError, WriteTx};
@@ -259,23 +260,22 @@ pub(crate) fn device_facts(devices: &[DeviceRow], results: &[ResultRow]) -> Vec<
 
 /// [`device_facts`] of a stored submission.
 async fn stored_facts(tx: &mut WriteTx, id: &str) -> Result<Vec<DeviceFacts>> {
-    let devices =
-        sqlx::query("SELECT * FROM submission_devices WHERE submission_id = $1 ORDER BY position")
-            .bind(id)
-            .fetch_all(&mut *tx.tx)
-            .await?
-            .iter()
-            .map(device_row)
-            .collect::<Result<Vec<_>>>()?;
-    let results =
-        sqlx::query("SELECT * FROM submission_results WHERE submission_id = $1 ORDER BY position")
-            .bind(id)
-            .fetch_all(&mut *tx.tx)
-            .await?
-            .iter()
-            .map(result_row)
-            .collect::<Result<Vec<_>>>()?;
-    Ok(device_facts(&devices, &results))
+    let devices = rows_of(tx, "submission_devices", id).await?;
+    let results = rows_of(tx, "submission_results", id).await?;
+    Ok(device_facts(
+        &devices.iter().map(device_row).collect::<Result<Vec<_>>>()?,
+        &results.iter().map(result_row).collect::<Result<Vec<_>>>()?,
+    ))
+}
+
+/// A submission's rows of `table` (`submission_devices` or `submission_results`), in order.
+async fn rows_of(tx: &mut WriteTx, table: &str, id: &str) -> Result<Vec<AnyRow>> {
+    Ok(sqlx::query(&format!(
+        "SELECT * FROM {table} WHERE submission_id = $1 ORDER BY position"
+    ))
+    .bind(id)
+    .fetch_all(&mut *tx.tx)
+    .await?)
 }
 
 /// Appends `$first, $first+1, ...` (`n` placeholders) to `sql`, comma-separated.

@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 
 use super::audit::{record, Subject};
-use super::public_index::SubmissionState;
+use super::public_index::{device_facts, DeviceFacts, SubmissionState};
 use super::{
     col, new_id, now, ts, Actor, AutomatedCheck, CheckOutcome, Comment, DeviceRow, OsIdentity,
     PlanIdentity, Result, ResultRow, Store, StoreError, Submission, SubmissionStatus,
@@ -321,11 +321,13 @@ impl Store {
         new: &NewSubmission,
         actor: &Actor,
     ) -> Result<CreateOutcome> {
+        // Derived before taking the writer, which is the serial part of ingest.
+        let facts = device_facts(&new.devices, &new.results);
         if let Some(queue) = &self.group_commit {
-            return self.create_in_group(queue, new, actor).await;
+            return self.create_in_group(queue, new, &facts, actor).await;
         }
         let mut tx = self.begin_write().await?;
-        let stored = store_submission(&mut tx, new, actor).await?;
+        let stored = store_submission(&mut tx, new, &facts, actor).await?;
         tx.commit().await?;
         self.outcome(new, stored).await
     }
@@ -338,6 +340,7 @@ impl Store {
         &self,
         queue: &GroupQueue,
         new: &NewSubmission,
+        facts: &[DeviceFacts],
         actor: &Actor,
     ) -> Result<CreateOutcome> {
         let lock = self
@@ -348,6 +351,7 @@ impl Store {
             let (reply, mut answer) = tokio::sync::oneshot::channel();
             queue.push(PendingSubmission {
                 new: new.clone(),
+                facts: facts.to_vec(),
                 actor: actor.clone(),
                 reply,
             });
@@ -389,7 +393,7 @@ impl Store {
         let mut tx = self.begin_write_locked(guard).await?;
         let mut results = Vec::with_capacity(jobs.len());
         for job in &jobs {
-            match store_submission(&mut tx, &job.new, &job.actor).await {
+            match store_submission(&mut tx, &job.new, &job.facts, &job.actor).await {
                 Ok(stored) => results.push(stored),
                 Err(e) => {
                     tracing::warn!(error = %e, "a submission of a group failed; storing them one by one");
@@ -430,7 +434,7 @@ impl Store {
                 }
             };
             let mut tx = self.begin_write_locked(lock).await?;
-            let stored = match store_submission(&mut tx, &job.new, &job.actor).await {
+            let stored = match store_submission(&mut tx, &job.new, &job.facts, &job.actor).await {
                 Ok(stored) => match tx.commit_keep_lock().await {
                     Ok(g) => {
                         guard = g;
@@ -681,6 +685,7 @@ pub(crate) enum Stored {
 /// One submission waiting for the group commit, with where to send what became of it.
 pub(crate) struct PendingSubmission {
     new: NewSubmission,
+    facts: Vec<DeviceFacts>,
     actor: Actor,
     reply: tokio::sync::oneshot::Sender<Result<Stored>>,
 }
@@ -719,7 +724,12 @@ impl GroupQueue {
 
 /// Stores a submission with its index rows, automated checks and audit rows inside `tx`, unless
 /// its `report_id` is already there.
-async fn store_submission(tx: &mut WriteTx, new: &NewSubmission, actor: &Actor) -> Result<Stored> {
+async fn store_submission(
+    tx: &mut WriteTx,
+    new: &NewSubmission,
+    facts: &[DeviceFacts],
+    actor: &Actor,
+) -> Result<Stored> {
     if let Some(row) =
         sqlx::query("SELECT id, org_id, envelope_sha256 FROM submissions WHERE report_id = $1")
             .bind(&new.report_id)
@@ -831,8 +841,7 @@ async fn store_submission(tx: &mut WriteTx, new: &NewSubmission, actor: &Actor) 
     insert_results(tx, &id, &new.results).await?;
     let state =
         SubmissionState::new_submission(system_id.clone(), at.clone(), new.summary.pass > 0);
-    let facts = super::public_index::device_facts(&new.devices, &new.results);
-    super::public_index::index_submission(tx, &id, &state, &facts).await?;
+    super::public_index::index_submission(tx, &id, &state, facts).await?;
     insert_checks(tx, &id, &at, &new.checks).await?;
     record(
         tx,
