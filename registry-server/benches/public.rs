@@ -317,6 +317,8 @@ async fn call(app: &Router, req: Request<Body>) -> (StatusCode, serde_json::Valu
 
 /// Seeds `systems` certified systems through the real router: submit, then approve, each.
 async fn seed(store: Store, systems: u64) {
+    // The server's indexer, as `serve` runs it.
+    let indexer = tokio::spawn(mxcert_registry::store::indexer::run(store.clone()));
     let cli = Actor::cli();
     let state = AppState::new(store.clone(), Config::default())
         .await
@@ -418,6 +420,10 @@ async fn seed(store: Store, systems: u64) {
     for t in tasks {
         t.await.expect("seeding task");
     }
+    // What the server's indexer has not counted yet, counted now.
+    indexer.abort();
+    let _ = indexer.await;
+    store.index_pending().await.expect("index");
 }
 
 /// Row counts of the tables the public side reads.

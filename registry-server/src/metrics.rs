@@ -6,6 +6,7 @@
 //! | `mxcert_http_request_duration_seconds` | histogram | `method`, `route` |
 //! | `mxcert_http_requests_in_flight` | gauge | — |
 //! | `mxcert_db_connections` | gauge | `state` (`idle`, `busy`) |
+//! | `mxcert_index_queue` | gauge | — (submissions stored but not yet counted into the public index) |
 //! | `mxcert_registry_info` | gauge (1) | `version`, `backend` |
 //!
 //! [`track`] is the middleware that counts every request. Route patterns, not paths, label the
@@ -63,6 +64,7 @@ pub struct Metrics {
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
     in_flight: Gauge<i64, AtomicI64>,
     connections: Family<PoolLabels, Gauge<i64, AtomicI64>>,
+    index_queue: Gauge<i64, AtomicI64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -100,6 +102,12 @@ impl Metrics {
             "Database pool connections by state",
             connections.clone(),
         );
+        let index_queue: Gauge<i64, AtomicI64> = Gauge::default();
+        registry.register(
+            "index_queue",
+            "Submissions stored but not yet counted into the public device index",
+            index_queue.clone(),
+        );
         let info = Family::<InfoLabels, Gauge<i64, AtomicI64>>::default();
         info.get_or_create(&InfoLabels {
             version: env!("CARGO_PKG_VERSION"),
@@ -113,11 +121,16 @@ impl Metrics {
             durations,
             in_flight,
             connections,
+            index_queue,
         }
     }
 
-    /// The text exposition, with the pool gauges read now.
-    pub fn render(&self, pool_size: u32, idle: usize) -> String {
+    /// The text exposition, with the pool gauges read now and the index queue's length when it
+    /// could be read (otherwise the last value read).
+    pub fn render(&self, pool_size: u32, idle: usize, index_queue: Option<i64>) -> String {
+        if let Some(n) = index_queue {
+            self.index_queue.set(n);
+        }
         let idle = i64::try_from(idle).unwrap_or(i64::MAX);
         self.connections
             .get_or_create(&PoolLabels { state: "idle" })

@@ -79,6 +79,7 @@ pub async fn serve(
         store.clone(),
         state.config.expiry_sweep_interval,
     ));
+    let indexer = tokio::spawn(crate::store::indexer::run(store.clone()));
     let header_read_timeout = state.config.header_read_timeout;
     let app = app(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -122,6 +123,13 @@ pub async fn serve(
     // Requests in flight finish; idle keep-alive connections close now.
     graceful.shutdown().await;
     sweeper.abort();
+    // A batch cut short rolls back and stays queued; what is queued is counted now rather than
+    // at the next start.
+    indexer.abort();
+    let _ = indexer.await;
+    if let Err(e) = store.index_pending().await {
+        tracing::warn!("counting queued submissions into the public index: {e}");
+    }
     store.close().await;
     Ok(())
 }

@@ -193,34 +193,13 @@ fn serve_announces_its_address_and_stops_gracefully_on_sigterm() {
     assert!(rest.contains("shutting down"), "{rest}");
 }
 
-/// Serves the registry on a real listener; returns its address, the stop switch and the task.
-async fn listen(
-    r: &common::Registry,
-) -> (
-    std::net::SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<std::io::Result<()>>,
-) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(mxcert_registry::server::serve(
-        listener,
-        r.state.clone(),
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
-    (addr, stop_tx, server)
-}
-
 #[tokio::test]
 async fn a_slow_body_gets_408_at_the_deadline() {
     let r = common::Registry::with_config("sqlite", |c| {
         c.request_timeout = std::time::Duration::from_millis(500)
     })
     .await;
-    let (addr, stop_tx, server) = listen(&r).await;
+    let (addr, stop_tx, server) = r.listen().await;
     let token = r.vendor_a.clone();
     let answer = tokio::task::spawn_blocking(move || {
         let mut conn = std::net::TcpStream::connect(addr).unwrap();
@@ -302,7 +281,7 @@ async fn slow_headers_and_idle_connections_are_disconnected() {
         c.header_read_timeout = std::time::Duration::from_secs(1)
     })
     .await;
-    let (addr, stop_tx, server) = listen(&r).await;
+    let (addr, stop_tx, server) = r.listen().await;
     let closed_after = |partial: &'static [u8]| {
         tokio::task::spawn_blocking(move || {
             let mut conn = std::net::TcpStream::connect(addr).unwrap();

@@ -589,6 +589,8 @@ async fn health_readiness_metrics_and_request_ids() {
     w.get_ok("/api/v1/systems?q=x").await;
     w.get_ok(&format!("/api/v1/systems/{}", w.x1)).await;
     let _ = w.r.get("/api/v1/devices/pci/ffff:ffff", None).await;
+    // Stored, not yet counted into the public index (no indexer runs here).
+    w.r.submit_ok("21HQ").await;
 
     let req = axum::http::Request::builder()
         .uri("/metrics")
@@ -619,6 +621,7 @@ async fn health_readiness_metrics_and_request_ids() {
         "mxcert_http_request_duration_seconds_bucket{",
         "mxcert_http_requests_in_flight 1",
         "mxcert_db_connections{state=\"idle\"}",
+        "mxcert_index_queue 1",
         "mxcert_registry_info{version=\"0.1.0\",backend=\"sqlite\"} 1",
         "# EOF",
     ] {
@@ -712,4 +715,38 @@ async fn the_openapi_document_describes_the_public_api() {
     }
     insta::assert_json_snapshot!("openapi", doc);
     w.r.db.cleanup().await;
+}
+
+/// The server counts submissions into the public index on its own, shortly after storing them,
+/// and counts what is still queued when it stops.
+#[tokio::test]
+async fn the_server_counts_submissions_into_the_public_index_by_itself() {
+    for kind in common::database_kinds() {
+        let r = common::Registry::new(kind).await;
+        let (_addr, stop, server) = r.listen().await;
+        let store = &r.db.store;
+        r.submit_ok("21HM").await;
+        let started = std::time::Instant::now();
+        while store.index_queue_len().await.unwrap() > 0 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{kind}: not counted after 10 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let (status, device) = r.get("/api/v1/devices/pci/8086:a7a1", None).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {device}");
+        assert_eq!(device["status"], "works", "{kind}: {device}");
+
+        // Submitted as it stops: counted before it returns.
+        r.submit_ok("21HN").await;
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        let store = r.db.reopen().await;
+        assert_eq!(store.index_queue_len().await.unwrap(), 0, "{kind}");
+        let stats = store.device_stats("pci:8086:a7a1").await.unwrap().unwrap();
+        assert_eq!((stats.works, stats.systems), (2, 2), "{kind}: {stats:?}");
+        store.close().await;
+        r.db.cleanup().await;
+    }
 }

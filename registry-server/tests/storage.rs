@@ -6,6 +6,7 @@ mod common;
 
 use common::{report, sign, ReportSpec, TestDb};
 use mxcert_core::keys::{self, SigningKey};
+use mxcert_core::report::Status;
 use mxcert_registry::ingest;
 use mxcert_registry::store::{
     Actor, CreateOutcome, IssuedCertificate, NewSubmission, NewToken, Role, SignedRevocation,
@@ -654,6 +655,11 @@ async fn a_models_device_status_is_the_best_of_its_reports_and_follows_each() {
             },
         )
         .await;
+        // Stored and queued; counted when the indexer runs.
+        assert!(store.device_stats(GPU).await.unwrap().is_none(), "{kind}");
+        assert_eq!(store.index_queue_len().await.unwrap(), 2, "{kind}");
+        assert_eq!(store.index_pending().await.unwrap(), 2, "{kind}");
+        assert_eq!(store.index_queue_len().await.unwrap(), 0, "{kind}");
         assert_eq!(
             standing(store, GPU).await,
             ("works".into(), 2, [0, 2, 0, 0], 1),
@@ -724,6 +730,128 @@ async fn a_models_device_status_is_the_best_of_its_reports_and_follows_each() {
             after,
             "{kind}: rebuilt"
         );
+        db.cleanup().await;
+    }
+}
+
+/// Every row of the public index's device tables, as text, in key order.
+async fn device_index(store: &Store) -> Vec<String> {
+    use sqlx::{Column as _, Row as _};
+    let mut out = Vec::new();
+    for (table, order) in [
+        ("indexed_submissions", "submission_id"),
+        ("device_systems", "system_id, base_identity"),
+        ("device_stats", "base_identity"),
+        ("device_drivers", "base_identity, driver"),
+    ] {
+        let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY {order}"))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        for row in rows {
+            let cells: Vec<String> = (0..row.len())
+                .map(|i| {
+                    let name = row.column(i).name();
+                    match row.try_get::<Option<i64>, _>(i) {
+                        Ok(v) => format!("{name}={v:?}"),
+                        Err(_) => format!("{name}={:?}", row.get::<Option<String>, _>(i)),
+                    }
+                })
+                .collect();
+            out.push(format!("{table}: {}", cells.join(" ")));
+        }
+    }
+    out
+}
+
+/// The indexer's sums over a batch equal counting its submissions one by one: reports of the
+/// same model, shared devices and drivers, an approval and a rejection, each counted as it came
+/// (batches of one), then the whole index rebuilt (one batch of all of them) — the same rows.
+#[tokio::test]
+async fn a_batch_counts_what_its_submissions_count_one_by_one() {
+    for kind in common::database_kinds() {
+        let db = TestDb::new(kind).await;
+        let store = &db.store;
+        let cli = Actor::cli();
+        let (org, key) = org_with_key(store, 13).await;
+        let specs = [
+            ReportSpec::default(),
+            ReportSpec {
+                extra_device: true,
+                ..Default::default()
+            },
+            ReportSpec {
+                vendor: Some("Dell Inc."),
+                model: Some("XPS 13 9340"),
+                ..Default::default()
+            },
+            ReportSpec {
+                model: Some("21HN"),
+                blocker_status: Status::Fail,
+                ..Default::default()
+            },
+            ReportSpec {
+                vendor: Some("Dell Inc."),
+                model: Some("XPS 13 9340"),
+                extra_device: true,
+                ..Default::default()
+            },
+        ];
+        let mut ids = Vec::new();
+        for spec in specs {
+            ids.push(submit(store, &org.id, &key, spec).await);
+            assert_eq!(store.index_pending().await.unwrap(), 1, "{kind}");
+        }
+        store
+            .approve_submission(&ids[0], None, &cli, |_, id| Ok(fake_certificate(id)))
+            .await
+            .unwrap();
+        store
+            .decide(
+                &ids[4],
+                &[SubmissionStatus::InReview],
+                SubmissionStatus::Rejected,
+                Some("no"),
+                &cli,
+            )
+            .await
+            .unwrap();
+        let one_by_one = device_index(store).await;
+        assert!(one_by_one.len() > 20, "{kind}: {one_by_one:#?}");
+        sqlx::query("UPDATE public_index_state SET version = 0")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert!(store.ensure_public_index().await.unwrap());
+        assert_eq!(device_index(store).await, one_by_one, "{kind}");
+        db.cleanup().await;
+    }
+}
+
+/// A stored submission stays queued for the public index until the indexer counts it, across a
+/// registry that stopped before its indexer ran (killed, or the machine lost power), and is
+/// counted once.
+#[tokio::test]
+async fn a_queued_submission_is_counted_after_a_restart() {
+    const GPU: &str = "pci:8086:a7a1";
+    for kind in common::database_kinds() {
+        let db = TestDb::new(kind).await;
+        let (org, key) = org_with_key(&db.store, 14).await;
+        submit(&db.store, &org.id, &key, ReportSpec::default()).await;
+        db.store.close().await;
+
+        let store = db.reopen().await;
+        assert_eq!(store.index_queue_len().await.unwrap(), 1, "{kind}");
+        assert!(store.device_stats(GPU).await.unwrap().is_none(), "{kind}");
+        assert_eq!(store.index_pending().await.unwrap(), 1, "{kind}");
+        assert_eq!(store.index_queue_len().await.unwrap(), 0, "{kind}");
+        assert_eq!(
+            standing(&store, GPU).await,
+            ("works".into(), 1, [0, 1, 0, 0], 1),
+            "{kind}"
+        );
+        assert_eq!(store.index_pending().await.unwrap(), 0, "{kind}");
+        store.close().await;
         db.cleanup().await;
     }
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
 
-/// Request counts and latencies by route, requests in flight, database pool use.
+/// Request counts and latencies by route, requests in flight, database pool use, index queue.
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -15,8 +15,9 @@ use crate::state::AppState;
     responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text", body = String))
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    let queued = state.store.index_queue_len().await.ok();
     let pool = state.store.pool();
-    let text = state.metrics.render(pool.size(), pool.num_idle());
+    let text = state.metrics.render(pool.size(), pool.num_idle(), queued);
     (
         [(
             header::CONTENT_TYPE,

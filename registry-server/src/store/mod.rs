@@ -8,13 +8,16 @@
 //!
 //! The store owns consistency: every write that the API acknowledges happens in one transaction
 //! together with its audit-log row, and index rows (system, devices, results, checks) are derived
-//! from the stored envelope in the same transaction. This module must not know about HTTP, roles
+//! from the stored envelope in the same transaction. The public device index is the exception: a
+//! submission is queued for it in that transaction and counted into it shortly after, many at a
+//! time, by [`indexer`]. This module must not know about HTTP, roles
 //! or tokens in the clear: callers pass an [`Actor`] for the audit log and hashes for tokens.
 
 pub mod audit;
 pub mod certificates;
 pub mod devices;
 pub mod directory;
+pub mod indexer;
 pub mod keys;
 pub mod orgs;
 pub mod postgres;
@@ -142,6 +145,10 @@ pub struct Store {
     write_lock: Option<Arc<Mutex<()>>>,
     /// Submissions waiting for the next group commit (backends with one writer).
     group_commit: Option<Arc<submissions::GroupQueue>>,
+    /// Woken when a submission is queued for the public index ([`indexer`]).
+    index_wake: Arc<tokio::sync::Notify>,
+    /// The device facts of submissions stored by this process, for the indexer.
+    index_facts: Arc<indexer::FactsCache>,
 }
 
 /// A write transaction. On SQLite it also holds the in-process writer lock, released after the
@@ -245,6 +252,8 @@ impl Store {
             backend,
             write_lock,
             group_commit,
+            index_wake: Arc::default(),
+            index_facts: Arc::default(),
         })
     }
 

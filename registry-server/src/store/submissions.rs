@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 
 use super::audit::{record, Subject};
-use super::public_index::{device_facts, DeviceFacts, SubmissionState};
+use super::public_index::device_facts;
 use super::{
     col, new_id, now, ts, Actor, AutomatedCheck, CheckOutcome, Comment, DeviceRow, OsIdentity,
     PlanIdentity, Result, ResultRow, Store, StoreError, Submission, SubmissionStatus,
@@ -321,15 +321,23 @@ impl Store {
         new: &NewSubmission,
         actor: &Actor,
     ) -> Result<CreateOutcome> {
-        // Derived before taking the writer, which is the serial part of ingest.
+        // Derived before taking the writer, which is the serial part of ingest, and handed to the
+        // indexer so that it need not read the rows back.
         let facts = device_facts(&new.devices, &new.results);
-        if let Some(queue) = &self.group_commit {
-            return self.create_in_group(queue, new, &facts, actor).await;
+        let outcome = if let Some(queue) = &self.group_commit {
+            self.create_in_group(queue, new, actor).await?
+        } else {
+            let mut tx = self.begin_write().await?;
+            let stored = store_submission(&mut tx, new, actor).await?;
+            tx.commit().await?;
+            self.outcome(new, stored).await?
+        };
+        if let CreateOutcome::Created(s) = &outcome {
+            // Queued for the public index in its transaction; the indexer takes it from there.
+            self.index_facts.put(s.id.clone(), facts);
+            self.index_wake.notify_one();
         }
-        let mut tx = self.begin_write().await?;
-        let stored = store_submission(&mut tx, new, &facts, actor).await?;
-        tx.commit().await?;
-        self.outcome(new, stored).await
+        Ok(outcome)
     }
 
     /// Group commit (SQLite): the submission joins a queue; whoever holds the writer next stores
@@ -340,7 +348,6 @@ impl Store {
         &self,
         queue: &GroupQueue,
         new: &NewSubmission,
-        facts: &[DeviceFacts],
         actor: &Actor,
     ) -> Result<CreateOutcome> {
         let lock = self
@@ -351,7 +358,6 @@ impl Store {
             let (reply, mut answer) = tokio::sync::oneshot::channel();
             queue.push(PendingSubmission {
                 new: new.clone(),
-                facts: facts.to_vec(),
                 actor: actor.clone(),
                 reply,
             });
@@ -393,7 +399,7 @@ impl Store {
         let mut tx = self.begin_write_locked(guard).await?;
         let mut results = Vec::with_capacity(jobs.len());
         for job in &jobs {
-            match store_submission(&mut tx, &job.new, &job.facts, &job.actor).await {
+            match store_submission(&mut tx, &job.new, &job.actor).await {
                 Ok(stored) => results.push(stored),
                 Err(e) => {
                     tracing::warn!(error = %e, "a submission of a group failed; storing them one by one");
@@ -434,7 +440,7 @@ impl Store {
                 }
             };
             let mut tx = self.begin_write_locked(lock).await?;
-            let stored = match store_submission(&mut tx, &job.new, &job.facts, &job.actor).await {
+            let stored = match store_submission(&mut tx, &job.new, &job.actor).await {
                 Ok(stored) => match tx.commit_keep_lock().await {
                     Ok(g) => {
                         guard = g;
@@ -685,7 +691,6 @@ pub(crate) enum Stored {
 /// One submission waiting for the group commit, with where to send what became of it.
 pub(crate) struct PendingSubmission {
     new: NewSubmission,
-    facts: Vec<DeviceFacts>,
     actor: Actor,
     reply: tokio::sync::oneshot::Sender<Result<Stored>>,
 }
@@ -722,14 +727,9 @@ impl GroupQueue {
     }
 }
 
-/// Stores a submission with its index rows, automated checks and audit rows inside `tx`, unless
-/// its `report_id` is already there.
-async fn store_submission(
-    tx: &mut WriteTx,
-    new: &NewSubmission,
-    facts: &[DeviceFacts],
-    actor: &Actor,
-) -> Result<Stored> {
+/// Stores a submission with its index rows, automated checks and audit rows inside `tx`, and
+/// queues it for the public index ([`super::indexer`]), unless its `report_id` is already there.
+async fn store_submission(tx: &mut WriteTx, new: &NewSubmission, actor: &Actor) -> Result<Stored> {
     if let Some(row) =
         sqlx::query("SELECT id, org_id, envelope_sha256 FROM submissions WHERE report_id = $1")
             .bind(&new.report_id)
@@ -839,9 +839,7 @@ async fn store_submission(
         .await?;
     insert_devices(tx, &id, &new.devices).await?;
     insert_results(tx, &id, &new.results).await?;
-    let state =
-        SubmissionState::new_submission(system_id.clone(), at.clone(), new.summary.pass > 0);
-    super::public_index::index_submission(tx, &id, &state, facts).await?;
+    super::indexer::enqueue(tx, &id).await?;
     insert_checks(tx, &id, &at, &new.checks).await?;
     record(
         tx,

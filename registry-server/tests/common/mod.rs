@@ -75,6 +75,15 @@ impl TestDb {
         }
     }
 
+    /// Another handle on the same database, as a restarted registry opens it.
+    pub async fn reopen(&self) -> Store {
+        let store = Store::connect_with(&self.url, self.pg_schema.as_deref())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
     /// Drops the PostgreSQL schema (call at the end of a test; SQLite files go with the tempdir).
     pub async fn cleanup(self) {
         self.store.close().await;
@@ -212,6 +221,35 @@ impl Registry {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, token, body.to_string()).await
+    }
+
+    /// Serves the registry on a real listener (`server::serve`, with its background tasks);
+    /// returns its address, the stop switch and the task.
+    pub async fn listen(
+        &self,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(mxcert_registry::server::serve(
+            listener,
+            self.state.clone(),
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
+        (addr, stop_tx, server)
+    }
+
+    /// Counts queued submissions into the public index now, as the server's indexer does a
+    /// fraction of a second after they are stored (the tests' router runs no indexer); returns
+    /// how many it counted.
+    pub async fn indexed(&self) -> usize {
+        self.db.store.index_pending().await.unwrap()
     }
 
     /// Submits an envelope as vendor A; returns status and answer.
