@@ -583,7 +583,7 @@ impl Store {
         for (submission_id, certificate_id) in &certified {
             certificate_issued(&mut tx, submission_id, certificate_id).await?;
         }
-        // A registry does not serve while this runs (about 90 s per 10,000 submissions on the
+        // A registry does not serve while this runs (about 40 s per 10,000 submissions on the
         // reference machine, BENCHMARKS.md): say so, and how far it got.
         tracing::info!(
             submissions = queued,
