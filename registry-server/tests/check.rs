@@ -189,7 +189,7 @@ async fn the_reference_machines_recorded_probe_is_checked() {
         r.devices = inventory.devices.clone();
         let id = World::submit_report(&w.r, &r).await;
         World::approve(&w.r, &id).await;
-        assert_eq!(w.r.indexed().await, 1);
+        assert_eq!(w.r.indexed().await, 0, "the approval counted it");
         let (status, answer) = check(&w, Some("application/json"), probe).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         let got = statuses(&answer);
@@ -357,7 +357,7 @@ async fn certify_reference_machine(w: &World) {
     r.devices = inventory.devices;
     let id = World::submit_report(&w.r, &r).await;
     World::approve(&w.r, &id).await;
-    assert_eq!(w.r.indexed().await, 1);
+    assert_eq!(w.r.indexed().await, 0, "the approval counted it");
 }
 
 fn base_ids(answer: &Value) -> Vec<String> {

@@ -855,3 +855,38 @@ async fn a_queued_submission_is_counted_after_a_restart() {
         db.cleanup().await;
     }
 }
+
+/// Approving a submission the indexer has not counted yet counts it in the approval's own
+/// transaction, as certified: what a reviewer sees after approving is exact.
+#[tokio::test]
+async fn an_approval_counts_a_queued_submission_at_once() {
+    const GPU: &str = "pci:8086:a7a1";
+    for kind in common::database_kinds() {
+        let db = TestDb::new(kind).await;
+        let store = &db.store;
+        let (org, key) = org_with_key(store, 15).await;
+        let first = submit(store, &org.id, &key, ReportSpec::default()).await;
+        submit(store, &org.id, &key, ReportSpec::default()).await;
+        assert_eq!(store.index_queue_len().await.unwrap(), 2, "{kind}");
+        store
+            .approve_submission(&first, None, &Actor::cli(), |_, id| {
+                Ok(fake_certificate(id))
+            })
+            .await
+            .unwrap();
+        // The approved one is counted; the other still waits for the indexer.
+        assert_eq!(store.index_queue_len().await.unwrap(), 1, "{kind}");
+        assert_eq!(
+            standing(store, GPU).await,
+            ("certified".into(), 1, [1, 0, 0, 0], 1),
+            "{kind}"
+        );
+        assert_eq!(store.index_pending().await.unwrap(), 1, "{kind}");
+        assert_eq!(
+            standing(store, GPU).await,
+            ("certified".into(), 2, [1, 1, 0, 0], 1),
+            "{kind}"
+        );
+        db.cleanup().await;
+    }
+}

@@ -11,10 +11,11 @@
 //! tables; a batch shares them (BENCHMARKS.md, "The batched indexer").
 //!
 //! The price is a lag: the public device index shows a submission a fraction of a second after
-//! it was acknowledged. Workflow changes never wait for it: a standing change of a submission
-//! that is still queued changes nothing ([`super::public_index::submission_changed`]), because the
-//! indexer counts each submission with the standing it has when its batch runs, under the same
-//! lock as every other change of the index. This module must not decide ranks (that is
+//! it was acknowledged. Workflow changes do not lag: a standing change (an approval, say) of a
+//! submission still queued counts that submission in the change's own transaction
+//! ([`super::public_index::submission_changed`]), with its new standing. Either way a submission
+//! is counted with the standing it has when it is counted, under the same lock as every other
+//! change of the index. This module must not decide ranks (that is
 //! [`super::public_index`]) and must not be the only copy of anything.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -256,23 +257,40 @@ fn max_into(into: &mut String, candidate: &str) {
     }
 }
 
-/// Counts up to `max` queued submissions into the public index inside `tx`, oldest first, and
-/// takes them off the queue, with the facts kept in `cache` where it has them. Returns how many it
-/// took (0: the queue is empty).
+/// Which queued submissions a batch counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Take<'a> {
+    /// The oldest, at most this many.
+    Oldest(usize),
+    /// This one, if it is queued (a workflow change of a submission not counted yet).
+    One(&'a str),
+}
+
+/// Counts queued submissions (`take`) into the public index inside `tx` and takes them off the
+/// queue, with the facts kept in `cache` where it has them. Returns how many it took (0: none
+/// queued).
 pub(crate) async fn index_batch(
     tx: &mut WriteTx,
-    max: usize,
+    take: Take<'_>,
     cache: Option<&FactsCache>,
 ) -> Result<usize> {
     lock_index(tx).await?;
-    let queued: Vec<(i64, String)> =
-        sqlx::query("SELECT seq, submission_id FROM index_queue ORDER BY seq LIMIT $1")
-            .bind(i64::try_from(max).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx.tx)
-            .await?
-            .iter()
-            .map(|row| Ok((col(row, "seq")?, col(row, "submission_id")?)))
-            .collect::<Result<_>>()?;
+    let query = match take {
+        Take::Oldest(max) => {
+            sqlx::query("SELECT seq, submission_id FROM index_queue ORDER BY seq LIMIT $1")
+                .bind(i64::try_from(max).unwrap_or(i64::MAX))
+        }
+        Take::One(id) => {
+            sqlx::query("SELECT seq, submission_id FROM index_queue WHERE submission_id = $1")
+                .bind(id)
+        }
+    };
+    let queued: Vec<(i64, String)> = query
+        .fetch_all(&mut *tx.tx)
+        .await?
+        .iter()
+        .map(|row| Ok((col(row, "seq")?, col(row, "submission_id")?)))
+        .collect::<Result<_>>()?;
     if queued.is_empty() {
         return Ok(0);
     }
@@ -490,7 +508,7 @@ impl Store {
                 return Ok(0);
             }
             let mut tx = self.begin_write().await?;
-            let n = index_batch(&mut tx, MAX_BATCH, Some(&self.index_facts)).await?;
+            let n = index_batch(&mut tx, Take::Oldest(MAX_BATCH), Some(&self.index_facts)).await?;
             tx.commit().await?;
             total += n;
             if n < MAX_BATCH {

@@ -330,7 +330,13 @@ fn counter_after(rank: DeviceStatus, old: DeviceStatus, new: DeviceStatus) -> St
 pub(crate) async fn submission_changed(tx: &mut WriteTx, submission_id: &str) -> Result<()> {
     lock_index(tx).await?;
     let Some(old) = indexed_standing(tx, submission_id).await? else {
-        // Not counted yet: the indexer counts it with the standing it has then.
+        // Still queued: counted now, with its new standing, so that an approval's devices are
+        // certified when the approval is answered.
+        if super::indexer::index_batch(tx, super::indexer::Take::One(submission_id), None).await?
+            == 0
+        {
+            tracing::warn!("submission {submission_id} is neither queued nor counted");
+        }
         return Ok(());
     };
     let state = submission_state(tx, submission_id).await?;
@@ -403,6 +409,12 @@ pub(crate) async fn certificate_issued(
     certificate_id: &str,
 ) -> Result<()> {
     lock_index(tx).await?;
+    add_public_system(tx, certificate_id).await?;
+    submission_changed(tx, submission_id).await
+}
+
+/// The `public_systems` row of a certificate (inserted, or its status updated).
+async fn add_public_system(tx: &mut WriteTx, certificate_id: &str) -> Result<()> {
     let row = sqlx::query(
         "SELECT c.id, c.submission_id, c.system_id, c.org_id, o.name AS organisation, \
          c.system_vendor, c.system_model, s.system_family, s.system_sku, s.system_board, \
@@ -482,7 +494,7 @@ pub(crate) async fn certificate_issued(
     .bind(col::<i64>(&row, "count_timeout")?)
     .execute(&mut *tx.tx)
     .await?;
-    submission_changed(tx, submission_id).await
+    Ok(())
 }
 
 /// Marks a revoked certificate in the public systems and re-ranks its submission's devices.
@@ -564,8 +576,8 @@ impl Store {
                 .await?;
         }
         // Every submission goes through the indexer's queue, oldest first, as if just submitted;
-        // certificates go into the public systems first, so the indexer counts each submission
-        // with its standing of now.
+        // certificates go into the public systems first (without re-ranking: nothing is counted
+        // yet), and the indexer counts each submission with its standing of now.
         let queued = sqlx::query(
             "INSERT INTO index_queue (submission_id) \
              SELECT id FROM submissions ORDER BY submitted_at, id",
@@ -573,15 +585,15 @@ impl Store {
         .execute(&mut *tx.tx)
         .await?
         .rows_affected();
-        let certified: Vec<(String, String)> =
-            sqlx::query("SELECT submission_id, id FROM certificates ORDER BY issued_at, id")
+        let certificates: Vec<String> =
+            sqlx::query("SELECT id FROM certificates ORDER BY issued_at, id")
                 .fetch_all(&mut *tx.tx)
                 .await?
                 .iter()
-                .map(|row| Ok((col(row, "submission_id")?, col(row, "id")?)))
+                .map(|row| col(row, "id"))
                 .collect::<Result<_>>()?;
-        for (submission_id, certificate_id) in &certified {
-            certificate_issued(&mut tx, submission_id, certificate_id).await?;
+        for certificate_id in &certificates {
+            add_public_system(&mut tx, certificate_id).await?;
         }
         // A registry does not serve while this runs (about 40 s per 10,000 submissions on the
         // reference machine, BENCHMARKS.md): say so, and how far it got.
@@ -593,7 +605,12 @@ impl Store {
         let started = std::time::Instant::now();
         let mut done = 0;
         loop {
-            let n = super::indexer::index_batch(&mut tx, REBUILD_BATCH, None).await?;
+            let n = super::indexer::index_batch(
+                &mut tx,
+                super::indexer::Take::Oldest(REBUILD_BATCH),
+                None,
+            )
+            .await?;
             if n == 0 {
                 break;
             }
