@@ -130,7 +130,10 @@ async fn rows_by_submission<T>(
 }
 
 /// The [`device_facts`] of each of `ids`, from their stored rows.
-async fn facts_of(tx: &mut WriteTx, ids: &[&str]) -> Result<HashMap<String, Vec<DeviceFacts>>> {
+pub(crate) async fn facts_of(
+    tx: &mut WriteTx,
+    ids: &[&str],
+) -> Result<HashMap<String, Vec<DeviceFacts>>> {
     let devices = rows_by_submission(tx, "submission_devices", ids, device_row).await?;
     let results = rows_by_submission(tx, "submission_results", ids, result_row).await?;
     Ok(ids
@@ -148,10 +151,24 @@ async fn facts_of(tx: &mut WriteTx, ids: &[&str]) -> Result<HashMap<String, Vec<
 /// What a batch adds to one (model, device) pair of `device_systems`.
 #[derive(Debug)]
 struct PairDelta {
-    best_rank: i64,
+    /// Reports per rank; each report of the pair adds one to one of them.
     counts: [i64; 4],
-    submissions: i64,
     last_seen_at: String,
+}
+
+impl PairDelta {
+    /// The best rank among the batch's reports: the first counter that is not zero.
+    fn best_rank(&self) -> i64 {
+        self.counts
+            .iter()
+            .position(|n| *n > 0)
+            .and_then(|i| i64::try_from(i).ok())
+            .unwrap_or(3)
+    }
+
+    fn submissions(&self) -> i64 {
+        self.counts.iter().sum()
+    }
 }
 
 /// What a batch adds to one device of `device_stats`.
@@ -190,14 +207,10 @@ impl BatchDelta {
                 .pairs
                 .entry((f.base_identity.clone(), state.system_id.clone()))
                 .or_insert_with(|| PairDelta {
-                    best_rank: rank.rank(),
                     counts: [0; 4],
-                    submissions: 0,
                     last_seen_at: at.clone(),
                 });
-            pair.best_rank = pair.best_rank.min(rank.rank());
             add_counts(&mut pair.counts, counts);
-            pair.submissions += 1;
             max_into(&mut pair.last_seen_at, at);
             let device = self
                 .devices
@@ -426,12 +439,12 @@ async fn write_delta(tx: &mut WriteTx, delta: &BatchDelta) -> Result<()> {
             q = q
                 .bind(device.as_str())
                 .bind(system.as_str())
-                .bind(p.best_rank)
+                .bind(p.best_rank())
                 .bind(c)
                 .bind(w)
                 .bind(pr)
                 .bind(s)
-                .bind(p.submissions)
+                .bind(p.submissions())
                 .bind(p.last_seen_at.as_str());
         }
         q.execute(&mut *tx.tx).await?;

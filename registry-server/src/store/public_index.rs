@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-use super::submissions::{device_row, result_row, BATCH};
+use super::submissions::BATCH;
 use super::{col, now, ts, DeviceRow, Result, ResultRow, Store, StoreError, WriteTx};
 use crate::public::system_category::SystemCategory;
 use crate::public::text::fold;
@@ -251,26 +251,6 @@ pub(crate) fn device_facts(devices: &[DeviceRow], results: &[ResultRow]) -> Vec<
     by_identity.into_values().collect()
 }
 
-/// [`device_facts`] of a stored submission.
-async fn stored_facts(tx: &mut WriteTx, id: &str) -> Result<Vec<DeviceFacts>> {
-    let devices = rows_of(tx, "submission_devices", id).await?;
-    let results = rows_of(tx, "submission_results", id).await?;
-    Ok(device_facts(
-        &devices.iter().map(device_row).collect::<Result<Vec<_>>>()?,
-        &results.iter().map(result_row).collect::<Result<Vec<_>>>()?,
-    ))
-}
-
-/// A submission's rows of `table` (`submission_devices` or `submission_results`), in order.
-async fn rows_of(tx: &mut WriteTx, table: &str, id: &str) -> Result<Vec<AnyRow>> {
-    Ok(sqlx::query(&format!(
-        "SELECT * FROM {table} WHERE submission_id = $1 ORDER BY position"
-    ))
-    .bind(id)
-    .fetch_all(&mut *tx.tx)
-    .await?)
-}
-
 /// Appends `$first, $first+1, ...` (`n` placeholders) to `sql`, comma-separated.
 fn push_list(sql: &mut String, first: usize, n: usize) {
     use std::fmt::Write as _;
@@ -344,7 +324,10 @@ pub(crate) async fn submission_changed(tx: &mut WriteTx, submission_id: &str) ->
     if old == new {
         return Ok(());
     }
-    let facts = stored_facts(tx, submission_id).await?;
+    let facts = super::indexer::facts_of(tx, &[submission_id])
+        .await?
+        .remove(submission_id)
+        .unwrap_or_default();
     // (old, new) -> identities
     let mut moves: BTreeMap<(DeviceStatus, DeviceStatus), Vec<&str>> = BTreeMap::new();
     for f in &facts {
