@@ -2,21 +2,24 @@
 //!
 //! | metric | type | labels |
 //! |---|---|---|
-//! | `mxcert_http_requests_total` | counter | `method`, `route` (the route pattern, e.g. `/api/v1/systems/{certificate_id}`, or `unmatched`), `status` |
+//! | `mxcert_http_requests_total` | counter | `method` (a standard method, or `other`), `route` (the route pattern, e.g. `/api/v1/systems/{certificate_id}`, or `unmatched`), `status` |
 //! | `mxcert_http_request_duration_seconds` | histogram | `method`, `route` |
 //! | `mxcert_http_requests_in_flight` | gauge | — |
 //! | `mxcert_db_connections` | gauge | `state` (`idle`, `busy`) |
 //! | `mxcert_index_queue` | gauge | — (submissions stored but not yet counted into the public index) |
 //! | `mxcert_registry_info` | gauge (1) | `version`, `backend` |
 //!
-//! [`track`] is the middleware that counts every request. Route patterns, not paths, label the
-//! series, so a crawler cannot make the set of series grow without bound. This module must not
+//! [`track`] is the middleware that counts every request. Only the standard methods and route
+//! patterns (never paths, never a method name as the client spelt it) label the series, so no
+//! client can make the set of series grow: there are at most 8 methods × the routes × the
+//! statuses the registry answers. This module must not
 //! log or look at request bodies.
 
 use std::sync::atomic::AtomicI64;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -30,14 +33,14 @@ use crate::state::AppState;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     route: String,
 }
 
@@ -145,13 +148,31 @@ impl Metrics {
     }
 }
 
+/// The label of a request method: the standard methods the registry may serve as themselves,
+/// anything else (extension methods, invented names) as `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The route label of a request the router matched no route for.
+const UNMATCHED: &str = "unmatched";
+
 /// Middleware: counts the request and times it until the response head is ready.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .map_or_else(|| UNMATCHED.to_owned(), |p| p.as_str().to_owned());
     let m = &state.metrics;
     m.in_flight.inc();
     let start = Instant::now();
@@ -159,7 +180,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     m.in_flight.dec();
     m.durations
         .get_or_create(&RouteLabels {
-            method: method.clone(),
+            method,
             route: route.clone(),
         })
         .observe(start.elapsed().as_secs_f64());

@@ -264,3 +264,54 @@ async fn no_input_gives_a_server_error() {
         StatusCode::OK
     );
 }
+
+/// Issue 13, item 4: thousands of requests with invented method names and random paths must not
+/// grow `/metrics`: only the standard methods (anything else is `other`) and route patterns (an
+/// unmatched path is `unmatched`) become labels.
+#[tokio::test]
+async fn invented_methods_and_paths_do_not_grow_the_metrics() {
+    let r = Registry::new("sqlite").await;
+    let app = mxcert_registry::server::app(r.state.clone());
+    let mut rng = Rng(0x6d65_7472_6963_7321);
+    let mut invented = Vec::new();
+    for i in 0..3000 {
+        let name: String = (0..8 + rng.below(8))
+            .map(|_| char::from(*rng.pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+            .collect();
+        let method = if i % 2 == 0 {
+            Method::from_bytes(name.as_bytes()).unwrap()
+        } else {
+            rng.pick(METHODS).clone()
+        };
+        let path = format!("/zz{}/{}", rng.next(), rng.pick(SEGMENTS))
+            .replace(['%', ' ', '<', '>', '\'', 'ñ', 'ú'], "x");
+        let req = axum::http::Request::builder()
+            .method(method)
+            .uri(&path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+        assert!(!resp.status().is_server_error(), "{path}");
+        invented.push(name);
+        invented.push(path);
+    }
+    let (status, text) = r.get("/metrics", None).await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    let text = text.as_str().unwrap();
+    // A few dozen series of a fresh registry, whatever the requests were.
+    assert!(text.len() < 40_000, "/metrics grew to {} bytes", text.len());
+    for word in &invented {
+        assert!(!text.contains(word.as_str()), "{word:?} became a label");
+    }
+    let methods: std::collections::BTreeSet<&str> = text
+        .split("method=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let allowed = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other",
+    ];
+    assert!(methods.iter().all(|m| allowed.contains(m)), "{methods:?}");
+    assert!(methods.contains("other"), "{methods:?}");
+    assert!(text.contains("route=\"unmatched\""), "{text}");
+}
