@@ -1154,3 +1154,68 @@ async fn the_registry_key_is_served_as_pem_and_json_and_survives_restarts() {
     assert_eq!(v["keyid"], keys::key_id(&key));
     assert_eq!(v["public_key_pem"], pem);
 }
+
+/// Issue 13, item 12: an expired certificate leaves `/api/v1/certified`, as it leaves the other
+/// public lists (`/api/v1/systems`, the export); the one still valid stays.
+#[tokio::test]
+async fn expired_certificates_leave_the_certified_list() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        let mut certificates = Vec::new();
+        for model in ["21HM", "21HQ"] {
+            let id = r.submit_ok(model).await;
+            let (status, approved) = r
+                .post(
+                    &format!("/api/v1/submissions/{id}/approve"),
+                    Some(&r.reviewer),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{kind}: {approved}");
+            certificates.push(approved["certificate_id"].as_str().unwrap().to_owned());
+        }
+        r.indexed().await;
+        let listed = |v: &Value, key: &str| -> Vec<String> {
+            v[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["certificate_id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (_, before) = r.get("/api/v1/certified", None).await;
+        assert_eq!(listed(&before, "certified").len(), 2, "{kind}: {before}");
+
+        // The first certificate's validity ended a minute ago.
+        let past = mxcert_registry::store::ts(
+            mxcert_registry::store::now() - chrono::Duration::minutes(1),
+        );
+        sqlx::query("UPDATE certificates SET expires_at = $1 WHERE id = $2")
+            .bind(&past)
+            .bind(&certificates[0])
+            .execute(r.db.store.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE public_systems SET expires_at = $1 WHERE certificate_id = $2")
+            .bind(&past)
+            .bind(&certificates[0])
+            .execute(r.db.store.pool())
+            .await
+            .unwrap();
+        let (status, after) = r.get("/api/v1/certified", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            listed(&after, "certified"),
+            vec![certificates[1].clone()],
+            "{kind}"
+        );
+        // The same as the public search says.
+        let (_, systems) = r.get("/api/v1/systems", None).await;
+        assert_eq!(
+            listed(&systems, "items"),
+            vec![certificates[1].clone()],
+            "{kind}"
+        );
+        r.db.cleanup().await;
+    }
+}

@@ -312,7 +312,14 @@ async fn story(kind: &str) {
     assert_eq!(approved.status, SubmissionStatus::Approved);
     assert_eq!(approved.certificate_id.as_deref(), Some(cert.id.as_str()));
     assert!(cert.id.ends_with("-000001"), "{}", cert.id);
-    let certified = store.list_certified(10, 0).await.unwrap();
+    let certified = store
+        .list_certified(
+            10,
+            0,
+            &mxcert_registry::store::ts(mxcert_registry::store::now()),
+        )
+        .await
+        .unwrap();
     assert_eq!(certified.len(), 1);
     assert_eq!(certified[0].organisation, "Cómputo Acme");
     let revoked = store
@@ -326,7 +333,15 @@ async fn story(kind: &str) {
         .await
         .unwrap();
     assert_eq!(revoked.status, "revoked");
-    assert!(store.list_certified(10, 0).await.unwrap().is_empty());
+    assert!(store
+        .list_certified(
+            10,
+            0,
+            &mxcert_registry::store::ts(mxcert_registry::store::now())
+        )
+        .await
+        .unwrap()
+        .is_empty());
     let events = store.certificate_events(0, 10).await.unwrap();
     assert_eq!(
         events

@@ -260,14 +260,21 @@ impl Store {
         certificate(&row)
     }
 
-    /// Valid certificates, newest first: the public list of certified systems.
-    pub async fn list_certified(&self, limit: i64, offset: i64) -> Result<Vec<CertifiedEntry>> {
+    /// Certificates valid at `now` (neither revoked nor expired, as the other public lists
+    /// count them), newest first: the public list of certified systems.
+    pub async fn list_certified(
+        &self,
+        limit: i64,
+        offset: i64,
+        now: &str,
+    ) -> Result<Vec<CertifiedEntry>> {
         let rows = sqlx::query(&format!(
-            "{SELECT_CERTIFICATE} WHERE c.status = 'valid' ORDER BY c.issued_at DESC, c.id DESC \
-             LIMIT $1 OFFSET $2"
+            "{SELECT_CERTIFICATE} WHERE c.status = 'valid' AND c.expires_at > $3 \
+             ORDER BY c.issued_at DESC, c.id DESC LIMIT $1 OFFSET $2"
         ))
         .bind(limit.clamp(1, 1000))
         .bind(offset.max(0))
+        .bind(now)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

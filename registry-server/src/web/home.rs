@@ -24,7 +24,7 @@ pub async fn home(ctx: Ctx) -> Result<Response, PageError> {
     let recent = ctx
         .state
         .store
-        .list_certified(RECENT, 0)
+        .list_certified(RECENT, 0, &crate::public::now())
         .await
         .map_err(PageError::internal)?;
     page(&HomePage { ctx: &ctx, recent })
