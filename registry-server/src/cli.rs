@@ -92,11 +92,12 @@ pub struct ServeArgs {
         value_name = "SECS"
     )]
     pub header_read_timeout_secs: Option<u64>,
-    /// How long certificates are valid, in days [default: 1095].
+    /// How long certificates are valid, in days, 1 to 36500 [default: 1095].
     #[arg(
         long = "certificate-days",
         env = "MXCERT_REGISTRY_CERTIFICATE_DAYS",
-        value_name = "DAYS"
+        value_name = "DAYS",
+        value_parser = days_parser()
     )]
     pub certificate_validity_days: Option<u32>,
     /// The URL the public reaches the registry at (e.g. https://registro.mxos.mx); when it is
@@ -111,6 +112,12 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub public_posts_per_minute: Option<u32>,
+}
+
+/// A number of days a certificate or token is valid for: out of range is a usage error (exit 2)
+/// naming the flag, never an overflow later.
+fn days_parser() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(crate::config::MAX_VALIDITY_DAYS))
 }
 
 /// The database URL from the flag, its variable, the file, or the default, in that order.
@@ -150,6 +157,7 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
         certificate_validity: args
             .certificate_validity_days
             .or(file.certificate_validity_days)
+            // In range: checked by the flag's parser and by the file's.
             .map_or(d.certificate_validity, |days| {
                 chrono::Duration::days(i64::from(days))
             }),
@@ -206,8 +214,8 @@ pub enum AdminCommand {
         /// A label to recognise the token by.
         #[arg(long, default_value = "")]
         label: String,
-        /// Days until the token expires (default: never).
-        #[arg(long, value_name = "DAYS")]
+        /// Days until the token expires, 1 to 36500 (default: never).
+        #[arg(long, value_name = "DAYS", value_parser = days_parser())]
         expires_in_days: Option<u32>,
     },
     /// List tokens (id, prefix, role, organisation, state), tab-separated.

@@ -12,6 +12,23 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Largest body `POST /api/v1/check` accepts by default.
 pub const DEFAULT_CHECK_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// The longest a certificate or a token may be made valid for, in days: 100 years, far inside
+/// what stored timestamps hold (they end at the year 9999) and what date arithmetic can add
+/// without overflowing.
+pub const MAX_VALIDITY_DAYS: u32 = 36_500;
+
+/// `days` as a duration when it is between 1 and [`MAX_VALIDITY_DAYS`]; otherwise a message
+/// naming `name` and the value (the API answers it as a 400, the command line as a usage error).
+pub fn validity_days(name: &str, days: u32) -> Result<chrono::Duration, String> {
+    if (1..=MAX_VALIDITY_DAYS).contains(&days) {
+        Ok(chrono::Duration::days(i64::from(days)))
+    } else {
+        Err(format!(
+            "{name} must be between 1 and {MAX_VALIDITY_DAYS} days, not {days}"
+        ))
+    }
+}
+
 /// Everything `serve` needs besides the listener.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -138,9 +155,10 @@ impl FileSettings {
         Ok(settings)
     }
 
-    /// Parses the TOML text of a configuration file; the error names the line and column.
+    /// Parses the TOML text of a configuration file; the error names the line and column, or
+    /// the key whose value is out of range.
     pub fn parse(text: &str) -> Result<FileSettings, String> {
-        toml::from_str(text).map_err(|e| {
+        let settings: FileSettings = toml::from_str(text).map_err(|e| {
             let message = e.message().to_owned();
             match e.span() {
                 Some(span) => {
@@ -149,7 +167,11 @@ impl FileSettings {
                 }
                 None => message,
             }
-        })
+        })?;
+        if let Some(days) = settings.certificate_validity_days {
+            validity_days("certificate_validity_days", days)?;
+        }
+        Ok(settings)
     }
 }
 

@@ -1164,15 +1164,7 @@ async fn expired_certificates_leave_the_certified_list() {
         let mut certificates = Vec::new();
         for model in ["21HM", "21HQ"] {
             let id = r.submit_ok(model).await;
-            let (status, approved) = r
-                .post(
-                    &format!("/api/v1/submissions/{id}/approve"),
-                    Some(&r.reviewer),
-                    json!({}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK, "{kind}: {approved}");
-            certificates.push(approved["certificate_id"].as_str().unwrap().to_owned());
+            certificates.push(r.approve(&id).await);
         }
         r.indexed().await;
         let listed = |v: &Value, key: &str| -> Vec<String> {

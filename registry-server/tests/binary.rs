@@ -315,3 +315,79 @@ async fn slow_headers_and_idle_connections_are_disconnected() {
     stop_tx.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// Issue 13, item 13: a number of days no date can hold is a usage error (exit 2) naming the flag
+/// or the variable, and in a config file an error naming the key (exit 1), never an overflow
+/// panic (exit 101). The address cannot be bound, so a `serve` that got past its settings exits 1.
+#[test]
+fn out_of_range_days_are_usage_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let (code, org, err) = run(&["admin", "create-org", "--name", "Acme"], &db);
+    assert_eq!(code, 0, "{err}");
+    let org = org.trim().to_owned();
+    let create_token = |days: &str| {
+        run(
+            &[
+                "admin",
+                "create-token",
+                "--org",
+                &org,
+                "--role",
+                "vendor",
+                "--expires-in-days",
+                days,
+            ],
+            &db,
+        )
+    };
+    for days in ["4294967295", "36501", "0"] {
+        let (code, out, err) = create_token(days);
+        assert_eq!((code, out.as_str()), (2, ""), "{days}: {err}");
+        assert!(
+            err.contains("--expires-in-days") && err.contains(days) && err.contains("1..=36500"),
+            "{err}"
+        );
+    }
+    let (code, token, err) = create_token("36500");
+    assert_eq!(code, 0, "{err}");
+    assert!(token.starts_with("mxr_"), "{token}");
+
+    let unbindable = ["serve", "--listen", "192.0.2.1:0"];
+    let (code, _, err) = run(
+        &[&unbindable[..], &["--certificate-days", "4294967295"]].concat(),
+        &db,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--certificate-days"), "{err}");
+    let out = registry()
+        .args(unbindable)
+        .args(["--database", &db])
+        .env("MXCERT_REGISTRY_CERTIFICATE_DAYS", "99999999")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("99999999"), "{err}");
+    let config = dir.path().join("registry.toml");
+    std::fs::write(&config, "certificate_validity_days = 4294967295\n").unwrap();
+    let (code, _, err) = run(
+        &[&unbindable[..], &["--config", config.to_str().unwrap()]].concat(),
+        &db,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("registry.toml")
+            && err.contains(
+                "certificate_validity_days must be between 1 and 36500 days, not 4294967295"
+            ),
+        "{err}"
+    );
+    // In range, the settings pass and only the address fails.
+    let (code, _, err) = run(
+        &[&unbindable[..], &["--certificate-days", "36500"]].concat(),
+        &db,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("failed to listen on 192.0.2.1:0"), "{err}");
+}

@@ -315,3 +315,76 @@ async fn invented_methods_and_paths_do_not_grow_the_metrics() {
     assert!(methods.contains("other"), "{methods:?}");
     assert!(text.contains("route=\"unmatched\""), "{text}");
 }
+
+/// Issue 13, item 13: numbers at the edges of their types are a 400 naming the field, or are
+/// clamped, never an overflow (a 500): a token's `expires_in_days`, lists' `limit` and `offset`,
+/// pages; and the longest validity allowed still issues certificates and tokens.
+#[tokio::test]
+async fn numbers_at_their_limits_are_refused_or_clamped_not_overflowed() {
+    for kind in common::database_kinds() {
+        let r = Registry::with_config(kind, |c| {
+            c.certificate_validity =
+                chrono::Duration::days(i64::from(mxcert_registry::config::MAX_VALIDITY_DAYS));
+        })
+        .await;
+        let create = |days: u64| {
+            r.post(
+                "/api/v1/tokens",
+                Some(&r.admin),
+                serde_json::json!({"org_id": r.org_a, "role": "vendor", "expires_in_days": days}),
+            )
+        };
+        for days in [u64::from(u32::MAX), 36_501, 0] {
+            let (status, body) = create(days).await;
+            assert_eq!(status.as_u16(), 400, "{kind} {days}: {body}");
+            assert_eq!(body["error"]["code"], "invalid_field");
+            assert_eq!(
+                body["error"]["message"],
+                format!("expires_in_days must be between 1 and 36500 days, not {days}")
+            );
+        }
+        // Beyond u32: refused by the body's parser.
+        for days in [u64::from(u32::MAX) + 1, u64::MAX] {
+            let (status, body) = create(days).await;
+            assert_eq!(status.as_u16(), 400, "{kind} {days}: {body}");
+        }
+        let (status, body) = create(36_500).await;
+        assert_eq!(status.as_u16(), 201, "{kind}: {body}");
+        assert!(
+            body["expires_at"].as_str().unwrap().starts_with("21"),
+            "{body}"
+        );
+
+        // The longest certificate validity issues a certificate.
+        let id = r.submit_ok("21HM").await;
+        r.approve(&id).await;
+
+        let extremes = [
+            "limit=9223372036854775807&offset=9223372036854775807",
+            "limit=-9223372036854775808&offset=-9223372036854775808",
+            "limit=0&offset=-1",
+            "limit=99999999999999999999",
+        ];
+        for path in ["/api/v1/certified", "/api/v1/submissions"] {
+            for q in extremes {
+                let (status, body) = r.get(&format!("{path}?{q}"), Some(&r.admin)).await;
+                assert!(
+                    status.as_u16() == 200 || status.as_u16() == 400,
+                    "{kind} {path}?{q}: {status} {body}"
+                );
+            }
+        }
+        for path in [
+            "/api/v1/systems?page=4294967295&per_page=100",
+            "/api/v1/devices/pci/8086:a7a1?page=4294967295&per_page=100",
+            "/api/v1/audit?after=9223372036854775807",
+            "/api/v1/certificate-events?after=-9223372036854775808",
+            "/sistemas?page=99999999999999999999",
+            "/sistemas?page=4294967295",
+        ] {
+            let (status, body) = r.get(path, Some(&r.admin)).await;
+            assert!(!status.is_server_error(), "{kind} {path}: {status} {body}");
+        }
+        r.db.cleanup().await;
+    }
+}

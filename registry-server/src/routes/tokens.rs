@@ -22,7 +22,7 @@ pub struct CreateBody {
     pub member_id: Option<String>,
     #[serde(default)]
     pub label: Option<String>,
-    /// Days until the token expires; none means it does not expire.
+    /// Days until the token expires (1 to 36500); none means it does not expire.
     #[serde(default)]
     pub expires_in_days: Option<u32>,
 }
@@ -45,9 +45,12 @@ pub async fn issue(
     expires_in_days: Option<u32>,
     actor: &Actor,
 ) -> ApiResult<CreatedToken> {
+    let validity = expires_in_days
+        .map(|d| crate::config::validity_days("expires_in_days", d))
+        .transpose()
+        .map_err(|message| ApiError::bad_request("invalid_field", message))?;
     let secret = auth::generate_token().map_err(ApiError::internal)?;
-    let expires_at = expires_in_days
-        .map(|d| crate::store::ts(chrono::Utc::now() + chrono::Duration::days(i64::from(d))));
+    let expires_at = validity.map(|v| crate::store::ts(chrono::Utc::now() + v));
     let info = store
         .create_token(
             &NewToken {

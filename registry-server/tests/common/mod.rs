@@ -263,6 +263,19 @@ impl Registry {
         .await
     }
 
+    /// Approves submission `id` as the reviewer; returns the certificate id.
+    pub async fn approve(&self, id: &str) -> String {
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/submissions/{id}/approve"),
+                Some(&self.reviewer),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["certificate_id"].as_str().unwrap().to_owned()
+    }
+
     /// Submits a fresh certifiable report of `model` as vendor A; returns the submission id.
     pub async fn submit_ok(&self, model: &str) -> String {
         let (status, body) = self
