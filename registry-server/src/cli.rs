@@ -77,19 +77,21 @@ pub struct ServeArgs {
         value_name = "BYTES"
     )]
     pub check_max_body_bytes: Option<usize>,
-    /// Deadline for a whole request, body included, in seconds [default: 30].
+    /// Deadline for a whole request, body included, in seconds, at most 86400 [default: 30].
     #[arg(
         long = "request-timeout",
         env = "MXCERT_REGISTRY_REQUEST_TIMEOUT",
-        value_name = "SECS"
+        value_name = "SECS",
+        value_parser = timeout_parser()
     )]
     pub request_timeout_secs: Option<u64>,
-    /// Deadline for a request's headers (and an idle keep-alive connection), in seconds
-    /// [default: 10].
+    /// Deadline for a request's headers (and an idle keep-alive connection), in seconds, at most
+    /// 86400 [default: 10].
     #[arg(
         long = "header-read-timeout",
         env = "MXCERT_REGISTRY_HEADER_READ_TIMEOUT",
-        value_name = "SECS"
+        value_name = "SECS",
+        value_parser = timeout_parser()
     )]
     pub header_read_timeout_secs: Option<u64>,
     /// How long certificates are valid, in days, 1 to 36500 [default: 1095].
@@ -118,6 +120,11 @@ pub struct ServeArgs {
 /// naming the flag, never an overflow later.
 fn days_parser() -> clap::builder::RangedI64ValueParser<u32> {
     clap::value_parser!(u32).range(1..=i64::from(crate::config::MAX_VALIDITY_DAYS))
+}
+
+/// A deadline in seconds: beyond a day is a usage error, never an instant that overflows.
+fn timeout_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(0..=crate::config::MAX_TIMEOUT_SECS)
 }
 
 /// The database URL from the flag, its variable, the file, or the default, in that order.

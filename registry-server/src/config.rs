@@ -29,6 +29,21 @@ pub fn validity_days(name: &str, days: u32) -> Result<chrono::Duration, String> 
     }
 }
 
+/// The longest request or header deadline, in seconds (a day): a deadline is added to the
+/// current instant, which overflows (a panic on every connection) for values near `u64::MAX`.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// Checks a deadline setting against [`MAX_TIMEOUT_SECS`]; the message names `name` and the value.
+pub fn timeout_secs(name: &str, secs: u64) -> Result<u64, String> {
+    if secs <= MAX_TIMEOUT_SECS {
+        Ok(secs)
+    } else {
+        Err(format!(
+            "{name} must be at most {MAX_TIMEOUT_SECS} seconds, not {secs}"
+        ))
+    }
+}
+
 /// Everything `serve` needs besides the listener.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -170,6 +185,12 @@ impl FileSettings {
         })?;
         if let Some(days) = settings.certificate_validity_days {
             validity_days("certificate_validity_days", days)?;
+        }
+        if let Some(secs) = settings.request_timeout_secs {
+            timeout_secs("request_timeout_secs", secs)?;
+        }
+        if let Some(secs) = settings.header_read_timeout_secs {
+            timeout_secs("header_read_timeout_secs", secs)?;
         }
         Ok(settings)
     }

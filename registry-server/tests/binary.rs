@@ -316,11 +316,11 @@ async fn slow_headers_and_idle_connections_are_disconnected() {
     server.await.unwrap().unwrap();
 }
 
-/// Issue 13, item 13: a number of days no date can hold is a usage error (exit 2) naming the flag
-/// or the variable, and in a config file an error naming the key (exit 1), never an overflow
-/// panic (exit 101). The address cannot be bound, so a `serve` that got past its settings exits 1.
+/// Issue 13, item 13: a number of days no date can hold, or a deadline no instant can hold, is a
+/// usage error (exit 2) naming the flag or the variable, and in a config file an error naming the
+/// key (exit 1), never an overflow panic (exit 101, or a panic on every connection). The address cannot be bound, so a `serve` that got past its settings exits 1.
 #[test]
-fn out_of_range_days_are_usage_errors_not_panics() {
+fn out_of_range_days_and_deadlines_are_usage_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("r.db").display());
     let (code, org, err) = run(&["admin", "create-org", "--name", "Acme"], &db);
@@ -381,6 +381,33 @@ fn out_of_range_days_are_usage_errors_not_panics() {
             && err.contains(
                 "certificate_validity_days must be between 1 and 36500 days, not 4294967295"
             ),
+        "{err}"
+    );
+    for flag in ["--request-timeout", "--header-read-timeout"] {
+        let (code, _, err) = run(
+            &[&unbindable[..], &[flag, "18446744073709551615"]].concat(),
+            &db,
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(flag) && err.contains("0..=86400"), "{err}");
+    }
+    let out = registry()
+        .args(unbindable)
+        .args(["--database", &db])
+        .env("MXCERT_REGISTRY_HEADER_READ_TIMEOUT", "86401")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("86401"), "{err}");
+    std::fs::write(&config, "request_timeout_secs = 9223372036854775807\n").unwrap();
+    let (code, _, err) = run(
+        &[&unbindable[..], &["--config", config.to_str().unwrap()]].concat(),
+        &db,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("request_timeout_secs must be at most 86400 seconds, not 9223372036854775807"),
         "{err}"
     );
     // In range, the settings pass and only the address fails.
