@@ -3,18 +3,19 @@
 //! Tokens are `mxr_` followed by 43 characters of URL-safe base64 (32 random bytes from the OS).
 //! They are shown once when made; the registry keeps only their SHA-256, looks them up by it and
 //! compares the stored hash again in constant time. A token can expire and be revoked; a disabled
-//! member or organisation disables its tokens. Repeated failures from one address are answered
-//! with 429 for a while.
+//! member or organisation disables its tokens. Repeated failures from one client address (see
+//! [`crate::client_addr`]) are answered with 429 for a while; a valid token is never refused
+//! because of them.
 //!
 //! This module decides identity and role only; what a role may do to which resource is decided by
 //! the route (see [`Caller::require_review`] and friends).
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,6 +23,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{parse_ts, Actor, Role};
@@ -197,15 +199,6 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// The client's address (the connection's peer), for rate limits.
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
@@ -213,15 +206,18 @@ impl FromRequestParts<AppState> for Auth {
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
             return Ok(Auth(None));
         };
-        let ip = client_ip(parts);
-        state.auth_failures.check(ip)?;
-        let result = authenticate(header.as_bytes(), state).await;
-        if let Err(e) = &result {
-            if e.status == axum::http::StatusCode::UNAUTHORIZED {
-                state.auth_failures.record_failure(ip);
+        match authenticate(header.as_bytes(), state).await {
+            Ok(caller) => Ok(Auth(Some(caller))),
+            Err(e) if e.status == axum::http::StatusCode::UNAUTHORIZED => {
+                let ip = ClientAddr::of(
+                    &parts.headers,
+                    &parts.extensions,
+                    &state.config.trusted_proxies,
+                );
+                Err(state.auth_failures.refuse(ip, e))
             }
+            Err(e) => Err(e),
         }
-        result.map(|c| Auth(Some(c)))
     }
 }
 
@@ -280,8 +276,16 @@ pub async fn caller_for_hash(state: &AppState, sha: &str) -> Result<Caller, ApiE
     })
 }
 
-/// Counts failed authentications per client address in a fixed window and refuses further
-/// attempts (429) once the limit is reached, until the window ends.
+/// Counts failed authentications per client address in a fixed window; once the limit is
+/// reached, further failures from that address are answered 429 until the window ends.
+///
+/// Only failing attempts are throttled: a valid token is accepted whatever its address's count,
+/// so that one client's mistakes (or an attacker sharing its address, or a reverse proxy the
+/// registry was not told about) cannot lock others out. This gives a brute-force attacker
+/// nothing: tokens are 32 random bytes, so each guess succeeds with probability 2^-256 whether
+/// or not a valid one is let through. An address over its limit still has each token looked up
+/// (one hash and one indexed read, what any authenticated request costs); a bad one gets 429
+/// with `Retry-After` instead of 401.
 #[derive(Debug)]
 pub struct FailureLimiter {
     max_failures: u32,
@@ -322,6 +326,18 @@ impl FailureLimiter {
             *entry = (Instant::now(), 0);
         }
         entry.1 = entry.1.saturating_add(1);
+    }
+
+    /// The answer to a failed authentication from `ip`: 429 once the address has used up its
+    /// failures, otherwise `error` (and the failure is counted).
+    pub fn refuse(&self, ip: IpAddr, error: ApiError) -> ApiError {
+        match self.check(ip) {
+            Err(limited) => limited,
+            Ok(()) => {
+                self.record_failure(ip);
+                error
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::time::Duration;
 
+use crate::client_addr::{TrustedProxies, TrustedProxy};
 use crate::config::{Config, FileSettings};
 use crate::state::AppState;
 use crate::store::{Actor, Role, Store};
@@ -114,6 +115,16 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     pub public_posts_per_minute: Option<u32>,
+    /// A reverse proxy in front of the registry (an address or a CIDR range; repeatable, comma
+    /// separated in the variable): requests from it are attributed to the client its `Forwarded`
+    /// or `X-Forwarded-For` header names, for rate limits and logs [default: none].
+    #[arg(
+        long = "trusted-proxy",
+        env = "MXCERT_REGISTRY_TRUSTED_PROXIES",
+        value_name = "ADDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 /// A number of days a certificate or token is valid for: out of range is a usage error (exit 2)
@@ -176,6 +187,11 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
         auth_failures_per_window: file
             .auth_failures_per_minute
             .unwrap_or(d.auth_failures_per_window),
+        trusted_proxies: TrustedProxies::new(if args.trusted_proxies.is_empty() {
+            file.trusted_proxies.unwrap_or_default()
+        } else {
+            args.trusted_proxies
+        }),
         web: crate::web::WebConfig {
             public_url: args.public_url.or(file.public_url),
             ..d.web.clone()
@@ -421,7 +437,52 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{redact_url, serve_config, Cli, Command};
+    use crate::config::FileSettings;
+    use clap::Parser as _;
+
+    /// The trusted proxies `serve` gets from these arguments and this config file.
+    fn proxies(args: &[&str], file: &str) -> Vec<String> {
+        let cli = Cli::try_parse_from([&["mxcert-registry", "serve"][..], args].concat()).unwrap();
+        let Command::Serve(args) = cli.command else {
+            unreachable!()
+        };
+        let config = serve_config(String::new(), args, FileSettings::parse(file).unwrap());
+        ["10.0.0.1", "10.200.3.4", "192.0.2.9", "fd00::1"]
+            .into_iter()
+            .filter(|ip| config.trusted_proxies.contains(ip.parse().unwrap()))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_flags_or_else_the_file() {
+        assert!(proxies(&[], "").is_empty());
+        assert_eq!(
+            proxies(
+                &["--trusted-proxy", "10.0.0.1", "--trusted-proxy", "fd00::/8"],
+                ""
+            ),
+            ["10.0.0.1", "fd00::1"]
+        );
+        assert_eq!(
+            proxies(&["--trusted-proxy=10.0.0.0/8,192.0.2.9"], ""),
+            ["10.0.0.1", "10.200.3.4", "192.0.2.9"]
+        );
+        let file = "trusted_proxies = [\"192.0.2.9\"]\n";
+        assert_eq!(proxies(&[], file), ["192.0.2.9"]);
+        assert_eq!(
+            proxies(&["--trusted-proxy", "10.0.0.1"], file),
+            ["10.0.0.1"]
+        );
+        let e = Cli::try_parse_from(["mxcert-registry", "serve", "--trusted-proxy", "proxy.lan"])
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("\"proxy.lan\" is not an IP address"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn passwords_are_not_printed() {

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::client_addr::{TrustedProxies, TrustedProxy};
+
 /// Largest request body accepted (a 300-device report is well under 1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
@@ -76,6 +78,9 @@ pub struct Config {
     pub public_post_burst: u32,
     /// How often certificates that expired are swept out of the device index.
     pub expiry_sweep_interval: Duration,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client (see
+    /// [`crate::client_addr`]); none by default.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for Config {
@@ -96,6 +101,7 @@ impl Default for Config {
             public_posts_per_minute: 60,
             public_post_burst: 20,
             expiry_sweep_interval: Duration::from_secs(600),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -110,6 +116,7 @@ impl Default for Config {
 /// listen = "0.0.0.0:8080"
 /// public_url = "https://registro.mxos.mx"
 /// request_timeout_secs = 30
+/// trusted_proxies = ["10.0.0.1", "192.168.0.0/24"]
 /// ```
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,6 +134,8 @@ pub struct FileSettings {
     pub public_posts_per_minute: Option<u32>,
     pub public_post_burst: Option<u32>,
     pub auth_failures_per_minute: Option<u32>,
+    /// Addresses or CIDR ranges, e.g. `["10.0.0.1", "fd00::/8"]`.
+    pub trusted_proxies: Option<Vec<TrustedProxy>>,
 }
 
 /// A configuration file that cannot be used.
@@ -217,6 +226,7 @@ public_url = "https://registro.mxos.mx"
 public_posts_per_minute = 0
 public_post_burst = 5
 auth_failures_per_minute = 10
+trusted_proxies = ["10.0.0.1", "fd00::/8"]
 "#,
         )
         .unwrap();
@@ -224,6 +234,25 @@ auth_failures_per_minute = 10
         assert_eq!(s.public_posts_per_minute, Some(0));
         assert_eq!(s.header_read_timeout_secs, Some(3));
         assert_eq!(s.database.as_deref(), Some("postgres://mxcert@db/registry"));
+        let proxies: Vec<String> = s
+            .trusted_proxies
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.1/32", "fd00::/8"]);
+    }
+
+    #[test]
+    fn a_trusted_proxy_that_is_not_an_address_names_itself_and_the_line() {
+        let e = FileSettings::parse(
+            "listen = \"127.0.0.1:1\"\ntrusted_proxies = [\"10.0.0.1\", \"proxy.lan\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("line 2: ") && e.contains("\"proxy.lan\" is not an IP address"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //!
 //! Layout: [`cli`] (the `mxcert-registry` command line, called by a thin `main.rs`), [`config`],
 //! [`server`] (router, limits, graceful shutdown; started from a bound listener), [`routes`] (one
-//! file per API resource), [`auth`] (tokens, roles, failure rate limits), [`ingest`] (envelope ->
+//! file per API resource), [`auth`] (tokens, roles, failure rate limits), [`client_addr`] (the
+//! client's address behind trusted proxies, for every per-address limit), [`ingest`] (envelope ->
 //! verified report -> index rows), [`review`] (automated checks, lifecycle, diffs), [`signing`]
 //! (the registry key, certificates and revocations), [`plans`] (the plans the registry knows),
 //! [`store`] (the database behind one handle, SQLite or PostgreSQL) and [`error`] (the one API
@@ -19,6 +20,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod extract;

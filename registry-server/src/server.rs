@@ -43,24 +43,27 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::metrics::track,
         ))
-        .layer(
+        .layer({
+            let proxies = state.config.trusted_proxies.clone();
             TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+                .make_span_with(move |req: &Request| request_span(req, &proxies))
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+        })
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
-/// The span every request's log lines are in: method, path and request id.
-fn request_span(req: &Request) -> tracing::Span {
+/// The span every request's log lines are in: method, path, request id and the client's address
+/// ([`crate::client_addr`]: the proxy's client when the peer is a trusted proxy).
+fn request_span(req: &Request, proxies: &crate::client_addr::TrustedProxies) -> tracing::Span {
     let id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    let client = crate::client_addr::ClientAddr::of(req.headers(), req.extensions(), proxies);
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client = %client)
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

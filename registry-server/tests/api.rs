@@ -1116,10 +1116,10 @@ async fn repeated_authentication_failures_are_rate_limited() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
-    // While limited, even a good token from that address waits.
+    // While limited, a good token from that address still works (issue 13, item 6).
     assert_eq!(
         r.get("/api/v1/me", Some(&r.vendor_a)).await.0,
-        StatusCode::TOO_MANY_REQUESTS
+        StatusCode::OK
     );
     // The public is never limited by this.
     assert_eq!(r.get("/api/v1/certified", None).await.0, StatusCode::OK);
@@ -1209,5 +1209,121 @@ async fn expired_certificates_leave_the_certified_list() {
             "{kind}"
         );
         r.db.cleanup().await;
+    }
+}
+
+/// A request from the TCP peer `peer`, with an `X-Forwarded-For` when given: `GET /api/v1/me`
+/// with `token`, or without a token `POST /api/v1/check`.
+async fn from_peer(
+    r: &Registry,
+    peer: &str,
+    forwarded_for: Option<&str>,
+    token: Option<&str>,
+) -> StatusCode {
+    let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    let mut req = axum::http::Request::builder();
+    req = match token {
+        Some(t) => req
+            .uri("/api/v1/me")
+            .header("authorization", format!("Bearer {t}")),
+        None => req
+            .method(Method::POST)
+            .uri("/api/v1/check")
+            .header("content-type", "application/json"),
+    };
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    let mut req = req.body(axum::body::Body::from("{}")).unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    tower::ServiceExt::oneshot(mxcert_registry::server::app(r.state.clone()), req)
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Issue 13, item 6: behind a trusted proxy, each client has its own failure count and public
+/// POST budget, from `X-Forwarded-For`; a valid token is never refused because of failures; a
+/// client that is not a trusted proxy cannot choose its address with the header.
+#[tokio::test]
+async fn behind_a_trusted_proxy_one_client_cannot_lock_out_the_others() {
+    let r = Registry::with_config("sqlite", |c| {
+        c.trusted_proxies = mxcert_registry::client_addr::TrustedProxies::new(vec![
+            "10.0.0.1".parse().unwrap(),
+            "10.9.0.0/16".parse().unwrap(),
+        ]);
+        c.public_posts_per_minute = 1;
+        c.public_post_burst = 3;
+    })
+    .await;
+    const PROXY: &str = "10.0.0.1";
+    let a = Some("198.51.100.1, 203.0.113.10");
+    let b = Some("203.0.113.20, 10.9.0.4");
+    let bad = Some("mxr_wrong");
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(from_peer(&r, PROXY, a, bad).await.as_u16());
+    }
+    assert_eq!(statuses[..20], [401; 20]);
+    assert_eq!(statuses[20..], [429; 5]);
+    // Another client of the same proxy: its own count.
+    assert_eq!(from_peer(&r, PROXY, b, bad).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        from_peer(&r, PROXY, b, Some(&r.vendor_b)).await,
+        StatusCode::OK
+    );
+    // A's own valid token still works while A's failures are over the limit.
+    assert_eq!(
+        from_peer(&r, PROXY, a, Some(&r.vendor_a)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        from_peer(&r, PROXY, a, bad).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The proxy's own address (no header) was never counted.
+    assert_eq!(
+        from_peer(&r, PROXY, None, bad).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The public POST limit: A uses its burst, B still has its own.
+    for _ in 0..3 {
+        assert_ne!(
+            from_peer(&r, PROXY, a, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    assert_eq!(
+        from_peer(&r, PROXY, a, None).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_ne!(
+        from_peer(&r, PROXY, b, None).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // From a peer that is not a trusted proxy, the header is ignored: a new address per request
+    // does not escape the limit.
+    let mut statuses = Vec::new();
+    for i in 0..22 {
+        let spoofed = format!("203.0.113.{i}");
+        statuses.push(
+            from_peer(&r, "192.0.2.77", Some(&spoofed), bad)
+                .await
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses[..20], [401; 20]);
+    assert_eq!(statuses[20..], [429; 2]);
+    for i in 0..4 {
+        let spoofed = format!("198.51.100.{i}");
+        let status = from_peer(&r, "192.0.2.77", Some(&spoofed), None).await;
+        assert_eq!(
+            status == StatusCode::TOO_MANY_REQUESTS,
+            i == 3,
+            "{i}: {status}"
+        );
     }
 }

@@ -418,3 +418,27 @@ fn out_of_range_days_and_deadlines_are_usage_errors_not_panics() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("failed to listen on 192.0.2.1:0"), "{err}");
 }
+
+/// Issue 13, item 6: `MXCERT_REGISTRY_TRUSTED_PROXIES` is read like `--trusted-proxy` (comma
+/// separated); an entry that is not an address or a range is a usage error naming it.
+#[test]
+fn trusted_proxies_from_the_environment_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let serve = |proxies: &str| {
+        registry()
+            .args(["serve", "--listen", "192.0.2.1:0", "--database", &db])
+            .env("MXCERT_REGISTRY_TRUSTED_PROXIES", proxies)
+            .output()
+            .unwrap()
+    };
+    let out = serve("10.0.0.1,proxy.lan");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("\"proxy.lan\" is not an IP address"), "{err}");
+    // Valid entries pass; only the address fails.
+    let out = serve("10.0.0.1,fd00::/8");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("failed to listen on 192.0.2.1:0"), "{err}");
+}

@@ -4,13 +4,12 @@
 //! (`text/plain`). The work is in [`crate::public::check`]; large bodies are parsed off the async
 //! workers.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::Json;
 
 use super::openapi::ErrorBody;
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::public::check::{self, CheckAnswer, Machine};
 use crate::state::AppState;
@@ -42,10 +41,11 @@ const INLINE_PARSE_BYTES: usize = 256 * 1024;
     )
 )]
 pub async fn check(State(state): State<AppState>, req: Request) -> ApiResult<Json<CheckAnswer>> {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let ip = ClientAddr::of(
+        req.headers(),
+        req.extensions(),
+        &state.config.trusted_proxies,
+    );
     state.public_posts.check(ip)?;
     let content_type = req
         .headers()

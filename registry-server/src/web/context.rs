@@ -11,9 +11,9 @@
 //! This module must not query the database beyond resolving the session, and must not hold page
 //! logic: handlers do.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{
     ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, HOST,
     REFERRER_POLICY, SET_COOKIE, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -28,6 +28,7 @@ use super::i18n::Lang;
 use super::render::{msg, PageError};
 use super::session::{self, Signed};
 use crate::auth::Caller;
+use crate::client_addr::ClientAddr;
 use crate::state::AppState;
 use crate::store::Role;
 
@@ -199,7 +200,11 @@ impl Ctx {
             state: state.clone(),
             user: None,
             signed: None,
-            ip: crate::auth::client_ip(parts),
+            ip: ClientAddr::of(
+                &parts.headers,
+                &parts.extensions,
+                &state.config.trusted_proxies,
+            ),
             path: parts.uri.path().to_owned(),
             query: query_without_lang(parts.uri.query()),
             tls: is_tls(state, &parts.headers),
@@ -289,10 +294,11 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .or_else(|| new_nonce.clone())
         .unwrap_or_default();
     let signed = session::resolve(&state, req.headers()).await;
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let ip = ClientAddr::of(
+        req.headers(),
+        req.extensions(),
+        &state.config.trusted_proxies,
+    );
     let ctx = Ctx {
         lang,
         state: state.clone(),

@@ -75,15 +75,15 @@ pub async fn form(ctx: Ctx, PageQuery(q): PageQuery<NextQuery>) -> Result<Respon
 
 /// `POST /acceder`.
 pub async fn submit(ctx: Ctx, CsrfForm(f): CsrfForm<SignInForm>) -> Result<Response, PageError> {
-    let limiter = &ctx.state.auth_failures;
-    if let Err(e) = limiter.check(ctx.ip) {
-        return Err(PageError::rate_limited(e.retry_after.unwrap_or(60)));
-    }
     let token = f.token.trim();
+    // A valid token signs in whatever its address's failures (see `auth::FailureLimiter`).
     let caller = match crate::auth::caller_for_token(&ctx.state, token).await {
         Ok(c) => c,
         Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            limiter.record_failure(ctx.ip);
+            let refused = ctx.state.auth_failures.refuse(ctx.ip, e);
+            if let Some(retry_after) = refused.retry_after {
+                return Err(PageError::rate_limited(retry_after));
+            }
             let mut r = page(&SignInPage {
                 ctx: &ctx,
                 next: local_path(&f.next),
