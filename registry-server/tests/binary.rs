@@ -442,3 +442,89 @@ fn trusted_proxies_from_the_environment_are_checked() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("failed to listen on 192.0.2.1:0"), "{err}");
 }
+
+/// `mxcert-registry ARGS` under `umask`, with its stderr piped.
+fn registry_under_umask(umask: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_mxcert-registry"))
+        .args(args)
+        .env_remove("MXCERT_REGISTRY_DATABASE")
+        .env("MXCERT_REGISTRY_LOG", "info")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A child process that is killed when dropped, a failed assertion included.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o777
+}
+
+/// Issue 13, item 14: the SQLite file holds the registry's private key. Under permissive umasks
+/// the database and its `-wal`/`-shm` files are created 0600; an existing file open to group or
+/// others gets a warning naming it and its mode on start (and none when it is 0600).
+#[test]
+fn the_database_and_its_wal_are_private_whatever_the_umask() {
+    for umask in ["0022", "0002"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.db");
+        let db = format!("sqlite://{}", file.display());
+        let mut child = KillOnDrop(
+            registry_under_umask(
+                umask,
+                &["serve", "--listen", "127.0.0.1:0", "--database", &db],
+            )
+            .spawn()
+            .unwrap(),
+        );
+        let mut stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
+        let mut log = String::new();
+        while !log.contains("listening on http://") {
+            assert!(
+                std::io::BufRead::read_line(&mut stderr, &mut log).unwrap() > 0,
+                "no announcement: {log}"
+            );
+        }
+        // Serving: the key is written, the WAL and its index are open.
+        for name in ["r.db", "r.db-wal", "r.db-shm"] {
+            assert_eq!(mode(&dir.path().join(name)), 0o600, "umask {umask}: {name}");
+        }
+        assert!(!log.contains("has mode"), "{log}");
+        drop(child);
+
+        // A file made readable by others before: a warning naming it and its mode.
+        let loose = if umask == "0022" { 0o644 } else { 0o664 };
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(loose))
+            .unwrap();
+        let out = registry_under_umask(umask, &["migrate", "--database", &db])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains(&format!(
+                "the database file {} has mode {loose:04o}",
+                file.display()
+            )),
+            "umask {umask}: {err}"
+        );
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let out = registry_under_umask(umask, &["migrate", "--database", &db])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("has mode"), "{err}");
+    }
+}

@@ -63,6 +63,11 @@ pub enum StoreError {
     /// The shared transaction of a group commit failed (the message of its error).
     #[error("commit failed: {0}")]
     Commit(String),
+    #[error("cannot create the database file {} with mode 0600: {source}", path.display())]
+    CreateFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {
@@ -204,7 +209,9 @@ impl Store {
         sqlx::any::install_default_drivers();
         let (backend, url): (Arc<dyn Backend>, String) =
             if let Some(rest) = url.strip_prefix("sqlite:") {
-                (Arc::new(sqlite::Sqlite), sqlite::normalise_url(rest))
+                let url = sqlite::normalise_url(rest);
+                sqlite::secure_file(&url)?;
+                (Arc::new(sqlite::Sqlite), url)
             } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
                 if let Some(schema) = pg_schema {
                     postgres::create_schema(url, schema).await?;
