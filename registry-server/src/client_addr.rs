@@ -2,12 +2,14 @@
 //! web sign-in, the public POST limit of [`crate::ratelimit`]) and the access log key on.
 //!
 //! It is the TCP peer, unless the peer is one of the configured trusted proxies
-//! (`--trusted-proxy`, `trusted_proxies`): then it is read from the proxy's `Forwarded`
-//! (RFC 7239 `for=`) or, without one, `X-Forwarded-For` header, walking the hops from the right
-//! (the ones the trusted proxies appended) to the first address that is not itself a trusted
-//! proxy. Everything left of that hop was written by the client and is never looked at. A hop
-//! that is not an address (garbage, `unknown`, an obfuscated identifier) or a missing header
-//! gives the peer: a client can then share its proxy's address, never pick another's.
+//! (`--trusted-proxy`, `trusted_proxies`): then it is read from the proxy's `X-Forwarded-For` or
+//! `Forwarded` (RFC 7239 `for=`) header, walking the hops from the right (the ones the trusted
+//! proxies appended) to the first address that is not itself a trusted proxy. Everything left of
+//! that hop was written by the client and is never looked at. A hop that is not an address
+//! (garbage, `unknown`, an obfuscated identifier), a missing header, or both headers naming
+//! different clients (a proxy appends to one of them and passes the other through as the client
+//! wrote it, and which one is not known) gives the peer: a client can then share its proxy's
+//! address, never pick another's.
 //!
 //! [`client_ip`] is the plain function over headers and peer; [`ClientAddr`] is the extractor.
 
@@ -82,27 +84,31 @@ pub fn client_ip(headers: &HeaderMap, peer: IpAddr, proxies: &TrustedProxies) ->
     if !proxies.contains(peer) {
         return peer;
     }
-    let hops = if headers.contains_key("forwarded") {
-        forwarded_hops(headers)
-    } else {
-        x_forwarded_for_hops(headers)
-    };
-    let Some(hops) = hops else {
-        return peer;
-    };
+    let walk =
+        |hops: Option<Vec<Option<IpAddr>>>| hops.map(|h| right_most_client(h, peer, proxies));
+    match (
+        walk(x_forwarded_for_hops(headers)),
+        walk(forwarded_hops(headers)),
+    ) {
+        (Some(a), Some(b)) if a != b => peer,
+        (Some(client), _) | (None, Some(client)) => client,
+        (None, None) => peer,
+    }
+}
+
+/// The right-most hop that is not a trusted proxy; `peer` when a hop on the way is not an
+/// address; the left-most hop looked at when all of them are trusted proxies.
+fn right_most_client(hops: Vec<Option<IpAddr>>, peer: IpAddr, proxies: &TrustedProxies) -> IpAddr {
     let mut client = peer;
     for hop in hops.into_iter().rev().take(MAX_HOPS) {
-        match hop {
-            Some(ip) => {
-                client = ip.to_canonical();
-                if !proxies.contains(client) {
-                    return client;
-                }
-            }
-            None => return peer,
+        let Some(ip) = hop else {
+            return peer;
+        };
+        client = ip.to_canonical();
+        if !proxies.contains(client) {
+            return client;
         }
     }
-    // Every hop looked at is a trusted proxy: the left-most of them is the closest to a client.
     client
 }
 
@@ -334,13 +340,28 @@ mod tests {
             via_proxy(&[("forwarded", "for=\"x,y\", for=203.0.113.7")]),
             ip("203.0.113.7")
         );
-        // `Forwarded` wins over `X-Forwarded-For`.
+        // Both headers: they must name the same client (a proxy that sets one passes the
+        // other through as the client wrote it).
+        assert_eq!(
+            via_proxy(&[
+                ("x-forwarded-for", "198.51.100.9, 203.0.113.7"),
+                ("forwarded", "for=203.0.113.7")
+            ]),
+            ip("203.0.113.7")
+        );
         assert_eq!(
             via_proxy(&[
                 ("x-forwarded-for", "198.51.100.9"),
                 ("forwarded", "for=203.0.113.7")
             ]),
-            ip("203.0.113.7")
+            ip(PROXY)
+        );
+        assert_eq!(
+            via_proxy(&[
+                ("x-forwarded-for", "203.0.113.7"),
+                ("forwarded", "for=garbage")
+            ]),
+            ip(PROXY)
         );
     }
 
