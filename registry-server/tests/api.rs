@@ -1327,3 +1327,60 @@ async fn behind_a_trusted_proxy_one_client_cannot_lock_out_the_others() {
         );
     }
 }
+
+/// A `Write` into a shared buffer, for capturing log lines.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Issue 13, item 6: the access log names the client a trusted proxy forwarded for, and the peer
+/// of anyone else whatever header it sends.
+#[tokio::test]
+async fn the_access_log_names_the_client_behind_a_trusted_proxy() {
+    let r = Registry::with_config("sqlite", |c| {
+        c.trusted_proxies =
+            mxcert_registry::client_addr::TrustedProxies::new(vec!["10.0.0.1".parse().unwrap()]);
+    })
+    .await;
+    let log = LogBuffer::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    {
+        // The test's runtime runs on this thread: the subscriber sees the requests' spans.
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let token = Some(r.vendor_a.as_str());
+        assert_eq!(
+            from_peer(&r, "10.0.0.1", Some("198.51.100.1, 203.0.113.10"), token).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            from_peer(&r, "192.0.2.77", Some("203.0.113.99"), token).await,
+            StatusCode::OK
+        );
+    }
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("finished processing request"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("client=203.0.113.10"), "{text}");
+    assert!(lines[1].contains("client=192.0.2.77"), "{text}");
+    assert!(
+        !text.contains("203.0.113.99") && !text.contains("198.51.100.1"),
+        "{text}"
+    );
+}
