@@ -528,3 +528,41 @@ fn the_database_and_its_wal_are_private_whatever_the_umask() {
         assert!(!err.contains("has mode"), "{err}");
     }
 }
+
+/// Issue 13, item 6, over a real listener: the server records the TCP peer (127.0.0.1, here a
+/// trusted proxy), and the failure limit keys on the client its `X-Forwarded-For` names.
+#[tokio::test]
+async fn a_real_connection_from_a_trusted_proxy_is_attributed_to_its_client() {
+    let r = common::Registry::with_config("sqlite", |c| {
+        c.trusted_proxies =
+            mxcert_registry::client_addr::TrustedProxies::new(vec!["127.0.0.1".parse().unwrap()]);
+        c.auth_failures_per_window = 2;
+    })
+    .await;
+    let (addr, stop_tx, server) = r.listen().await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let me = |forwarded_for: &'static str, token: String| {
+        client
+            .get(format!("http://{addr}/api/v1/me"))
+            .header("x-forwarded-for", forwarded_for)
+            .bearer_auth(token)
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(
+            me("203.0.113.1", "mxr_wrong".into())
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+    let other = me("203.0.113.2", "mxr_wrong".into()).await.unwrap();
+    assert_eq!(other.status().as_u16(), 401);
+    let valid = me("203.0.113.1", r.vendor_a.clone()).await.unwrap();
+    assert_eq!(valid.status().as_u16(), 200);
+    stop_tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
