@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod heavy;
 pub mod hwnames;
 pub mod ingest;
 pub mod metrics;

@@ -1,4 +1,5 @@
-//! Rate limits on the public POST endpoints (`/api/v1/check`): a token bucket per client address.
+//! Rate limits on the public POST endpoints (`/api/v1/check` and the web form `/funciona`, one
+//! bucket for both): a token bucket per client address.
 //!
 //! Each address may send `burst` requests at once and then `per_minute` requests per minute;
 //! beyond that it gets 429 `rate_limited` with `Retry-After`. The table of addresses is bounded:
