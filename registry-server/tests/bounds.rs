@@ -173,23 +173,37 @@ async fn healthz_answers_within_100_ms_while_hostile_checks_run() {
     r.db.cleanup().await;
 }
 
+/// A 4 MiB dump of small records and how long parsing all of it takes on this machine now.
+async fn slow_body() -> (String, Duration) {
+    let body = many_records_dump(4 * 1024 * 1024 - 1024);
+    let copy = body.clone();
+    let whole = tokio::task::spawn_blocking(move || {
+        let start = Instant::now();
+        let _ = parse_input(Some("text/plain"), copy.as_bytes(), &HwNames::default());
+        start.elapsed()
+    })
+    .await
+    .unwrap();
+    (body, whole)
+}
+
+/// How long after `since` the count of running parses is back to 0 (at most `limit`).
+async fn parses_stopped(r: &common::Registry, since: Instant, limit: Duration) -> Duration {
+    let gauge = &r.state.metrics.heavy_parses_running;
+    while gauge.get() != 0 && since.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let after = since.elapsed();
+    assert_eq!(gauge.get(), 0, "the parse still runs {after:?} later");
+    after
+}
+
 /// A large body with a short request deadline answers 408, and its parse stops: the count of
 /// running parses (`mxcert_heavy_parses_running`) is back to 0 long before the whole parse
 /// would have ended.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_past_its_deadline_answers_408_and_its_parse_stops() {
-    let body = many_records_dump(4 * 1024 * 1024 - 1024);
-    // How long the whole parse takes on this machine now.
-    let whole = {
-        let body = body.clone();
-        tokio::task::spawn_blocking(move || {
-            let start = Instant::now();
-            let _ = parse_input(Some("text/plain"), body.as_bytes(), &HwNames::default());
-            start.elapsed()
-        })
-        .await
-        .unwrap()
-    };
+    let (body, whole) = slow_body().await;
     let deadline = Duration::from_millis(250);
     assert!(
         whole > deadline * 4,
@@ -202,16 +216,7 @@ async fn a_check_past_its_deadline_answers_408_and_its_parse_stops() {
     let status = post_check(&client, &base, body).await;
     let answered = Instant::now();
     assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
-    let gauge = &r.state.metrics.heavy_parses_running;
-    while gauge.get() != 0 && answered.elapsed() < whole {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let stopped_after = answered.elapsed();
-    assert_eq!(
-        gauge.get(),
-        0,
-        "the parse still runs {stopped_after:?} after the 408"
-    );
+    let stopped_after = parses_stopped(&r, answered, whole).await;
     assert!(
         stopped_after < whole / 4,
         "the parse stopped {stopped_after:?} after the 408; the whole parse takes {whole:?}"
@@ -227,6 +232,46 @@ async fn a_check_past_its_deadline_answers_408_and_its_parse_stops() {
     assert!(
         metrics.contains("mxcert_heavy_parses_running 0"),
         "{metrics}"
+    );
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    r.db.cleanup().await;
+}
+
+/// A client that sends a large check and hangs up before the answer: its parse stops too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_whose_client_hangs_up_stops_its_parse() {
+    let (body, whole) = slow_body().await;
+    assert!(
+        whole > Duration::from_millis(800),
+        "the body must take a while to parse (whole parse {whole:?})"
+    );
+    let r = common::Registry::new("sqlite").await;
+    let (addr, stop, server) = r.listen().await;
+    let mut conn = TcpStream::connect(addr).unwrap();
+    conn.write_all(
+        format!(
+            "POST /api/v1/check HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\n\
+             content-length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    conn.write_all(body.as_bytes()).unwrap();
+    let gauge = &r.state.metrics.heavy_parses_running;
+    let sent = Instant::now();
+    while gauge.get() == 0 && sent.elapsed() < whole {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert_eq!(gauge.get(), 1, "the parse did not start");
+    conn.shutdown(std::net::Shutdown::Both).unwrap();
+    drop(conn);
+    let gone = Instant::now();
+    let stopped_after = parses_stopped(&r, gone, whole).await;
+    assert!(
+        stopped_after < whole / 4,
+        "the parse stopped {stopped_after:?} after the client left; the whole parse takes {whole:?}"
     );
     let _ = stop.send(());
     server.await.unwrap().unwrap();
