@@ -13,6 +13,7 @@
 //! database, no udev, no clock reads hidden in library calls (callers pass timestamps), no async
 //! runtime. That keeps every function here deterministic and testable from fixtures.
 
+pub mod cancel;
 pub mod category;
 pub mod certificate;
 pub mod devices;

@@ -297,17 +297,26 @@ impl Withholding {
     /// Records that a private value of `kind` was seen at `location`. Placeholders identify nothing
     /// and are ignored; redacted values are listed but there is nothing left to scrub.
     pub fn withhold(&mut self, kind: WithheldKind, location: impl Into<String>, value: &str) {
+        if self.keep_secret(value) {
+            self.entries.insert(Withheld {
+                kind,
+                location: location.into(),
+            });
+        }
+    }
+
+    /// Records a private value to scrub without listing where it was (for values past a listing
+    /// bound, whose places are summarised by the caller). Returns whether the value is worth a
+    /// listing: placeholders are not.
+    pub fn keep_secret(&mut self, value: &str) -> bool {
         let value = value.trim();
         if is_placeholder(value) && !is_redacted(value) {
-            return;
+            return false;
         }
-        self.entries.insert(Withheld {
-            kind,
-            location: location.into(),
-        });
         if !is_redacted(value) && value.chars().count() >= MIN_SECRET_LEN {
             self.secrets.insert(value.to_owned());
         }
+        true
     }
 
     /// Adds the entries and secrets of another withholding.

@@ -24,6 +24,7 @@ pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod heavy;
 pub mod hwnames;
 pub mod ingest;
 pub mod metrics;

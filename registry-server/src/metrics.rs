@@ -7,6 +7,7 @@
 //! | `mxcert_http_requests_in_flight` | gauge | — |
 //! | `mxcert_db_connections` | gauge | `state` (`idle`, `busy`) |
 //! | `mxcert_index_queue` | gauge | — (submissions stored but not yet counted into the public index) |
+//! | `mxcert_heavy_parses_running` | gauge | — (public parses running, [`crate::heavy`]) |
 //! | `mxcert_registry_info` | gauge (1) | `version`, `backend` |
 //!
 //! [`track`] is the middleware that counts every request. Only the standard methods and route
@@ -68,6 +69,8 @@ pub struct Metrics {
     in_flight: Gauge<i64, AtomicI64>,
     connections: Family<PoolLabels, Gauge<i64, AtomicI64>>,
     index_queue: Gauge<i64, AtomicI64>,
+    /// Public parses running ([`crate::heavy::HeavyWork`] moves it).
+    pub heavy_parses_running: Gauge<i64, AtomicI64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -111,6 +114,12 @@ impl Metrics {
             "Submissions stored but not yet counted into the public device index",
             index_queue.clone(),
         );
+        let heavy_parses_running: Gauge<i64, AtomicI64> = Gauge::default();
+        registry.register(
+            "heavy_parses_running",
+            "Public parses of untrusted input (check, web form) running",
+            heavy_parses_running.clone(),
+        );
         let info = Family::<InfoLabels, Gauge<i64, AtomicI64>>::default();
         info.get_or_create(&InfoLabels {
             version: env!("CARGO_PKG_VERSION"),
@@ -125,6 +134,7 @@ impl Metrics {
             in_flight,
             connections,
             index_queue,
+            heavy_parses_running,
         }
     }
 

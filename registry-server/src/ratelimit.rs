@@ -1,6 +1,6 @@
-//! Rate limits on the public POST endpoints (`/api/v1/check`): a token bucket per client address
-//! (the callers pass [`crate::client_addr::ClientAddr`], so clients behind a trusted proxy each
-//! have their own).
+//! Rate limits on the public POST endpoints (`/api/v1/check` and the web form `/funciona`, one
+//! bucket for both): a token bucket per client address (the callers pass
+//! [`crate::client_addr::ClientAddr`], so clients behind a trusted proxy each have their own).
 //!
 //! Each address may send `burst` requests at once and then `per_minute` requests per minute;
 //! beyond that it gets 429 `rate_limited` with `Retry-After`. The table of addresses is bounded:

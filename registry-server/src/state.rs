@@ -1,6 +1,6 @@
 //! What every request handler shares: the store, the settings, the registry's signing key, the
 //! known plans, the compiled report schema, the authentication-failure limiter, the web portal's
-//! state, the public POST rate limiter and the metrics.
+//! state, the public POST rate limiter, the cap on public parses and the metrics.
 
 use std::sync::Arc;
 
@@ -28,9 +28,11 @@ pub struct Inner {
     pub auth_failures: FailureLimiter,
     /// The web portal's catalogue and CSRF key.
     pub web: crate::web::WebState,
-    /// Rate limit of the public POST endpoints (`/api/v1/check`).
+    /// Rate limit of the public POST endpoints (`/api/v1/check` and `/funciona`, one bucket).
     pub public_posts: RateLimiter,
     pub metrics: Metrics,
+    /// The cap on public parses of untrusted input.
+    pub heavy: crate::heavy::HeavyWork,
     /// `pci.ids` and `usb.ids`, for naming devices in `/check` inputs.
     pub hw_names: std::sync::Arc<crate::hwnames::HwNames>,
 }
@@ -76,6 +78,11 @@ impl AppState {
         let public_posts =
             RateLimiter::new(config.public_posts_per_minute, config.public_post_burst);
         let metrics = Metrics::new(store.backend_name());
+        let heavy = crate::heavy::HeavyWork::new(
+            0,
+            config.request_timeout,
+            metrics.heavy_parses_running.clone(),
+        );
         let hw_names = tokio::task::spawn_blocking(crate::hwnames::system)
             .await
             .unwrap_or_default();
@@ -84,6 +91,7 @@ impl AppState {
             web,
             public_posts,
             metrics,
+            heavy,
             store,
             config,
             registry_key,

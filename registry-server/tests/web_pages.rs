@@ -1330,3 +1330,75 @@ fn common_shared_fixture(name: &str) -> Option<String> {
         });
     std::fs::read_to_string(dir.join(name)).ok()
 }
+
+async fn api_check(r: &Registry, text: &str) -> (StatusCode, serde_json::Value) {
+    r.call(
+        axum::http::Method::POST,
+        "/api/v1/check",
+        None,
+        text.to_owned(),
+    )
+    .await
+}
+
+/// `/funciona` and `POST /api/v1/check` take tokens from one bucket per address: 40 posts to the
+/// form are limited like 40 checks (the burst passes, the rest get a 429 page in the reader's
+/// language with `Retry-After`), and posts to one count against the other.
+#[tokio::test]
+async fn the_check_form_and_the_check_api_share_one_rate_limit() {
+    const BURST: usize = 20;
+    let limited = |c: &mut mxcert_registry::config::Config| {
+        c.public_posts_per_minute = 1;
+        c.public_post_burst = 20;
+    };
+    let lspci =
+        "00:02.0 VGA compatible controller [0300]: Intel Corporation Device [8086:9a49] (rev 01)\n";
+    let r = Registry::with_config("sqlite", limited).await;
+    let mut c = Client::new(&r.state);
+    let form = c.get("/funciona").await;
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..40 {
+        let page = c
+            .submit_multipart(&form, "/funciona", &[("text", lspci)], None)
+            .await;
+        statuses.push(page.status);
+        last = Some(page);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        BURST,
+        "{statuses:?}"
+    );
+    assert!(statuses[BURST..]
+        .iter()
+        .all(|s| *s == StatusCode::TOO_MANY_REQUESTS));
+    let refused = last.unwrap();
+    let retry: u64 = refused.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    check_accessibility(&refused, "es-MX");
+    refused.assert_has("Enviaste demasiadas consultas en poco tiempo");
+    c.accept_language = Some("en".into());
+    let english = c
+        .submit_multipart(&form, "/funciona", &[("text", lspci)], None)
+        .await;
+    assert_eq!(english.status, StatusCode::TOO_MANY_REQUESTS);
+    english.assert_has("You sent too many checks in a short time");
+    // The form used the address's tokens: the API is refused too.
+    let (status, body) = api_check(&r, lspci).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+
+    // And the other way round: checks through the API use up the form's tokens.
+    let r = Registry::with_config("sqlite", limited).await;
+    for _ in 0..BURST {
+        let (status, body) = api_check(&r, lspci).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let mut c = Client::new(&r.state);
+    let form = c.get("/funciona").await;
+    let page = c
+        .submit_multipart(&form, "/funciona", &[("text", lspci)], None)
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+}

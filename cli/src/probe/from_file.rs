@@ -62,7 +62,7 @@ pub fn import(path: &Path) -> Result<Inventory, ProbeError> {
                 usb_ids: usb.as_ref(),
                 ..ImportOptions::new(created_at, crate::tool())
             };
-            Ok(import::from_records(&parsed, format, &opts))
+            import::from_records(&parsed, format, &opts).map_err(fail)
         }
         Format::Lspci | Format::Lsusb => {
             let (pci, usb) = if format == Format::Lspci {

@@ -131,6 +131,7 @@ pub(crate) fn probe_parts(
             pci_ids: names.pci.as_ref(),
             usb_ids: names.usb.as_ref(),
             module_aliases: names.aliases.as_ref(),
+            ..BuildOptions::default()
         },
     );
     withholding.merge(built.withholding);

@@ -50,8 +50,9 @@ mod usb;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::ids::{IdsDatabase, Wanted};
-use crate::inventory::{Device, NameSource, System, Tpm};
+use crate::inventory::{Device, NameSource, System, Tpm, WithheldKind};
 use crate::modalias::ModuleAliases;
 use crate::privacy::{attribute_kind, property_kind, Withholding};
 
@@ -278,6 +279,8 @@ pub struct BuildOptions<'a> {
     pub usb_ids: Option<&'a NamesFile>,
     /// `modules.alias`, to list the modules that could drive each device.
     pub module_aliases: Option<&'a ModuleAliases>,
+    /// The caller's "stop now?", asked every [`crate::cancel::BATCH`] records by [`try_build`].
+    pub cancel: Cancel<'a>,
 }
 
 /// What [`build`] found.
@@ -326,6 +329,8 @@ pub(crate) struct Ctx<'a> {
     by_path: HashMap<&'a str, usize>,
     /// Records by the path of the directory above them, so finding children never scans all.
     children: HashMap<&'a str, Vec<usize>>,
+    /// Each record's nearest recorded ancestor ([`nearest_ancestors`]).
+    up: Vec<Option<usize>>,
     pub opts: BuildOptions<'a>,
     pub withholding: Withholding,
     pub names_used: BTreeSet<&'static str>,
@@ -345,20 +350,17 @@ impl<'a> Ctx<'a> {
                 children.entry(parent).or_default().push(i);
             }
         }
+        let paths: Vec<&str> = records.iter().map(|r| r.devpath.as_str()).collect();
         Ctx {
             records,
             by_path,
             children,
+            up: nearest_ancestors(&paths),
             opts,
             withholding: Withholding::new(),
             names_used: BTreeSet::new(),
             notes: Vec::new(),
         }
-    }
-
-    /// The record at a path, if it was recorded.
-    pub fn at(&self, devpath: &str) -> Option<&'a DeviceRecord> {
-        self.by_path.get(devpath).map(|i| &self.records[*i])
     }
 
     /// The records directly below a path.
@@ -371,27 +373,23 @@ impl<'a> Ctx<'a> {
             .map(move |i| &records[*i])
     }
 
-    /// The records above a path, nearest first.
-    pub fn ancestors(&self, devpath: &'a str) -> impl Iterator<Item = &'a DeviceRecord> + '_ {
-        let mut path = devpath;
-        std::iter::from_fn(move || loop {
-            let cut = path.rfind('/')?;
-            path = &path[..cut];
-            if path.is_empty() {
-                return None;
-            }
-            if let Some(r) = self.at(path) {
-                return Some(r);
-            }
+    /// The records above a recorded path, nearest first: one step per recorded ancestor, never
+    /// a look-up per `/` of the path.
+    pub fn ancestors(&self, devpath: &str) -> impl Iterator<Item = &'a DeviceRecord> + '_ {
+        let mut at = self.by_path.get(devpath).copied();
+        std::iter::from_fn(move || {
+            at = self.up[at?];
+            at.map(|i| &self.records[i])
         })
     }
 
-    /// The driver of the nearest device above (or at) a path that has one.
+    /// The driver of the nearest device above (or at) a path that has one, at most
+    /// [`MAX_INHERITED_BYTES`] long.
     pub fn inherited_driver(&self, record: &'a DeviceRecord) -> Option<String> {
         record
             .driver()
             .or_else(|| self.ancestors(&record.devpath).find_map(|r| r.driver()))
-            .map(str::to_owned)
+            .map(clip)
     }
 
     /// Uses a hwdb name property and notes that hwdb names were used.
@@ -409,25 +407,42 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Lists a record's private properties and attributes as withheld.
+    /// Lists a record's private properties and attributes as withheld: the first
+    /// [`MAX_WITHHELD_LISTED`] one by one, the rest as one entry per kind (each entry names the
+    /// device's path, so listing thousands of them would copy the path thousands of times).
     fn withhold_private(&mut self, record: &DeviceRecord) {
-        for (key, value) in &record.properties {
-            if let Some(kind) = property_kind(key) {
-                self.withholding.withhold(
-                    kind,
-                    format!("/sys{} property {key}", record.devpath),
-                    value,
-                );
+        let private = record
+            .properties
+            .iter()
+            .filter_map(|(key, value)| {
+                let kind = property_kind(key)?;
+                Some((kind, value, format!(" property {key}")))
+            })
+            .chain(record.attributes.iter().filter_map(|(name, value)| {
+                let kind = attribute_kind(name)?;
+                Some((kind, value, format!("/{name}")))
+            }));
+        let mut listed = 0;
+        let mut more: BTreeMap<WithheldKind, usize> = BTreeMap::new();
+        for (kind, value, place) in private {
+            if listed < MAX_WITHHELD_LISTED {
+                let location = format!("/sys{}{place}", record.devpath);
+                self.withholding.withhold(kind, location, value);
+                listed += 1;
+            } else if self.withholding.keep_secret(value) {
+                *more.entry(kind).or_default() += 1;
             }
         }
-        for (name, value) in &record.attributes {
-            if let Some(kind) = attribute_kind(name) {
-                self.withholding
-                    .withhold(kind, format!("/sys{}/{name}", record.devpath), value);
-            }
+        for (kind, n) in more {
+            let location = format!("/sys{} ({n} more private values)", record.devpath);
+            self.withholding.withhold(kind, location, "*");
         }
     }
 }
+
+/// How many private values of one record are listed one by one in `probe.withheld` (real
+/// records have a handful).
+pub const MAX_WITHHELD_LISTED: usize = 32;
 
 /// The base of a device: bus, identity, category and path; the rest defaults.
 pub(crate) fn device(
@@ -475,13 +490,25 @@ pub(crate) fn unescape(v: &str) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-/// Turns records into inventory devices (see the module documentation).
+/// Turns records into inventory devices (see the module documentation), to the end whatever
+/// `opts.cancel` says (for callers that never stop early, such as the live probe).
 pub fn build(records: &[DeviceRecord], opts: BuildOptions<'_>) -> Built {
+    let opts = BuildOptions {
+        cancel: Cancel::default(),
+        ..opts
+    };
+    try_build(records, opts).unwrap_or_default()
+}
+
+/// [`build`], stopping with [`Cancelled`] when the caller sets `opts.cancel`.
+pub fn try_build(records: &[DeviceRecord], opts: BuildOptions<'_>) -> Result<Built, Cancelled> {
+    opts.cancel.check()?;
     let mut ctx = Ctx::new(records, opts);
     let mut devices = Vec::new();
     let mut tpm = None;
     let mut dmi_system = None;
-    for record in records {
+    for (i, record) in records.iter().enumerate() {
+        opts.cancel.check_every(i)?;
         let Some(subsystem) = record.subsystem() else {
             continue;
         };
@@ -537,6 +564,7 @@ pub fn build(records: &[DeviceRecord], opts: BuildOptions<'_>) -> Built {
         };
         devices.extend(made);
     }
+    opts.cancel.check()?;
     assign_parents(&mut devices);
     devices.sort_by(|a, b| (&a.bus, &a.path, &a.id).cmp(&(&b.bus, &b.path, &b.id)));
     let mut names: Vec<NameSource> = ctx
@@ -558,52 +586,111 @@ pub fn build(records: &[DeviceRecord], opts: BuildOptions<'_>) -> Built {
         })
         .collect();
     names.sort();
-    Built {
+    Ok(Built {
         devices,
         tpm,
         dmi_system,
         names,
         withholding: ctx.withholding,
         notes: ctx.notes,
+    })
+}
+
+/// The longest name, driver or parent identity one device copies from another. Real ones are
+/// under 100 bytes; without a bound, one long name in a hostile dump would be copied to every
+/// device below it (the square of the input's size).
+pub const MAX_INHERITED_BYTES: usize = 256;
+
+/// A copy of `s`, cut to [`MAX_INHERITED_BYTES`] at a character boundary.
+fn clip(s: &str) -> String {
+    let mut end = s.len().min(MAX_INHERITED_BYTES);
+    while !s.is_char_boundary(end) {
+        end -= 1;
     }
+    s[..end].to_owned()
+}
+
+/// For each path, the index of its nearest ancestor among `paths`: the longest other path that
+/// is the path cut before one of its `/` (empty paths are nobody's ancestor; of equal paths, the
+/// last stands for them all).
+///
+/// Linear in the paths' total length (plus a sort): trying every `/` prefix of a path in a
+/// hash map would hash the path once per segment, the square of its length (a 256 KiB devpath
+/// of `/a` segments took seconds). Sorted so that `/` comes before every other byte, the paths
+/// below a path follow it in one block, so a stack of the current path's ancestors finds each
+/// nearest ancestor, and each path is pushed and popped at most once.
+pub(crate) fn nearest_ancestors(paths: &[&str]) -> Vec<Option<usize>> {
+    fn key(b: u8) -> u16 {
+        if b == b'/' {
+            0
+        } else {
+            u16::from(b) + 1
+        }
+    }
+    fn is_below(path: &str, above: &str) -> bool {
+        path.as_bytes().get(above.len()) == Some(&b'/') && path.starts_with(above)
+    }
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (paths[a].bytes().map(key), paths[b].bytes().map(key));
+        pa.cmp(pb).then(a.cmp(&b))
+    });
+    let mut up = vec![None; paths.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for i in order {
+        while stack
+            .last()
+            .is_some_and(|&top| !is_below(paths[i], paths[top]))
+        {
+            stack.pop();
+        }
+        up[i] = stack.last().copied();
+        if !paths[i].is_empty() {
+            stack.push(i);
+        }
+    }
+    up
 }
 
 /// Sets each device's `parent` to the nearest device above it in the inventory, and gives function
-/// devices without names of their own the names of the nearest named device above them.
+/// devices without names of their own the names of the nearest named device above them. What is
+/// copied is at most [`MAX_INHERITED_BYTES`] long (a longer parent identity is not copied).
 fn assign_parents(devices: &mut [Device]) {
-    let by_path: HashMap<String, (String, Option<String>, Option<String>)> = devices
+    let slashed: Vec<Option<String>> = devices
         .iter()
-        .filter_map(|d| {
-            Some((
-                format!("/{}", d.path.as_deref()?),
-                (d.id.clone(), d.vendor_name.clone(), d.device_name.clone()),
-            ))
+        .map(|d| d.path.as_deref().map(|p| format!("/{p}")))
+        .collect();
+    let paths: Vec<&str> = slashed.iter().map(|p| p.as_deref().unwrap_or("")).collect();
+    let up = nearest_ancestors(&paths);
+    let inherited: Vec<(Option<String>, Option<String>, Option<String>)> = devices
+        .iter()
+        .map(|d| {
+            (
+                (d.id.len() <= MAX_INHERITED_BYTES).then(|| d.id.clone()),
+                d.vendor_name.as_deref().map(clip),
+                d.device_name.as_deref().map(clip),
+            )
         })
         .collect();
-    for d in devices.iter_mut() {
-        let Some(path) = d.path.as_deref().map(|p| format!("/{p}")) else {
+    for (i, d) in devices.iter_mut().enumerate() {
+        if slashed[i].is_none() {
             continue;
-        };
-        let wants_names =
-            inherits_names(&d.bus) && d.vendor_name.is_none() && d.device_name.is_none();
-        let mut named = !wants_names;
-        let mut up = path.as_str();
-        while let Some(cut) = up.rfind('/') {
-            up = &up[..cut];
-            let Some((id, vendor, name)) = by_path.get(up) else {
-                continue;
-            };
-            if d.parent.is_none() {
-                d.parent = Some(id.clone());
-            }
-            if !named && (vendor.is_some() || name.is_some()) {
+        }
+        if let (None, Some(p)) = (&d.parent, up[i]) {
+            d.parent.clone_from(&inherited[p].0);
+        }
+        if !(inherits_names(&d.bus) && d.vendor_name.is_none() && d.device_name.is_none()) {
+            continue;
+        }
+        let mut above = up[i];
+        while let Some(p) = above {
+            let (_, vendor, name) = &inherited[p];
+            if vendor.is_some() || name.is_some() {
                 d.vendor_name.clone_from(vendor);
                 d.device_name.clone_from(name);
-                named = true;
-            }
-            if named {
                 break;
             }
+            above = up[p];
         }
     }
 }
@@ -625,4 +712,114 @@ fn inherits_names(bus: &str) -> bool {
             | "power_supply"
             | "hwmon"
     )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn record(devpath: &str, props: &[(&str, &str)]) -> DeviceRecord {
+        let mut r = DeviceRecord {
+            devpath: devpath.to_owned(),
+            ..DeviceRecord::default()
+        };
+        for (k, v) in props {
+            r.properties.insert((*k).to_owned(), (*v).to_owned());
+        }
+        r
+    }
+
+    #[test]
+    fn nearest_ancestors_skip_unrecorded_levels_and_siblings_with_longer_names() {
+        let paths = [
+            "/devices/pci0000:00/0000:00:1f.0",
+            "/devices/pci0000:00",
+            "/devices/pci0000:00/0000:00:1f.0-x/net/eth0",
+            "/devices/pci0000:00/0000:00:1f.0/a/b/net/eth1",
+            "",
+            "/devices/pci0000:00/0000:00:1f.0",
+            "/elsewhere",
+        ];
+        assert_eq!(
+            nearest_ancestors(&paths),
+            [Some(1), None, Some(1), Some(5), None, Some(1), None]
+        );
+    }
+
+    /// Runs `work` on its own thread and fails when it has not finished within `limit`.
+    pub(crate) fn finishes_within<T: Send + 'static>(
+        limit: std::time::Duration,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(work()));
+        rx.recv_timeout(limit)
+            .unwrap_or_else(|_| panic!("not finished within {limit:?}: super-linear work"))
+    }
+
+    /// A 2 MiB devpath of a million segments: hashing each of its prefixes (the walk before
+    /// this fix) hashes a terabyte, many minutes even in a release build (256 KiB took 12 s in
+    /// a debug build); the sorted walk reads it a few times, well under a second.
+    #[test]
+    fn a_devpath_of_many_segments_costs_its_length() {
+        let deep = format!("/devices/platform/eth{}/net/eth0", "/a".repeat(1 << 20));
+        let records = vec![
+            record(
+                "/devices/platform/eth",
+                &[("SUBSYSTEM", "platform"), ("DRIVER", "dwmac")],
+            ),
+            record(&deep, &[("SUBSYSTEM", "net"), ("INTERFACE", "eth0")]),
+        ];
+        let built = finishes_within(std::time::Duration::from_secs(10), move || {
+            build(&records, BuildOptions::default())
+        });
+        let net = built.devices.iter().find(|d| d.bus == "net").unwrap();
+        assert_eq!(net.driver.as_deref(), Some("dwmac"));
+        assert_eq!(net.parent.as_deref(), Some("platform:eth"));
+    }
+
+    #[test]
+    fn what_devices_copy_from_above_is_bounded() {
+        let long = "x".repeat(1 << 20);
+        let mut records = vec![record(
+            "/devices/platform/eth",
+            &[
+                ("SUBSYSTEM", "platform"),
+                ("DRIVER", &long),
+                ("ID_MODEL_FROM_DATABASE", &long),
+            ],
+        )];
+        for i in 0..200 {
+            records.push(record(
+                &format!("/devices/platform/eth/net/eth{i}"),
+                &[("SUBSYSTEM", "net")],
+            ));
+        }
+        let built = build(&records, BuildOptions::default());
+        let nets: Vec<_> = built.devices.iter().filter(|d| d.bus == "net").collect();
+        assert_eq!(nets.len(), 200);
+        for d in nets {
+            assert_eq!(d.driver.as_deref().map(str::len), Some(MAX_INHERITED_BYTES));
+        }
+    }
+
+    #[test]
+    fn a_record_lists_a_bounded_number_of_private_values_and_scrubs_them_all() {
+        let serials: Vec<(String, String)> = (0..5_000)
+            .map(|i| (format!("ID_SERIAL_{i}"), format!("SECRET{i:05}")))
+            .collect();
+        let props: Vec<(&str, &str)> = [("SUBSYSTEM", "platform"), ("DRIVER", "dwmac")]
+            .into_iter()
+            .chain(serials.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .collect();
+        let records = [record(&format!("/devices/{}", "p".repeat(4096)), &props)];
+        let built = build(&records, BuildOptions::default());
+        let entries = built.withholding.entries();
+        assert_eq!(entries.len(), MAX_WITHHELD_LISTED + 1, "{entries:?}");
+        assert!(entries
+            .iter()
+            .any(|e| e.location.ends_with(" (4968 more private values)")));
+        let scrubber = built.withholding.scrubber();
+        assert!(serials.iter().all(|(_, v)| scrubber.leaks(v)));
+    }
 }

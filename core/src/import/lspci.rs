@@ -86,6 +86,7 @@ pub(super) fn import(
 ) -> Result<crate::inventory::Inventory, ImportError> {
     let mut found: Vec<Pending> = Vec::new();
     for (index, raw) in text.lines().enumerate() {
+        opts.cancel.check_every(index)?;
         let n = index + 1;
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() {

@@ -104,6 +104,7 @@ pub(super) fn import(
     let mut withholding = Withholding::new();
     let mut notes = Vec::new();
     for (index, raw) in text.lines().enumerate() {
+        opts.cancel.check_every(index)?;
         let n = index + 1;
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() {

@@ -25,6 +25,7 @@ mod umockdev;
 
 use chrono::{DateTime, Utc};
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::devices::{self, BuildOptions, DeviceRecord, NamesFile};
 use crate::inventory::{
     Firmware, Hardware, Inventory, NameSource, Os, ProbeInfo, System, INVENTORY_SCHEMA_VERSION,
@@ -79,6 +80,9 @@ pub enum ImportError {
     /// An inventory or report that does not parse or validate.
     #[error(transparent)]
     Json(#[from] crate::FormatError),
+    /// The caller said stop ([`ImportOptions::cancel`]).
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
 }
 
 impl ImportError {
@@ -106,6 +110,9 @@ pub struct ImportOptions<'a> {
     /// `usb.ids`, likewise for USB.
     pub usb_ids: Option<&'a NamesFile>,
     pub module_aliases: Option<&'a ModuleAliases>,
+    /// The caller's "stop now?": the import asks it every [`crate::cancel::BATCH`] lines or
+    /// records and stops with [`ImportError::Cancelled`] once it says yes.
+    pub cancel: Cancel<'a>,
 }
 
 impl<'a> ImportOptions<'a> {
@@ -117,6 +124,7 @@ impl<'a> ImportOptions<'a> {
             pci_ids: None,
             usb_ids: None,
             module_aliases: None,
+            cancel: Cancel::default(),
         }
     }
 
@@ -125,6 +133,7 @@ impl<'a> ImportOptions<'a> {
             pci_ids: self.pci_ids,
             usb_ids: self.usb_ids,
             module_aliases: self.module_aliases,
+            cancel: self.cancel,
         }
     }
 }
@@ -186,10 +195,19 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ImportError> {
 
 /// The device records of a udevadm dump or umockdev recording (other formats have none).
 pub fn records(bytes: &[u8], format: Format) -> Result<Parsed, ImportError> {
+    records_until(bytes, format, Cancel::default())
+}
+
+/// [`records`], stopping when the caller sets `cancel`.
+pub fn records_until(
+    bytes: &[u8],
+    format: Format,
+    cancel: Cancel<'_>,
+) -> Result<Parsed, ImportError> {
     let text = text(bytes);
     match format {
-        Format::Udevadm => udevadm::parse(&text),
-        Format::Umockdev => umockdev::parse(&text),
+        Format::Udevadm => udevadm::parse(&text, cancel),
+        Format::Umockdev => umockdev::parse(&text, cancel),
         other => Err(ImportError::Invalid {
             line: 1,
             message: format!("{other} input has no udev device records"),
@@ -218,8 +236,8 @@ pub fn import_as(
 ) -> Result<Imported, ImportError> {
     let inventory = match format {
         Format::Udevadm | Format::Umockdev => {
-            let parsed = records(bytes, format)?;
-            from_records(&parsed, format, opts)
+            let parsed = records_until(bytes, format, opts.cancel)?;
+            from_records(&parsed, format, opts)?
         }
         Format::Lspci => lspci::import(&text(bytes), opts)?,
         Format::Lsusb => lsusb::import(&text(bytes), opts)?,
@@ -230,8 +248,13 @@ pub fn import_as(
 
 /// An inventory from parsed records: devices as [`devices::build`] makes them, the system from the
 /// dump's `dmi` record.
-pub fn from_records(parsed: &Parsed, format: Format, opts: &ImportOptions<'_>) -> Inventory {
-    let built = devices::build(&parsed.records, opts.build());
+pub fn from_records(
+    parsed: &Parsed,
+    format: Format,
+    opts: &ImportOptions<'_>,
+) -> Result<Inventory, ImportError> {
+    let built = devices::try_build(&parsed.records, opts.build())?;
+    opts.cancel.check()?;
     let mut notes = parsed.notes.clone();
     notes.extend(built.notes);
     if built.dmi_system.is_some() {
@@ -253,7 +276,7 @@ pub fn from_records(parsed: &Parsed, format: Format, opts: &ImportOptions<'_>) -
         names: built.names,
         notes,
     };
-    inventory(format, opts, found, &built.withholding)
+    Ok(inventory(format, opts, found, &built.withholding))
 }
 
 /// What an importer found.
@@ -439,5 +462,75 @@ mod tests {
             split_names("Intelligent", Some("Intel")),
             (None, Some("Intelligent".into()))
         );
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A dump of `n` network interfaces under one PCI card.
+    fn dump(n: usize) -> String {
+        let mut s = String::from(
+            "P: /devices/pci0000:00/0000:00:1f.6\nE: SUBSYSTEM=pci\nE: DRIVER=e1000e\n\n",
+        );
+        for i in 0..n {
+            s.push_str(&format!(
+                "P: /devices/pci0000:00/0000:00:1f.6/net/eth{i}\nE: SUBSYSTEM=net\nE: INTERFACE=eth{i}\n\n"
+            ));
+        }
+        s
+    }
+
+    /// Imports `text`, answering "stop" from the `stop_at`th question on; returns the result and
+    /// how many questions were asked.
+    fn import_stopping_at(text: &str, stop_at: usize) -> (Result<Imported, ImportError>, usize) {
+        let asked = AtomicUsize::new(0);
+        let stop = || asked.fetch_add(1, Ordering::Relaxed) + 1 >= stop_at;
+        let opts = ImportOptions {
+            cancel: Cancel::when(&stop),
+            ..test_options()
+        };
+        let result = import(text.as_bytes(), &opts);
+        (result, asked.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn a_cancelled_import_stops_at_the_next_batch_whatever_its_phase() {
+        let text = dump(2_000);
+        let (whole, asked) = import_stopping_at(&text, usize::MAX);
+        assert_eq!(whole.unwrap().inventory.devices.len(), 2_000);
+        // 8,004 lines and 2,001 records: the parser and the builder both ask, every batch.
+        let lines = text.lines().count();
+        assert!(
+            asked >= lines / crate::cancel::BATCH + 2_001 / crate::cancel::BATCH,
+            "{asked}"
+        );
+        for stop_at in [1, 2, asked / 2, asked - 1, asked] {
+            let (result, asked_then) = import_stopping_at(&text, stop_at);
+            assert_eq!(
+                result.unwrap_err(),
+                ImportError::Cancelled(Cancelled),
+                "stop at {stop_at}"
+            );
+            assert_eq!(asked_then, stop_at, "nothing more is done after a stop");
+        }
+    }
+
+    #[test]
+    fn text_formats_stop_too() {
+        let mut lspci = String::new();
+        for i in 0..1_000 {
+            lspci.push_str(&format!(
+                "00:{:02x}.{} Ethernet controller [0200]: Intel Corporation Device [8086:15fa]\n",
+                i % 32,
+                i % 8
+            ));
+        }
+        let (result, asked) = import_stopping_at(&lspci, 2);
+        assert_eq!(result.unwrap_err(), ImportError::Cancelled(Cancelled));
+        assert_eq!(asked, 2);
     }
 }

@@ -4,6 +4,7 @@
 //! `Q:`, `G:` which mxcert does not need. Some real dumps carry `KEY=VALUE` lines without their
 //! `E:`; they are read as properties and noted.
 
+use crate::cancel::Cancel;
 use crate::devices::DeviceRecord;
 
 use super::{ImportError, Parsed, Skipped};
@@ -49,6 +50,7 @@ pub(super) fn set_property(r: &mut DeviceRecord, key: &str, value: &str) {
 /// input an error when there are too many of them ([`Skipped`]).
 pub(super) fn parse_records(
     text: &str,
+    cancel: Cancel<'_>,
     mut prefixed: impl FnMut(&mut DeviceRecord, char, &str) -> Result<(), &'static str>,
     mut bare: impl FnMut(&mut DeviceRecord, &str, usize) -> bool,
 ) -> Result<Parsed, ImportError> {
@@ -57,6 +59,7 @@ pub(super) fn parse_records(
     let mut current: Option<DeviceRecord> = None;
     let mut count = 0;
     for (index, raw) in text.lines().enumerate() {
+        cancel.check_every(index)?;
         let n = index + 1;
         count = n;
         let line = raw.trim_end_matches('\r');
@@ -105,10 +108,11 @@ pub(super) fn parse_records(
     Ok(parsed)
 }
 
-pub(super) fn parse(text: &str) -> Result<Parsed, ImportError> {
+pub(super) fn parse(text: &str, cancel: Cancel<'_>) -> Result<Parsed, ImportError> {
     let mut bare_lines = Vec::new();
     let mut parsed = parse_records(
         text,
+        cancel,
         |r, c, value| {
             match c {
                 'U' => r.subsystem = Some(value.to_owned()),
@@ -144,7 +148,7 @@ mod tests {
     #[test]
     fn parses_records_of_old_and_new_dumps() {
         let text = "P: /devices/pci0000:00/0000:00:0a.0\nE: DEVPATH=/devices/pci0000:00/0000:00:0a.0\nE: DRIVER=forcedeth\nE: PCI_ID=10DE:0AB0\nE: SUBSYSTEM=pci\n\nP: /devices/virtual/net/lo\nM: lo\nU: net\nI: 1\nV: \nE: INTERFACE=lo\nMODALIAS=x:y\n";
-        let p = parse(text).unwrap();
+        let p = parse(text, Cancel::default()).unwrap();
         assert_eq!(p.records.len(), 2);
         let pci = &p.records[0];
         assert_eq!(pci.subsystem.as_deref(), Some("pci"));
@@ -166,9 +170,13 @@ mod tests {
         for _ in 0..30 {
             text.push_str("\u{1}\u{2} binary junk\n");
         }
-        let e = parse(&text).unwrap_err();
+        let e = parse(&text, Cancel::default()).unwrap_err();
         assert_eq!(e.line(), Some(3));
-        let ok = parse("P: /devices/x\nE: A=1\nthis line is odd\n").unwrap();
+        let ok = parse(
+            "P: /devices/x\nE: A=1\nthis line is odd\n",
+            Cancel::default(),
+        )
+        .unwrap();
         assert!(ok.notes.iter().any(|n| n.starts_with("line 3: skipped")));
     }
 }

@@ -6,6 +6,7 @@
 
 use super::udevadm::parse_records;
 use super::{ImportError, Parsed};
+use crate::cancel::Cancel;
 
 /// Whether a `P:`-record text is a umockdev recording rather than a udevadm dump: it has `A:` or
 /// `H:` lines, or `L:` lines naming a link (`L: driver=...`; in udevadm dumps `L:` is a number).
@@ -72,9 +73,10 @@ fn basename(target: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub(super) fn parse(text: &str) -> Result<Parsed, ImportError> {
+pub(super) fn parse(text: &str, cancel: Cancel<'_>) -> Result<Parsed, ImportError> {
     parse_records(
         text,
+        cancel,
         |r, c, value| {
             match c {
                 'A' => match value.split_once('=') {
@@ -105,7 +107,7 @@ mod tests {
 
     #[test]
     fn reads_attributes_links_and_properties() {
-        let p = parse("P: /devices/platform/i8042/serio1\nE: DRIVER=psmouse\nE: SUBSYSTEM=serio\nA: description=i8042 AUX port\\n\nA: weird=\\x41\\102\\\\\nL: driver=../../../../bus/serio/drivers/psmouse\nH: descriptors=0102\n").unwrap();
+        let p = parse("P: /devices/platform/i8042/serio1\nE: DRIVER=psmouse\nE: SUBSYSTEM=serio\nA: description=i8042 AUX port\\n\nA: weird=\\x41\\102\\\\\nL: driver=../../../../bus/serio/drivers/psmouse\nH: descriptors=0102\n", Cancel::default()).unwrap();
         let r = &p.records[0];
         assert_eq!(r.attr("description"), Some("i8042 AUX port"));
         assert_eq!(r.attr("weird"), Some("AB\\"));

@@ -11,8 +11,12 @@
 //! the registry's size.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use mxcert_core::import::{Format, ImportOptions};
+use axum::body::Bytes;
+
+use mxcert_core::cancel::Cancel;
+use mxcert_core::import::{Format, ImportError, ImportOptions};
 use mxcert_core::inventory::{Device, Inventory, System};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,6 +26,7 @@ use super::system_category::SystemCategory;
 use super::systems::SystemSummary;
 use super::text::fold;
 use crate::error::{ApiError, ApiResult};
+use crate::heavy::HeavyWork;
 use crate::hwnames::HwNames;
 use crate::store::public_systems::Relation;
 use crate::store::Store;
@@ -131,8 +136,12 @@ struct JsonKeys {
 }
 
 /// Imports a probe, report or dump with the core importers.
-fn import(bytes: &[u8], names: &HwNames) -> ApiResult<(InputFormat, Inventory)> {
-    import_as(bytes, None, names)
+fn import(
+    bytes: &[u8],
+    names: &HwNames,
+    cancel: Cancel<'_>,
+) -> ApiResult<(InputFormat, Inventory)> {
+    import_as(bytes, None, names, cancel)
 }
 
 /// [`import`], as `format` when the caller already knows it (skipping detection, which reads a
@@ -141,6 +150,7 @@ fn import_as(
     bytes: &[u8],
     format: Option<Format>,
     names: &HwNames,
+    cancel: Cancel<'_>,
 ) -> ApiResult<(InputFormat, Inventory)> {
     let mut opts = ImportOptions::new(
         chrono::Utc::now(),
@@ -148,11 +158,17 @@ fn import_as(
     );
     opts.pci_ids = names.pci.as_ref();
     opts.usb_ids = names.usb.as_ref();
+    opts.cancel = cancel;
     let imported = match format {
         Some(format) => mxcert_core::import::import_as(bytes, format, &opts),
         None => mxcert_core::import::import(bytes, &opts),
     }
-    .map_err(bad_input)?;
+    .map_err(|e| match e {
+        // Stopped because the request's deadline passed (or its client left): what the
+        // server's deadline answers.
+        ImportError::Cancelled(_) => ApiError::timeout(),
+        e => bad_input(e),
+    })?;
     let format = match imported.format {
         Format::Udevadm => InputFormat::Udevadm,
         Format::Umockdev => InputFormat::Umockdev,
@@ -165,7 +181,7 @@ fn import_as(
 }
 
 /// Reads a JSON body: an inventory, a report, or a signed report.
-pub fn parse_json(body: &[u8], names: &HwNames) -> ApiResult<Machine> {
+pub fn parse_json(body: &[u8], names: &HwNames, cancel: Cancel<'_>) -> ApiResult<Machine> {
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::bad_request(
             "malformed_body",
@@ -180,7 +196,7 @@ pub fn parse_json(body: &[u8], names: &HwNames) -> ApiResult<Machine> {
             } else {
                 Format::Inventory
             };
-            let (format, inventory) = import_as(body, Some(format), names)?;
+            let (format, inventory) = import_as(body, Some(format), names, cancel)?;
             return Ok(Machine::from_inventory(format, inventory));
         }
     }
@@ -191,7 +207,7 @@ pub fn parse_json(body: &[u8], names: &HwNames) -> ApiResult<Machine> {
         )
     })?;
     if kind.payload_type.is_none() {
-        let (format, inventory) = import(body, names)?;
+        let (format, inventory) = import(body, names, cancel)?;
         return Ok(Machine::from_inventory(format, inventory));
     }
     let envelope = mxcert_core::dsse::Envelope::from_json(body)
@@ -206,7 +222,7 @@ pub fn parse_json(body: &[u8], names: &HwNames) -> ApiResult<Machine> {
     let payload = envelope
         .payload_unverified()
         .map_err(|e| bad_input(format!("signed report: {e}")))?;
-    match import(&payload, names)? {
+    match import(&payload, names, cancel)? {
         (InputFormat::Report, inventory) => Ok(Machine::from_inventory(
             InputFormat::SignedReport,
             inventory,
@@ -215,8 +231,32 @@ pub fn parse_json(body: &[u8], names: &HwNames) -> ApiResult<Machine> {
     }
 }
 
-/// Reads the body of a check (see the module documentation).
+/// Reads the body of a check off the async workers, under the cap on heavy parses, stopping
+/// when the request is dropped or its deadline passes ([`crate::heavy`]). What `POST
+/// /api/v1/check` and `/funciona` call.
+pub async fn parse_bounded(
+    heavy: &HeavyWork,
+    names: Arc<HwNames>,
+    content_type: Option<String>,
+    body: Bytes,
+) -> ApiResult<Machine> {
+    heavy
+        .run(move |cancel| parse_input_until(content_type.as_deref(), &body, &names, cancel))
+        .await?
+}
+
+/// Reads the body of a check (see the module documentation), to the end.
 pub fn parse_input(content_type: Option<&str>, body: &[u8], names: &HwNames) -> ApiResult<Machine> {
+    parse_input_until(content_type, body, names, Cancel::default())
+}
+
+/// [`parse_input`], stopping with 408 `request_timeout` when `cancel` says so.
+pub fn parse_input_until(
+    content_type: Option<&str>,
+    body: &[u8],
+    names: &HwNames,
+    cancel: Cancel<'_>,
+) -> ApiResult<Machine> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "malformed_body",
@@ -225,9 +265,9 @@ pub fn parse_input(content_type: Option<&str>, body: &[u8], names: &HwNames) -> 
         ));
     }
     let machine = match body_kind(content_type, body)? {
-        BodyKind::Json => parse_json(body, names)?,
+        BodyKind::Json => parse_json(body, names, cancel)?,
         BodyKind::Text => {
-            let (format, inventory) = import(body, names)?;
+            let (format, inventory) = import(body, names, cancel)?;
             Machine::from_inventory(format, inventory)
         }
     };

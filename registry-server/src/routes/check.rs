@@ -1,8 +1,8 @@
 //! `POST /api/v1/check`: "does my machine work with MxOS?". Public, rate-limited per client
 //! address, with its own body limit. The body is an mxcert probe, report or signed report
 //! (`application/json`) or the text of `udevadm info --export-db`, `lspci -nn` or `lsusb`
-//! (`text/plain`). The work is in [`crate::public::check`]; large bodies are parsed off the async
-//! workers.
+//! (`text/plain`). The work is in [`crate::public::check`]; every body is parsed off the async
+//! workers under the cap on heavy parses ([`crate::heavy`]).
 
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -11,11 +11,8 @@ use axum::Json;
 use super::openapi::ErrorBody;
 use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult};
-use crate::public::check::{self, CheckAnswer, Machine};
+use crate::public::check::{self, CheckAnswer};
 use crate::state::AppState;
-
-/// Bodies larger than this are parsed on the blocking pool.
-const INLINE_PARSE_BYTES: usize = 256 * 1024;
 
 /// Checks every device of one machine against the registry.
 #[utoipa::path(
@@ -37,42 +34,34 @@ const INLINE_PARSE_BYTES: usize = 256 * 1024;
         (status = 413, description = "Body over the check limit (`body_too_large`)", body = ErrorBody),
         (status = 415, description = "Neither JSON nor text (`unsupported_media_type`)", body = ErrorBody),
         (status = 422, description = "Readable but not a probe, report or dump (`invalid_input`)", body = ErrorBody),
-        (status = 429, description = "Too many checks from this address (`rate_limited`; see `Retry-After`)", body = ErrorBody),
+        (status = 408, description = "The body or its parse outlasted the request deadline (`request_timeout`); the parse is stopped", body = ErrorBody),
+        (status = 429, description = "Too many checks from this address, counted with the web form `/funciona` (`rate_limited`; see `Retry-After`)", body = ErrorBody),
+        (status = 503, description = "Every parser stayed busy for the queue wait (`busy`; `Retry-After: 1`)", body = ErrorBody),
     )
 )]
 pub async fn check(State(state): State<AppState>, req: Request) -> ApiResult<Json<CheckAnswer>> {
-    let ip = ClientAddr::of(
-        req.headers(),
-        req.extensions(),
+    let (parts, body) = req.into_parts();
+    state.public_posts.check(ClientAddr::of(
+        &parts.headers,
+        &parts.extensions,
         &state.config.trusted_proxies,
-    );
-    state.public_posts.check(ip)?;
-    let content_type = req
-        .headers()
+    ))?;
+    let content_type = parts
+        .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let limit = state.config.check_max_body_bytes;
-    let body = axum::body::to_bytes(req.into_body(), limit)
-        .await
-        .map_err(|e| {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if too_large {
-                ApiError::too_large(limit)
-            } else {
-                ApiError::bad_request("malformed_body", format!("failed to read the body: {e}"))
-            }
-        })?;
-    let names = state.hw_names.clone();
-    let machine: Machine = if body.len() <= INLINE_PARSE_BYTES {
-        check::parse_input(content_type.as_deref(), &body, &names)?
-    } else {
-        tokio::task::spawn_blocking(move || {
-            check::parse_input(content_type.as_deref(), &body, &names)
-        })
-        .await
-        .map_err(ApiError::internal)??
-    };
+    let body = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::too_large(limit)
+        } else {
+            ApiError::bad_request("malformed_body", format!("failed to read the body: {e}"))
+        }
+    })?;
+    let machine =
+        check::parse_bounded(&state.heavy, state.hw_names.clone(), content_type, body).await?;
     Ok(Json(check::check(&state.store, &machine).await?))
 }

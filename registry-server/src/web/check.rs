@@ -1,12 +1,15 @@
 //! "¿Funciona mi equipo con MxOS?" (`/funciona`): paste the output of `lspci -nn`, `lsusb` or
 //! `udevadm info --export-db`, or upload an `mxcert probe --format json` file (a report or signed
 //! report works too), and get every device's status and the certified systems that match. It calls
-//! `public::check::parse_input` and `public::check::check`, exactly what `POST /api/v1/check`
-//! does; the form is one `multipart/form-data` POST, so it works without JavaScript.
+//! `public::check::parse_bounded` and `public::check::check`, exactly what `POST /api/v1/check`
+//! does, under the same per-address rate limit (a 429 page in the reader's language); the form is
+//! one `multipart/form-data` POST, so it works without JavaScript.
 //!
 //! This module must not parse dumps itself or keep what was pasted.
 
 use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -14,6 +17,7 @@ use super::context::Ctx;
 use super::form::CsrfMultipart;
 use super::labels;
 use super::render::{msg, page, PageError};
+use crate::error::ApiError;
 use crate::public::check::{self, CheckAnswer, InputFormat};
 use crate::public::devices::DeviceStatus;
 use crate::public::systems::SystemSummary;
@@ -101,17 +105,35 @@ fn empty_page(ctx: &Ctx) -> CheckPage<'_> {
     }
 }
 
+/// A check refused for the rate limit (429) or because every parser stayed busy (503), as a page
+/// saying so with `Retry-After`; other errors as usual.
+fn refused(e: ApiError) -> PageError {
+    let key = match e.status {
+        StatusCode::TOO_MANY_REQUESTS => msg("error.too_many_checks"),
+        StatusCode::SERVICE_UNAVAILABLE => msg("error.busy"),
+        _ => return e.into(),
+    };
+    PageError {
+        retry_after: e.retry_after,
+        ..PageError::new(e.status, key)
+    }
+}
+
 /// `GET /funciona`.
 pub async fn form(ctx: Ctx) -> Result<Response, PageError> {
     page(&empty_page(&ctx))
 }
 
-/// `POST /funciona`.
-pub async fn submit(ctx: Ctx, form: CsrfMultipart) -> Result<Response, PageError> {
+/// `POST /funciona`. Counted against the same per-address limit as `POST /api/v1/check`, before
+/// the form is read; parsed under the same cap.
+pub async fn submit(ctx: Ctx, req: Request) -> Result<Response, PageError> {
+    ctx.state.public_posts.check(ctx.ip).map_err(refused)?;
+    let form = CsrfMultipart::from_request(req, &ctx.state).await?;
     let text = form.text("text").unwrap_or_default();
     let upload = form.bytes("probe").filter(|b| !b.is_empty());
-    let input: &[u8] = upload.unwrap_or(text.as_bytes());
-    let answer = match check::parse_input(None, input, &ctx.state.hw_names) {
+    let input = Bytes::copy_from_slice(upload.unwrap_or(text.as_bytes()));
+    let parsed = check::parse_bounded(&ctx.state.heavy, ctx.state.hw_names.clone(), None, input);
+    let answer = match parsed.await {
         Ok(machine) => check::check(&ctx.state.store, &machine).await,
         Err(e) => Err(e),
     };
@@ -131,7 +153,7 @@ pub async fn submit(ctx: Ctx, form: CsrfMultipart) -> Result<Response, PageError
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(r);
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(refused(e)),
     };
     let mut ranked: Vec<(u8, DeviceRow)> = answer
         .devices

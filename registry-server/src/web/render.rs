@@ -158,6 +158,7 @@ pub fn error_page(ctx: &Ctx, err: &PageError) -> Response {
         StatusCode::CONFLICT => ctx.t("error.title_conflict"),
         StatusCode::FORBIDDEN => ctx.t("error.title_forbidden"),
         StatusCode::TOO_MANY_REQUESTS => ctx.t("error.title_rate_limited"),
+        StatusCode::SERVICE_UNAVAILABLE => ctx.t("error.title_busy"),
         s if s.is_server_error() => ctx.t("error.title_internal"),
         _ => ctx.t("error.title_bad_request"),
     };
