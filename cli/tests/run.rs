@@ -1,7 +1,8 @@
 //! `mxcert run` through the real binary: the quick plan end to end on this machine, every
 //! outcome in one snapshotted report, timeouts that kill a hung check's process group, Ctrl-C
-//! and `kill -9` followed by `--resume`, journal recovery, manual answers on standard input, a
-//! real peer for network throughput, and the usage errors.
+//! and `kill -9` followed by `--resume`, a check (and what it started) dying with a killed
+//! runner, `--resume` stopping a check that survived, journal recovery, manual answers on
+//! standard input, a real peer for network throughput, and the usage errors.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
