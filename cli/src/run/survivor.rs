@@ -28,7 +28,7 @@ pub struct CheckProcess {
 }
 
 /// How long a survivor has after SIGTERM before SIGKILL.
-pub const GRACE: Duration = Duration::from_secs(3);
+pub const GRACE: Duration = Duration::from_secs(5);
 /// How long a SIGKILLed group may take to disappear before the runner gives up.
 const KILL_WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(20);
