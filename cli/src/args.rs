@@ -40,7 +40,7 @@ pub enum Command {
     Peer(PeerArgs),
     /// Internal: run one check in a child process (the runner's isolation boundary).
     #[command(name = "__check", hide = true)]
-    Check,
+    Check(ChildCheckArgs),
     /// Your organisation's submissions: list, show, comment, withdraw.
     #[command(subcommand)]
     Submissions(SubmissionsCommand),
@@ -543,6 +543,14 @@ pub struct PlansValidateArgs {
     /// The plan file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+}
+
+/// `mxcert __check` (started by the runner only).
+#[derive(Debug, Args)]
+pub struct ChildCheckArgs {
+    /// The runner's pid: the check dies with it and takes its process group along.
+    #[arg(long, value_name = "PID")]
+    pub runner_pid: Option<u32>,
 }
 
 #[derive(Debug, Args)]

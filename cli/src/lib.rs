@@ -65,7 +65,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Run(a) => commands::run::run(&a),
         Command::Plans(c) => commands::plans::plans(&c),
         Command::Peer(a) => commands::peer::peer(&a),
-        Command::Check => Ok(run::child::child_main()),
+        Command::Check(a) => Ok(run::child::child_main(a.runner_pid)),
         Command::Keys(KeysCommand::List(a)) => commands::keys::list(&a),
         Command::Keys(KeysCommand::Rotate(a)) => commands::keys::rotate(&a),
         Command::Keys(KeysCommand::Revoke(a)) => commands::keys::revoke(&a),

@@ -1,9 +1,11 @@
 //! `mxcert run` through the real binary: the quick plan end to end on this machine, every
 //! outcome in one snapshotted report, timeouts that kill a hung check's process group, Ctrl-C
-//! and `kill -9` followed by `--resume`, journal recovery, manual answers on standard input, a
-//! real peer for network throughput, and the usage errors.
+//! and `kill -9` followed by `--resume`, a check (and what it started) dying with a killed
+//! runner, `--resume` stopping a check that survived, journal recovery, manual answers on
+//! standard input, a real peer for network throughput, and the usage errors.
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -74,6 +76,17 @@ fn journal_count(session: &Path, event: &str, test: &str) -> usize {
         .filter(|v| v["event"] == event)
         .filter(|v| v["test"] == test || v["result"]["id"] == test)
         .count()
+}
+
+/// `mxcert run --resume` of `session`, which must succeed; its standard error.
+fn resume_successfully(state: &Path, session: &Path) -> String {
+    let out = run(mxcert(state)
+        .args(["run", "--resume", "--non-interactive"])
+        .arg("--session")
+        .arg(session));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stderr
 }
 
 fn results_in_journal(session: &Path) -> usize {
@@ -276,12 +289,7 @@ fn a_run_killed_with_sigkill_resumes_and_runs_every_test_exactly_once() {
         .unwrap();
     drop(j);
 
-    let out = run(mxcert(t.path())
-        .args(["run", "--resume", "--non-interactive"])
-        .arg("--session")
-        .arg(&session));
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stderr = resume_successfully(t.path(), &session);
     assert!(
         stderr.contains(&format!("resuming after {finished_before} finished")),
         "{stderr}"
@@ -690,4 +698,149 @@ fn on_a_terminal_there_is_a_progress_bar_a_spinner_and_prompts() {
     let r = result(&report, "look-at-screen");
     assert_eq!(r.status, Status::Pass);
     assert_eq!(r.comment.as_deref(), Some("sharp and bright"));
+}
+
+/// The start time (`/proc/PID/stat` field 22) of a live process.
+fn start_time(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = mxcert_core::procfs::pid_stat(&text)?;
+    (!stat.ended()).then_some(stat.start_time)
+}
+
+/// Polls `path` until it holds a pid.
+fn pid_in(path: &Path, child: &mut Child) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(pid) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+        assert!(Instant::now() < deadline, "no pid in {}", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The `process` of the last `start` line of the journal.
+fn last_started_process(session: &Path) -> Value {
+    let journal = std::fs::read_to_string(session.join("journal.jsonl")).unwrap();
+    let line = journal
+        .lines()
+        .rev()
+        .find(|l| l.contains("\"event\":\"start\""))
+        .unwrap();
+    serde_json::from_str::<Value>(line).unwrap()["process"].clone()
+}
+
+/// Starts the survive plan and SIGKILLs the runner while its check, the check's program and
+/// that program's child run; asserts that all three are gone within a generous bound.
+fn kill_the_runner_during_a_long_check(dir: &Path, session: &Path) {
+    let mut runner = mxcert(dir)
+        .args(["run", "--plan", &plan("survive.toml"), "--non-interactive"])
+        .arg("--session")
+        .arg(session)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let program = pid_in(&dir.join("sh.pid"), &mut runner);
+    let grandchild = pid_in(&dir.join("bg.pid"), &mut runner);
+    // The journal names the check process before the check starts.
+    let process = last_started_process(session);
+    let check = u32::try_from(process["pid"].as_u64().unwrap()).unwrap();
+    assert_eq!(process["pgid"], process["pid"], "{process}");
+    assert_eq!(
+        Some(process["start_time"].as_u64().unwrap()),
+        start_time(check)
+    );
+    let watched: Vec<(u32, u64)> = [check, program, grandchild]
+        .into_iter()
+        .map(|pid| (pid, start_time(pid).expect("running before the kill")))
+        .collect();
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left: Vec<u32> = watched
+            .iter()
+            .filter(|&&(pid, t)| start_time(pid) == Some(t))
+            .map(|&(pid, _)| pid)
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        if Instant::now() >= deadline {
+            // Leave nothing behind, then fail.
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(i32::try_from(check).unwrap()),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            panic!("still running 20 s after the runner was killed: {left:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_check_and_its_children_die_with_a_killed_runner() {
+    let t = tempfile::tempdir().unwrap();
+    kill_the_runner_during_a_long_check(t.path(), &t.path().join("s"));
+}
+
+#[test]
+fn resume_stops_a_surviving_check_before_running_its_test_again() {
+    let t = tempfile::tempdir().unwrap();
+    let session = t.path().join("s");
+    kill_the_runner_during_a_long_check(t.path(), &session);
+    // A check that did survive (one started by an older mxcert, say): a process group of its own
+    // that says when it is stopped, recorded in the journal as the check of `long`.
+    let mut survivor = Command::new("sh")
+        .args([
+            "-c",
+            "trap 'echo stopped >> log; exit 0' TERM; echo > ready; while :; do sleep 0.05; done",
+        ])
+        .current_dir(t.path())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    while !t.path().join("ready").exists() {
+        assert!(survivor.try_wait().unwrap().is_none());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let journal = std::fs::read_to_string(session.join("journal.jsonl")).unwrap();
+    let mut lines: Vec<&str> = journal.lines().collect();
+    let mut start: Value = serde_json::from_str(lines.pop().unwrap()).unwrap();
+    assert_eq!(start["event"], "start");
+    start["process"] = serde_json::json!({
+        "pid": survivor.id(),
+        "pgid": survivor.id(),
+        "start_time": start_time(survivor.id()).unwrap(),
+    });
+    let start = start.to_string();
+    lines.push(&start);
+    std::fs::write(session.join("journal.jsonl"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(t.path().join("go"), "").unwrap();
+
+    let stderr = resume_successfully(t.path(), &session);
+    assert!(
+        stderr.contains(&format!(
+            "long is still running from the stopped session (process {}); stopping it before running it again",
+            survivor.id()
+        )),
+        "{stderr}"
+    );
+    // Stopped (SIGTERM, which it answered), and only then run again.
+    assert_eq!(
+        survivor.try_wait().unwrap().map(|s| s.code()),
+        Some(Some(0))
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("log")).unwrap(),
+        "stopped\nrerun\n"
+    );
+    let (report, _) = read_report(&session.join("report.json"));
+    assert_eq!(result(&report, "long").status, Status::Pass);
 }

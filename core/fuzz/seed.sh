@@ -36,4 +36,8 @@ for dir in "$repo"/cli/tests/fixtures/roots/laptop/sys/firmware/dmi/tables "$sha
 done
 seed smbios "$tmp"/smbios-*
 seed ids "$repo"/cli/tests/fixtures/roots/*/usr/share/misc/*.ids
+seed plan "$repo"/test-suites/plans/*.toml "$repo"/cli/tests/fixtures/plans/*.toml
+printf '{"payloadType":"application/vnd.mxos.report.v1+json","payload":"eyJzY2hlbWFfdmVyc2lvbiI6MX0=","signatures":[{"keyid":"%s","sig":"%s"}]}' \
+  "$(printf '%064d' 0)" "$(head -c 64 /dev/zero | base64 -w0)" > "$tmp/dsse-envelope"
+seed dsse "$tmp"/dsse-* "$repo"/test-suites/tests/fixtures/inventories/*.json
 echo "seeded $(find "$here/corpus" -type f | wc -l) inputs under $here/corpus"

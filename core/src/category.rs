@@ -29,10 +29,15 @@
 //! | `power` | — | — | power_supply; ACPI battery and AC adapter (`PNP0C0A`, `ACPI0003`) |
 //! | `sensor` | — | — | thermal, hwmon; ACPI thermal zone (`LNXTHERM`) |
 //! | `fingerprint` | — | ff (vendor-specific) from a fingerprint-reader vendor, or named so | — |
+//! | `wwan` | 0d/40, 0d/41 (cellular); any with a WWAN driver | 02/0e (MBIM); any with a WWAN driver | net (`DEVTYPE=wwan`, a WWAN driver, `wwan*`), wwan |
 //! | `other` | anything else (00/*, 07/*, ff/*) | anything else | anything else |
 //!
 //! A USB device's category is the first interface (in interface order) whose category is not
 //! `other`; a device whose interfaces are all `other` takes its category from its device class.
+//! A USB device with any `wwan` interface is `wwan`: a modem that also offers a network or serial
+//! function is a modem. The WWAN drivers are those of mobile broadband modems only
+//! ([`Category::is_wwan_driver`]): `cdc_mbim`, `qmi_wwan`, their control and serial ports, and
+//! the PCI modems' MHI, T7xx and IOSM drivers.
 //! This module only maps numbers and names to categories; it reads nothing.
 
 use schemars::JsonSchema;
@@ -77,13 +82,14 @@ pub enum Category {
     Power,
     Sensor,
     Fingerprint,
+    Wwan,
     #[default]
     Other,
 }
 
 impl Category {
     /// Every category, in table order.
-    pub const ALL: [Category; 23] = [
+    pub const ALL: [Category; 24] = [
         Category::Graphics,
         Category::Audio,
         Category::Video,
@@ -106,6 +112,7 @@ impl Category {
         Category::Power,
         Category::Sensor,
         Category::Fingerprint,
+        Category::Wwan,
         Category::Other,
     ];
 
@@ -134,6 +141,7 @@ impl Category {
             Category::Power => "power",
             Category::Sensor => "sensor",
             Category::Fingerprint => "fingerprint",
+            Category::Wwan => "wwan",
             Category::Other => "other",
         }
     }
@@ -168,6 +176,7 @@ impl Category {
             Category::Power => "Energía",
             Category::Sensor => "Sensores",
             Category::Fingerprint => "Lector de huellas",
+            Category::Wwan => "Banda ancha móvil",
             Category::Other => "Otro",
         }
     }
@@ -197,6 +206,7 @@ impl Category {
             Category::Power => "Power",
             Category::Sensor => "Sensors",
             Category::Fingerprint => "Fingerprint reader",
+            Category::Wwan => "Mobile broadband",
             Category::Other => "Other",
         }
     }
@@ -221,6 +231,7 @@ impl Category {
             (0x0c, 0x03) => Category::UsbController,
             (0x0c, _) => Category::SerialBus,
             (0x0d, 0x11) => Category::Bluetooth,
+            (0x0d, 0x40 | 0x41) => Category::Wwan,
             (0x0d, _) => Category::Wireless,
             (0x10, _) => Category::Security,
             (0x11, _) => Category::SignalProcessing,
@@ -232,6 +243,7 @@ impl Category {
     pub fn from_usb_interface(class: u8, subclass: u8, protocol: u8) -> Category {
         match (class, subclass, protocol) {
             (0x01, _, _) => Category::Audio,
+            (0x02, 0x0e, _) => Category::Wwan, // MBIM
             (0x02, 0x06 | 0x0d, _) | (0x0a, _, _) => Category::Network,
             (0x03, _, _) => Category::Input,
             (0x06, _, _) | (0x0e, _, _) => Category::Camera,
@@ -259,6 +271,29 @@ impl Category {
         }
     }
 
+    /// Whether `driver` is a driver of mobile broadband modems: MBIM and QMI network functions,
+    /// their control (`cdc_wdm`) and serial ports (`option`, `qcserial`, `sierra`), vendor
+    /// network drivers, and the PCI modems' drivers (MHI, MediaTek T7xx, Intel IOSM).
+    pub fn is_wwan_driver(driver: &str) -> bool {
+        matches!(
+            driver,
+            "cdc_mbim"
+                | "qmi_wwan"
+                | "cdc_wdm"
+                | "option"
+                | "qcserial"
+                | "sierra"
+                | "sierra_net"
+                | "huawei_cdc_ncm"
+                | "mhi_pci_generic"
+                | "mhi_net"
+                | "mhi_wwan_ctrl"
+                | "mhi_wwan_mbim"
+                | "mtk_t7xx"
+                | "iosm"
+        )
+    }
+
     /// The category of a kernel function device from its subsystem (`block`, `net`, `sound`, ...);
     /// `wireless` says whether a `net` device is a WLAN interface.
     pub fn from_subsystem(subsystem: &str, wireless: bool) -> Category {
@@ -267,6 +302,7 @@ impl Category {
             "sound" | "hdaudio" => Category::Audio,
             "net" if wireless => Category::Wireless,
             "net" => Category::Network,
+            "wwan" => Category::Wwan,
             "bluetooth" => Category::Bluetooth,
             "block" => Category::Storage,
             "input" => Category::Input,
@@ -348,6 +384,8 @@ mod tests {
             (0xff0000, Category::Other),
             (0x118000, Category::SignalProcessing),
             (0x0d1100, Category::Bluetooth),
+            (0x0d4000, Category::Wwan),
+            (0x0d1200, Category::Wireless),
             (0x120000, Category::Processor),
             (0x000100, Category::Graphics),
             (0x070000, Category::Other),
@@ -374,5 +412,13 @@ mod tests {
             Category::UsbController
         );
         assert_eq!(Category::from_usb_interface(0xff, 0, 0), Category::Other);
+        assert_eq!(Category::from_usb_interface(0x02, 0x0e, 0), Category::Wwan);
+        assert_eq!(
+            Category::from_usb_interface(0x02, 0x06, 0),
+            Category::Network
+        );
+        assert!(Category::is_wwan_driver("qmi_wwan"));
+        assert!(!Category::is_wwan_driver("cdc_ether"));
+        assert_eq!(Category::from_subsystem("wwan", false), Category::Wwan);
     }
 }

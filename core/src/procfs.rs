@@ -1,5 +1,7 @@
 //! Parsers for the `/proc` text files the probe reads: `cpuinfo` (processor model, topology,
-//! microcode, the flags that matter for compatibility) and `meminfo` (total memory).
+//! microcode, the flags that matter for compatibility), `meminfo` (total memory) and a process's
+//! `stat` (state, process group and start time: how the runner recognises a check process that
+//! outlived its session without mistaking a reused pid for it).
 //!
 //! Text in, data out. `cpuinfo` is read for x86 (`model name`, `flags`) and arm64 (`CPU
 //! implementer`, `CPU part`, `Features`) layouts; per-board `Serial` lines (Raspberry Pi) are never
@@ -173,6 +175,39 @@ pub fn mem_total_bytes(text: &str) -> Option<u64> {
     }
 }
 
+/// What the runner needs from `/proc/PID/stat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PidStat {
+    /// Field 3: `R`, `S`, `D`, `Z` (zombie), ...
+    pub state: char,
+    /// Field 5: the process group id.
+    pub pgrp: i32,
+    /// Field 22: when the process started, in clock ticks after boot. A pid can be reused; a pid
+    /// with the same start time is the same process.
+    pub start_time: u64,
+}
+
+impl PidStat {
+    /// Whether the process has ended (a zombie waiting to be reaped, or dead).
+    pub fn ended(&self) -> bool {
+        matches!(self.state, 'Z' | 'X' | 'x')
+    }
+}
+
+/// Parses `/proc/PID/stat`. The command name (field 2) is in parentheses and may hold spaces and
+/// parentheses itself, so the fields are counted after its last `)`.
+pub fn pid_stat(text: &str) -> Option<PidStat> {
+    let (_, rest) = text.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().take(20).collect();
+    // fields[0] is field 3.
+    let state = fields.first()?.chars().next()?;
+    Some(PidStat {
+        state,
+        pgrp: fields.get(2)?.parse().ok()?,
+        start_time: fields.get(19)?.parse().ok()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +246,24 @@ mod tests {
         assert_eq!(mem_total_bytes("MemTotal: lots\n"), None);
         assert_eq!(cpuinfo(""), None);
         assert_eq!(cpuinfo("\u{0}\u{ff}:::"), None);
+    }
+
+    #[test]
+    fn pid_stat_counts_fields_after_the_last_parenthesis() {
+        // A real line (Linux 6.x), with a command name holding ") (" and spaces.
+        let text = "4242 (a) (b c) S 1 4242 4242 0 -1 4194368 99 0 0 0 1 2 0 0 20 0 1 0 1234567 2433024 172 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+        assert_eq!(
+            pid_stat(text),
+            Some(PidStat {
+                state: 'S',
+                pgrp: 4242,
+                start_time: 1234567
+            })
+        );
+        assert!(!pid_stat(text).unwrap().ended());
+        assert!(pid_stat(&text.replace(") S ", ") Z ")).unwrap().ended());
+        assert_eq!(pid_stat("4242 (a) S 1 4242"), None);
+        assert_eq!(pid_stat("no parenthesis"), None);
+        assert_eq!(pid_stat(""), None);
     }
 }

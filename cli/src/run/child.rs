@@ -4,9 +4,21 @@
 //!
 //! When the test's time is up, or the person presses Ctrl-C, the runner kills the whole process
 //! group (the check and anything it started), so a hung check never hangs the run. After a
-//! check ends its group is killed as well, so nothing it left behind keeps running. The child
-//! asks the kernel to kill it if the runner dies (`PR_SET_PDEATHSIG`), so `kill -9` of the runner
-//! does not leave a check running on its own.
+//! check ends its group is killed as well, so nothing it left behind keeps running.
+//!
+//! A check dies with its runner, even with `kill -9` of the runner, and takes its process group
+//! (a `command` check's program and whatever that started) with it:
+//! - between fork and exec the child asks the kernel for SIGKILL when its parent dies
+//!   (`PR_SET_PDEATHSIG`), then looks whether the parent already died before that took effect
+//!   (`getppid()` is no longer the runner's pid) and if so exits at once;
+//! - `mxcert __check` then has a thread wait for SIGTERM to SIGKILL its own process group, and
+//!   switches its death signal to SIGTERM (looking at `getppid()` again afterwards). The
+//!   grandchildren get no death signal of their own: a program's children would escape it, while
+//!   all of them stay in the check's group unless they leave it on purpose.
+//!
+//! The kernel sends the death signal when the *thread* that spawned the child ends, not the
+//! process: [`run`] must be called from a thread that lives as long as the run (the runner calls
+//! it from the main thread).
 
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -22,7 +34,11 @@ use mxcert_suites::{Context, Outcome};
 use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 
+use super::survivor::CheckProcess;
 use super::RunError;
+
+/// The exit status of a check process whose runner was already gone when it started.
+const ORPHANED: i32 = 125;
 
 /// What the runner sends a child.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,9 +62,11 @@ pub enum ChildEnd {
 
 /// `mxcert __check`: reads a request on standard input, runs the check, writes the outcome.
 /// Returns the process exit code.
-pub fn child_main() -> u8 {
-    // Die with the runner.
-    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+/// `runner` is the runner's pid (`--runner-pid`).
+pub fn child_main(runner: Option<u32>) -> u8 {
+    if let Some(runner) = runner {
+        take_group_along(runner);
+    }
     let mut input = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
         eprintln!("mxcert __check: failed to read the request: {e}");
@@ -77,6 +95,39 @@ pub fn child_main() -> u8 {
     }
 }
 
+/// SIGKILL to this process's group, itself included.
+fn kill_own_group() {
+    let _ = nix::sys::signal::killpg(nix::unistd::getpgrp(), Signal::SIGKILL);
+}
+
+/// Makes the death of the runner (pid `runner`) end this check's whole process group, not only
+/// this process: see the module documentation.
+fn take_group_along(runner: u32) {
+    use nix::unistd::{getpgrp, getpid, getppid};
+    use signal_hook::consts::SIGTERM;
+    // Only a group leader may kill its group (run by hand, the group is the caller's); the
+    // death signal from before exec stays SIGKILL then.
+    if getpgrp() != getpid() {
+        return;
+    }
+    // From here SIGTERM no longer ends the process by itself: the thread kills the group.
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            kill_own_group();
+        }
+    });
+    if nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).is_err() {
+        return;
+    }
+    // The runner may have died before the new death signal took effect.
+    if u32::try_from(getppid().as_raw()).ok() != Some(runner) {
+        kill_own_group();
+    }
+}
+
 fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(c), _) => format!("exited with status {c}"),
@@ -97,27 +148,52 @@ fn tail(bytes: &[u8]) -> String {
     lines[lines.len().saturating_sub(5)..].join(" | ")
 }
 
-/// Runs `request` in a child of `exe` with `timeout`; `tick` is called about every 100 ms while
-/// it runs (the UI's spinner).
+/// Runs `request` in a child of `exe` with `timeout`; `started` is told who the check process is
+/// before the check is sent to it (the journal records it), and `tick` is called about every
+/// 100 ms while it runs (the UI's spinner).
+///
+/// Call this from a thread that lives as long as the run: the child's death signal fires when
+/// the thread that spawned it ends.
 pub fn run(
     exe: &Path,
     request: &Request,
     timeout: Duration,
     interrupt: &AtomicBool,
+    started: &mut dyn FnMut(Option<CheckProcess>) -> Result<(), RunError>,
     tick: &mut dyn FnMut(),
 ) -> Result<ChildEnd, RunError> {
-    let mut child = Command::new(exe)
+    let runner = std::process::id();
+    let mut command = Command::new(exe);
+    command
         .arg("__check")
+        .arg("--runner-pid")
+        .arg(runner.to_string())
         .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| RunError::Spawn {
-            exe: exe.to_path_buf(),
-            source,
-        })?;
+        .stderr(Stdio::piped());
+    // SAFETY: between fork and exec only async-signal-safe calls: prctl(2), getppid(2), _exit(2).
+    #[allow(unsafe_code)]
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+            if u32::try_from(nix::unistd::getppid().as_raw()).ok() != Some(runner) {
+                libc::_exit(ORPHANED);
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().map_err(|source| RunError::Spawn {
+        exe: exe.to_path_buf(),
+        source,
+    })?;
     let pid = child.id();
+    // The check has not started: it waits for its request on standard input.
+    if let Err(e) = started(CheckProcess::of(pid)) {
+        process::kill_group(pid);
+        let _ = child.wait();
+        return Err(e);
+    }
 
     let (tx, rx) = mpsc::channel::<(usize, Vec<u8>)>();
     for (i, stream) in [

@@ -3,7 +3,9 @@
 //!
 //! Lines: a `session` header tying the journal to its `session.json`; `start` before a test runs
 //! (so a test that was running when the session died is known, and one that keeps killing the
-//! session is not retried forever); `result` with the test's result; `interrupted` when Ctrl-C
+//! session is not retried forever), with the check process's identity (pid, process group,
+//! start time: see [`super::survivor`]) so that a resumed session can stop a check that outlived
+//! its runner; journals written before that have no identity and read the same; `result` with the test's result; `interrupted` when Ctrl-C
 //! stopped a test (that attempt does not count as a crash).
 //!
 //! Recovery: after a crash the file may end in a torn write (a partial line, or zeros the
@@ -12,7 +14,7 @@
 //! invalid line *followed by* valid ones cannot come from a crash, so it is an error that names
 //! the line, and nothing is changed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,7 @@ use mxcert_core::report::TestResult;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::survivor::CheckProcess;
 use super::RunError;
 
 const JOURNAL_VERSION: u32 = 1;
@@ -37,6 +40,9 @@ pub enum Entry {
     Start {
         test: String,
         at: DateTime<Utc>,
+        /// The check process (absent for journals of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<CheckProcess>,
     },
     Result {
         result: TestResult,
@@ -56,6 +62,8 @@ pub struct Replay {
     pub crashed_attempts: HashMap<String, u32>,
     /// Things the person should know (a torn last line was dropped, ...).
     pub notices: Vec<String>,
+    /// Per test that was running when the session died: its check process, if recorded.
+    pub running: BTreeMap<String, CheckProcess>,
 }
 
 /// The parsed journal and the length of its valid prefix.
@@ -144,12 +152,17 @@ fn replay(entries: &[Entry], report_id: Uuid, path: &Path) -> Result<Replay, Run
     for (i, e) in entries.iter().enumerate().skip(1) {
         match e {
             Entry::Session { .. } => return Err(corrupt(i + 1, "a second session header".into())),
-            Entry::Start { test, .. } => {
+            Entry::Start { test, process, .. } => {
                 if !r.results.iter().any(|x| x.id == *test) {
                     *r.crashed_attempts.entry(test.clone()).or_default() += 1;
+                    match process {
+                        Some(p) => r.running.insert(test.clone(), *p),
+                        None => r.running.remove(test),
+                    };
                 }
             }
             Entry::Interrupted { test, .. } => {
+                r.running.remove(test);
                 if let Some(n) = r.crashed_attempts.get_mut(test) {
                     *n = n.saturating_sub(1);
                 }
@@ -164,6 +177,7 @@ fn replay(entries: &[Entry], report_id: Uuid, path: &Path) -> Result<Replay, Run
                     continue;
                 }
                 r.crashed_attempts.remove(&result.id);
+                r.running.remove(&result.id);
                 r.results.push(result.clone());
             }
         }
@@ -300,6 +314,7 @@ mod tests {
         Entry::Start {
             test: test.into(),
             at: DateTime::UNIX_EPOCH,
+            process: None,
         }
     }
 
@@ -374,5 +389,46 @@ mod tests {
             err.to_string().contains("but session.json is report"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_started_check_process_is_remembered_until_its_test_ends_and_old_lines_still_read() {
+        let id = Uuid::now_v7();
+        let process = |pid| CheckProcess {
+            pid,
+            pgid: pid,
+            start_time: 99,
+        };
+        let started = |test: &str, pid| Entry::Start {
+            test: test.into(),
+            at: DateTime::UNIX_EPOCH,
+            process: Some(process(pid)),
+        };
+        let mut bytes = lines(&[
+            header(id),
+            started("a", 10),
+            Entry::Result {
+                result: result("a"),
+            },
+            started("b", 11),
+            Entry::Interrupted {
+                test: "b".into(),
+                at: DateTime::UNIX_EPOCH,
+            },
+            started("c", 12),
+        ]);
+        // A start line as mxcert wrote it before it recorded processes.
+        bytes.extend_from_slice(
+            b"{\"event\":\"start\",\"test\":\"d\",\"at\":\"2026-01-02T03:04:05Z\"}\n",
+        );
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.contains(r#""process":{"pid":12,"pgid":12,"start_time":99}"#),
+            "{text}"
+        );
+        let p = parse(&bytes).unwrap();
+        let r = replay(&p.entries, id, Path::new("j")).unwrap();
+        assert_eq!(r.running, BTreeMap::from([("c".to_owned(), process(12))]));
+        assert_eq!(r.crashed_attempts.get("d"), Some(&1));
     }
 }

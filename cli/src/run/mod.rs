@@ -15,7 +15,8 @@
 //!
 //! Modules: [`plan_source`] (plan ids and files), [`session`] (the directory, its lock and
 //! `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
-//! isolation boundary), [`runner`] (the loop over tests), [`ui`] (progress and summary),
+//! isolation boundary), [`survivor`] (check processes that outlived their runner, stopped on
+//! `--resume`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
 //! [`prompt`] (manual questions), [`interrupt`] (signals), [`report`] (report and JUnit).
 //!
 //! What must not be here: the checks themselves (`mxcert-suites`), plan parsing
@@ -29,6 +30,7 @@ pub mod prompt;
 pub mod report;
 pub mod runner;
 pub mod session;
+pub mod survivor;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -69,6 +71,12 @@ pub enum RunError {
         exe: PathBuf,
         source: std::io::Error,
     },
+    #[error("failed to stop process {pid}, still running test {test} from the stopped session: {source}")]
+    Survivor {
+        test: String,
+        pid: u32,
+        source: survivor::StopError,
+    },
     #[error("interrupted")]
     Interrupted,
 }
@@ -84,9 +92,10 @@ impl RunError {
             RunError::SessionExists { .. }
             | RunError::NoSession { .. }
             | RunError::NothingToResume { .. } => CliError::Usage(self.to_string()),
-            RunError::Write { .. } | RunError::Locked { .. } | RunError::Spawn { .. } => {
-                CliError::Environment(self.to_string())
-            }
+            RunError::Write { .. }
+            | RunError::Locked { .. }
+            | RunError::Spawn { .. }
+            | RunError::Survivor { .. } => CliError::Environment(self.to_string()),
             RunError::Interrupted => CliError::Interrupted,
         }
     }

@@ -22,6 +22,7 @@ use mxcert_suites::{Context, Options, Outcome, Prompter};
 use super::child::{self, ChildEnd, Request};
 use super::journal::{Entry, Journal, Replay};
 use super::session::Session;
+use super::survivor;
 use super::ui::Ui;
 use super::RunError;
 
@@ -86,6 +87,7 @@ impl Runner<'_> {
         for n in &replay.notices {
             ui.notice(n);
         }
+        self.stop_survivors(&replay, ui)?;
         let done: HashSet<&str> = replay.results.iter().map(|r| r.id.as_str()).collect();
         let remaining: Vec<&Test> = info
             .plan
@@ -117,6 +119,26 @@ impl Runner<'_> {
             results.push(result);
         }
         Ok(End::Complete(results))
+    }
+
+    /// Stops the check processes of the stopped session that are still running, before any
+    /// test runs again (see [`super::survivor`]).
+    fn stop_survivors(&self, replay: &Replay, ui: &mut dyn Ui) -> Result<(), RunError> {
+        for (test, process) in &replay.running {
+            if !process.is_running() {
+                continue;
+            }
+            ui.notice(&format!(
+                "{test} is still running from the stopped session (process {}); stopping it before running it again",
+                process.pid
+            ));
+            survivor::stop(process, survivor::GRACE).map_err(|source| RunError::Survivor {
+                test: test.clone(),
+                pid: process.pid,
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// A result decided without running anything, if there is one.
@@ -182,10 +204,6 @@ impl Runner<'_> {
             }
             return Ok(outcome.map(|o| result_of(test, o, started, clock.elapsed())));
         }
-        self.journal.append(&Entry::Start {
-            test: test.id.clone(),
-            at: started,
-        })?;
         let scratch = self.session.scratch_for(&test.id)?;
         let info = &self.session.info;
         let request = Request {
@@ -203,9 +221,23 @@ impl Runner<'_> {
             },
         };
         let timeout = test.timeout();
-        let end = child::run(&self.exe, &request, timeout, self.interrupt, &mut || {
-            ui.tick()
-        });
+        let journal = &mut *self.journal;
+        // Called from the thread that runs the whole session (the check's death signal is tied
+        // to the thread that spawned it).
+        let end = child::run(
+            &self.exe,
+            &request,
+            timeout,
+            self.interrupt,
+            &mut |process| {
+                journal.append(&Entry::Start {
+                    test: test.id.clone(),
+                    at: started,
+                    process,
+                })
+            },
+            &mut || ui.tick(),
+        );
         self.session.clean_scratch(&test.id);
         let outcome = match end? {
             ChildEnd::Finished(o) => o,

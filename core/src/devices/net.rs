@@ -1,4 +1,5 @@
-//! Network interfaces of physical devices: driver, wired or wireless, link state, speed. Virtual
+//! Network interfaces of physical devices: driver, wired, wireless or mobile broadband (`wwan`),
+//! link state, speed. Virtual
 //! interfaces (loopback, bridges, tunnels, veth) are not hardware and are skipped; the MAC address
 //! is never read into the inventory.
 
@@ -14,15 +15,24 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
     }
     let wireless = r.devtype() == Some("wlan") || r.attr("phy80211").is_some();
     let driver = ctx.inherited_driver(r);
-    let id = Identity::other("net", driver.as_deref().unwrap_or("unknown"))?.to_string();
-    let mut d = super::device("net", id, Category::from_subsystem("net", wireless), r);
-    d.driver = driver;
     let interface = r.prop("INTERFACE").unwrap_or_else(|| r.sysname());
+    // A mobile broadband modem's interface: udev's devtype (the kernel's WWAN framework and
+    // usbnet's WWAN drivers set it), its driver, or the name the kernel gives it.
+    let wwan = r.devtype() == Some("wwan")
+        || driver.as_deref().is_some_and(Category::is_wwan_driver)
+        || interface.starts_with("wwan");
+    let (category, kind) = if wwan {
+        (Category::Wwan, "wwan")
+    } else if wireless {
+        (Category::Wireless, "wireless")
+    } else {
+        (Category::from_subsystem("net", false), "wired")
+    };
+    let id = Identity::other("net", driver.as_deref().unwrap_or("unknown"))?.to_string();
+    let mut d = super::device("net", id, category, r);
+    d.driver = driver;
     d.details.insert("interface".into(), interface.to_owned());
-    d.details.insert(
-        "type".into(),
-        if wireless { "wireless" } else { "wired" }.into(),
-    );
+    d.details.insert("type".into(), kind.into());
     if let Some(state) = r.attr("operstate") {
         d.details.insert("link".into(), state.to_owned());
     }

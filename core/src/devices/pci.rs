@@ -71,10 +71,14 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
             .push(format!("{}: PCI device without readable ids", r.devpath));
         return None;
     };
-    let category = ids
-        .class
-        .map(Category::from_pci_class)
-        .unwrap_or(Category::Other);
+    // PCI modems often give a generic class; their driver says what they are.
+    let category = if r.driver().is_some_and(Category::is_wwan_driver) {
+        Category::Wwan
+    } else {
+        ids.class
+            .map(Category::from_pci_class)
+            .unwrap_or(Category::Other)
+    };
     let mut d = super::device(
         "pci",
         Identity::pci(ids.vendor, ids.device, ids.subsystem).to_string(),

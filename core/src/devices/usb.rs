@@ -90,7 +90,10 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
                 UsbInterface {
                     number: interface_number(i).unwrap_or(0),
                     class: class_text(class),
-                    category: Category::from_usb_interface(class.0, class.1, class.2),
+                    category: match i.driver() {
+                        Some(d) if Category::is_wwan_driver(d) => Category::Wwan,
+                        _ => Category::from_usb_interface(class.0, class.1, class.2),
+                    },
                     driver: i.driver().map(str::to_owned),
                 },
                 class,
@@ -98,11 +101,16 @@ pub(crate) fn device(ctx: &mut Ctx<'_>, r: &DeviceRecord) -> Option<Device> {
         })
         .collect();
     interfaces.sort_by_key(|(i, _)| i.number);
-    let mut category = interfaces
-        .iter()
-        .map(|(i, _)| i.category)
-        .find(|c| *c != Category::Other)
-        .unwrap_or_else(|| Category::from_usb_interface(dev_class.0, dev_class.1, dev_class.2));
+    // A modem that also offers a network or serial function is a modem.
+    let mut category = if interfaces.iter().any(|(i, _)| i.category == Category::Wwan) {
+        Category::Wwan
+    } else {
+        interfaces
+            .iter()
+            .map(|(i, _)| i.category)
+            .find(|c| *c != Category::Other)
+            .unwrap_or_else(|| Category::from_usb_interface(dev_class.0, dev_class.1, dev_class.2))
+    };
     let all_vendor_specific = !interfaces.is_empty() && interfaces.iter().all(|(_, c)| c.0 == 0xff);
     if category == Category::Other
         && all_vendor_specific
