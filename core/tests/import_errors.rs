@@ -31,9 +31,9 @@ fn each_unusable_input_names_its_line() {
             "no `[cccc]` class code",
         ),
         (
-            b"Bus 001 Device 002: ID 8087:0026 Intel\nsomething else\n",
+            b"Couldn't open device, some information will be missing\nhello\n",
             2,
-            "expected `Bus NNN Device NNN",
+            "not a format mxcert can import: `hello`",
         ),
         (
             b"{\"schema_version\": 1,\n \"bogus\": 2}",
@@ -133,4 +133,95 @@ fn truncated_shared_dumps_still_import_or_say_why() {
             }
         }
     }
+}
+
+/// A dump of `n` small PCI records, each with the kernel command-line property udev stores in every
+/// record when `73-usb-net-by-mac.rules` imports it (`IMPORT{cmdline}="net.ifnames"`).
+fn cmdline_dump(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "P: /devices/pci0000:{i:02x}/0000:{i:02x}:00.0\nE: SUBSYSTEM=pci\nE: PCI_ID=8086:9A49\nE: PCI_CLASS=30000\nE: net.ifnames=0\n\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn udev_properties_with_lower_case_names_are_properties_not_unreadable_lines() {
+    // 40 of 240 lines: more than a tenth, which refused the dump when only upper-case names counted.
+    let ok = import::import(cmdline_dump(40).as_bytes(), &opts()).unwrap();
+    assert_eq!(ok.inventory.devices.len(), 40);
+    assert!(
+        !ok.inventory
+            .probe
+            .notes
+            .iter()
+            .any(|n| n.contains("skipped")),
+        "{:?}",
+        ok.inventory.probe.notes
+    );
+    // A name is any printable text, but not nothing and not control characters.
+    let odd = import::import(
+        b"P: /devices/virtual/net/lo\nE: =1\nE: \x01A=2\nE: rd.luks.uuid=x\n",
+        &opts(),
+    )
+    .unwrap();
+    let notes = odd.inventory.probe.notes.join("\n");
+    assert!(
+        notes.contains("line 2: skipped property without `KEY=`"),
+        "{notes}"
+    );
+    assert!(notes.contains("line 3: skipped"), "{notes}");
+    assert!(!notes.contains("line 4:"), "{notes}");
+}
+
+#[test]
+fn a_pcilib_warning_inside_a_device_line_leaves_the_device_whole() {
+    let text = "00:02.0 Mass storage controller [0180]: Red Hat, Inc. Virtio 1.0 block device [1af4:1042] (rev 01)\n00:03.0 Ethernet controller [0200]: Red Hat, Inc. Virtio 1.0 network device [1af4:10pcilib: sysfs_read_vpd: read failed: No such device\n41] (rev 01)\n\tKernel driver in use: virtio-pci\npcilib: sysfs_read_vpd: read failed: No such device\n";
+    let i = import::import(text.as_bytes(), &opts()).unwrap();
+    let ids: Vec<&str> = i.inventory.devices.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["pci:1af4:1042", "pci:1af4:1041"]);
+    assert_eq!(i.inventory.devices[1].driver.as_deref(), Some("virtio-pci"));
+    assert_eq!(i.inventory.devices[1].details["revision"], "0x01");
+    let notes = i.inventory.probe.notes.join("\n");
+    assert!(
+        notes.contains("line 2: skipped the tool's own message `pcilib:"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("line 5: skipped the tool's own message `pcilib:"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn unknown_lines_after_lspci_and_lsusb_devices_are_noted_until_there_are_too_many() {
+    for first in [
+        "00:02.0 VGA compatible controller [0300]: Intel Corporation Device [8086:9a49]\n",
+        "Bus 001 Device 002: ID 8087:0026 Intel Corp. AX201 Bluetooth\n",
+    ] {
+        let few = format!("{first}something else\n");
+        let ok = import::import(few.as_bytes(), &opts()).unwrap();
+        assert_eq!(ok.inventory.devices.len(), 1);
+        assert!(
+            ok.inventory
+                .probe
+                .notes
+                .iter()
+                .any(|n| n.starts_with("line 2: skipped line that is neither")),
+            "{:?}",
+            ok.inventory.probe.notes
+        );
+        let many = format!("{first}{}", "something else\n".repeat(30));
+        let e = err(many.as_bytes());
+        assert_eq!(e.line(), Some(2), "{e}");
+        assert!(
+            e.to_string().contains("30 of 31 lines could not be read"),
+            "{e}"
+        );
+    }
+    // A capture of nothing but the tools' messages is not an import.
+    let e = err(b"Couldn't open device, some information will be missing\npcilib: x\n");
+    assert_eq!(e.line(), Some(1), "{e}");
 }

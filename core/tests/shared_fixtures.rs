@@ -400,6 +400,27 @@ fn no_serial_mac_or_uuid_of_any_dump_reaches_the_inventory() {
     }
 }
 
+/// Real dumps are messy (kernel command-line properties, mixed-case names such as
+/// `MD_DEVICE_sdb_DEV`): every one imports, and not one of its lines is skipped as unreadable.
+#[test]
+fn every_shared_real_dump_imports_without_skipping_a_line() {
+    let Some(dir) = shared() else { return };
+    let mut inputs = files(&dir.join("udevadm"), "txt");
+    inputs.extend(files(&dir.join("umockdev"), "umockdev"));
+    assert!(!inputs.is_empty());
+    for input in inputs {
+        let inv = import_file(&input).inventory;
+        assert!(!inv.devices.is_empty(), "{}", input.display());
+        let skipped: Vec<&String> = inv
+            .probe
+            .notes
+            .iter()
+            .filter(|n| n.contains("skipped"))
+            .collect();
+        assert!(skipped.is_empty(), "{}: {skipped:?}", input.display());
+    }
+}
+
 #[test]
 fn every_shared_fixture_imports_to_its_snapshot() {
     let Some(dir) = shared() else { return };

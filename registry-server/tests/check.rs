@@ -436,6 +436,34 @@ async fn lsusb_text_is_checked() {
     w.r.db.cleanup().await;
 }
 
+/// Captures as users paste them, with the tools' own messages mixed in (the importers' fixtures in
+/// `core/tests/fixtures/import/`): each is checked, none refused.
+#[tokio::test]
+async fn messy_real_captures_are_checked() {
+    let w = World::new("sqlite").await;
+    for (file, format, devices) in [
+        ("dell-xps-m1340.lsusb-v.user.txt", "lsusb", 6),
+        ("dell-xps-m1340.lsusb-v.root.txt", "lsusb", 6),
+        ("firecracker-vm.lspci-vvnn.vpd-warning.txt", "lspci", 6),
+        ("firecracker-vm.udevadm-cmdline.txt", "udevadm", 0),
+    ] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/tests/fixtures/import")
+            .join(file);
+        let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (status, answer) = check(&w, None, body).await;
+        assert_eq!(status, StatusCode::OK, "{file}: {answer}");
+        assert_eq!(answer["format"], format, "{file}");
+        let listed = answer["devices"].as_array().unwrap().len();
+        if devices > 0 {
+            assert_eq!(listed, devices, "{file}");
+        } else {
+            assert!(listed > 0, "{file}");
+        }
+    }
+    w.r.db.cleanup().await;
+}
+
 /// `../shared/fixtures` (or `MXCERT_SHARED_FIXTURES`), when present.
 fn shared_fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("MXCERT_SHARED_FIXTURES")

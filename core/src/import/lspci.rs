@@ -2,6 +2,10 @@
 //! [...])`, and with `-k` or `-v` indented lines below each device: `Subsystem: ... [ssss:ssss]`,
 //! `Kernel driver in use: i915`, `Kernel modules: i915, xe`. Other indented lines are ignored. A
 //! device line without `[vendor:device]` ids is an error: the input was made without `-nn`.
+//! Warnings of lspci and pciutils mixed into the capture (`lspci: Unable to load libkmod
+//! resources`, `pcilib: sysfs_read_vpd: read failed: ...`, even in the middle of a line) are
+//! taken out and noted ([`super::messages`]); other unindented lines that are not device lines
+//! are skipped and noted, unless there are too many of them ([`Skipped`]).
 
 use crate::category::Category;
 use crate::devices::pci_needs_driver;
@@ -9,7 +13,7 @@ use crate::identity::Identity;
 use crate::inventory::Device;
 use crate::privacy::Withholding;
 
-use super::{split_names, text_inventory, Format, ImportError, ImportOptions};
+use super::{messages, split_names, text_inventory, Format, ImportError, ImportOptions, Skipped};
 
 fn hex_n(s: &str, n: usize) -> Option<u32> {
     let h = s.get(..n)?;
@@ -85,10 +89,14 @@ pub(super) fn import(
     opts: &ImportOptions<'_>,
 ) -> Result<crate::inventory::Inventory, ImportError> {
     let mut found: Vec<Pending> = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
+    let unmixed = messages::unmix(text, |l| {
+        l.is_empty() || l.starts_with(char::is_whitespace) || is_device_line(l)
+    });
+    let mut notes = unmixed.notes;
+    let mut skipped = Skipped::default();
+    for (index, (n, line)) in unmixed.lines.iter().enumerate() {
         opts.cancel.check_every(index)?;
-        let n = index + 1;
-        let line = raw.trim_end_matches('\r');
+        let (n, line) = (*n, line.as_ref());
         if line.trim().is_empty() {
             continue;
         }
@@ -103,13 +111,17 @@ pub(super) fn import(
             continue;
         }
         let Some((slot, rest)) = slot(line) else {
-            return Err(ImportError::Invalid {
-                line: n,
-                message: format!(
-                    "expected a device line starting with a PCI address such as `00:02.0`, found {}",
-                    super::shown(line)
-                ),
-            });
+            if found.is_empty() {
+                return Err(ImportError::Invalid {
+                    line: n,
+                    message: format!(
+                        "expected a device line starting with a PCI address such as `00:02.0`, found {}",
+                        super::shown(line)
+                    ),
+                });
+            }
+            skipped.add(n, line, "line that is neither a device line nor indented");
+            continue;
         };
         let Some((class16, after_class)) = class(rest) else {
             return Err(ImportError::Invalid {
@@ -156,6 +168,7 @@ pub(super) fn import(
             description: after_class[..at].trim().to_owned(),
         });
     }
+    skipped.finish(text.lines().count(), &mut notes)?;
     let db = opts.pci_ids.map(|f| &f.db);
     let mut devices = Vec::with_capacity(found.len());
     for p in found {
@@ -182,7 +195,7 @@ pub(super) fn import(
         Format::Lspci,
         opts,
         devices,
-        Vec::new(),
+        notes,
         &Withholding::new(),
     ))
 }
@@ -247,10 +260,14 @@ mod tests {
         assert_eq!(e.line(), Some(1));
         assert!(e.to_string().contains("lspci -nn"), "{e}");
         let e = import(
-            "00:02.0 VGA [0300]: Intel [8086:9a49]\nrandom junk\n",
+            &format!(
+                "00:02.0 VGA [0300]: Intel [8086:9a49]\n{}",
+                "random junk\n".repeat(30)
+            ),
             &opts(),
         )
         .unwrap_err();
         assert_eq!(e.line(), Some(2));
+        assert!(e.to_string().contains("30 of 31 lines"), "{e}");
     }
 }

@@ -3,13 +3,22 @@
 //! `bInterfaceClass`/`SubClass`/`Protocol` lines give the categories, and `iSerial` values are
 //! withheld. Without classes, a category is guessed from the name (and root hubs are USB
 //! controllers).
+//!
+//! Real captures are messy: taken as root, `lsusb -v` prints an unindented `Device Status:
+//! 0x0001` block after each device's descriptors (and newer versions a `Negotiated speed:` line
+//! before them); taken as a user, strings it cannot read are blank and each device gets a
+//! `Couldn't open device, some information will be missing` (stderr, wherever it lands); an
+//! outdated `usb.ids` makes it begin with complaints such as `Protocol spec without prior Class
+//! and Subclass spec at line 17398`. The tool's messages are taken out and noted
+//! ([`super::messages`]); other unindented lines are skipped and noted, unless there are too
+//! many of them ([`Skipped`]).
 
 use crate::category::Category;
 use crate::identity::Identity;
 use crate::inventory::{Device, UsbInterface, WithheldKind};
 use crate::privacy::Withholding;
 
-use super::{split_names, text_inventory, Format, ImportError, ImportOptions};
+use super::{messages, split_names, text_inventory, Format, ImportError, ImportOptions, Skipped};
 
 /// `Bus 001 Device 002: ID 8087:0026 rest` → (vendor, product, rest).
 fn device_line(line: &str) -> Option<(u16, u16, &str)> {
@@ -32,6 +41,25 @@ fn device_line(line: &str) -> Option<(u16, u16, &str)> {
 
 pub(super) fn is_device_line(line: &str) -> bool {
     device_line(line).is_some()
+}
+
+/// The unindented lines `lsusb -v` prints around a device's descriptors: headers ending in `:`
+/// (`Device Descriptor:`, `Hub Descriptor:`, `Binary Object Store Descriptor:`, `Device
+/// Qualifier (for other device speed):`), `Device Status:     0x0001` (usbutils lsusb.c:
+/// `printf("Device Status:     0x%02x%02x\n", ...)`) and `Negotiated speed: High Speed
+/// (480Mbps)`.
+fn is_verbose_header(line: &str) -> bool {
+    line.ends_with(':')
+        || line.starts_with("Device Status:")
+        || line.starts_with("Negotiated speed:")
+}
+
+/// Whether a line begins a line of lsusb's output (for [`messages::unmix`]).
+fn starts_line(line: &str) -> bool {
+    line.is_empty()
+        || line.starts_with(char::is_whitespace)
+        || is_device_line(line)
+        || is_verbose_header(line)
 }
 
 /// A category from a device's name, for `lsusb` without `-v`.
@@ -102,11 +130,12 @@ pub(super) fn import(
 ) -> Result<crate::inventory::Inventory, ImportError> {
     let mut found: Vec<Pending> = Vec::new();
     let mut withholding = Withholding::new();
-    let mut notes = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
+    let unmixed = messages::unmix(text, starts_line);
+    let mut notes = unmixed.notes;
+    let mut skipped = Skipped::default();
+    for (index, (n, line)) in unmixed.lines.iter().enumerate() {
         opts.cancel.check_every(index)?;
-        let n = index + 1;
-        let line = raw.trim_end_matches('\r');
+        let (n, line) = (*n, line.as_ref());
         if line.trim().is_empty() {
             continue;
         }
@@ -135,17 +164,14 @@ pub(super) fn import(
             });
         };
         if !line.starts_with(char::is_whitespace) {
-            // `lsusb -v` prints a few unindented lines (`Device Descriptor:`, warnings).
-            if line.ends_with(':') || line.starts_with("Couldn't") || line.starts_with("can't") {
-                continue;
+            if !is_verbose_header(line) {
+                skipped.add(
+                    n,
+                    line,
+                    "line that is neither a device line nor an `lsusb -v` line",
+                );
             }
-            return Err(ImportError::Invalid {
-                line: n,
-                message: format!(
-                    "expected `Bus NNN Device NNN: ID vvvv:pppp ...` or an indented `lsusb -v` line, found {}",
-                    super::shown(line)
-                ),
-            });
+            continue;
         }
         let t = line.trim();
         if let Some(serial) = t.strip_prefix("iSerial") {
@@ -177,6 +203,7 @@ pub(super) fn import(
             flush_interface(current);
         }
     }
+    skipped.finish(text.lines().count(), &mut notes)?;
     let db = opts.usb_ids.map(|f| &f.db);
     let mut devices = Vec::with_capacity(found.len());
     for mut p in found {
@@ -265,7 +292,14 @@ mod tests {
         assert!(!serde_json::to_string(&inv)
             .unwrap()
             .contains("ABCDEF012345"));
-        let e = import("Bus 001 Device 002: ID 046d:c52b x\nnot lsusb\n", &opts()).unwrap_err();
+        let e = import(
+            &format!(
+                "Bus 001 Device 002: ID 046d:c52b x\n{}",
+                "not lsusb\n".repeat(30)
+            ),
+            &opts(),
+        )
+        .unwrap_err();
         assert_eq!(e.line(), Some(2));
     }
 }

@@ -20,6 +20,7 @@
 mod json;
 mod lspci;
 mod lsusb;
+mod messages;
 mod udevadm;
 mod umockdev;
 
@@ -160,14 +161,21 @@ pub(crate) fn shown(line: &str) -> String {
     format!("`{s}`")
 }
 
-/// Recognises the format of an input from its first meaningful line.
+/// Recognises the format of an input from its first meaningful line: not blank, not a `#`
+/// comment, and not a message of `lspci` or `lsusb` itself (a capture made with `2>&1` may begin
+/// with one, see [`messages`]).
 pub fn detect(bytes: &[u8]) -> Result<Format, ImportError> {
     let text = text(bytes);
-    let first = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
-    let Some((index, line)) = first else {
+    let mut first_message = None;
+    let first = text.lines().enumerate().find(|(i, l)| {
+        if messages::is_message_line(l) {
+            first_message.get_or_insert((*i, *l));
+            return false;
+        }
+        !l.trim().is_empty() && !l.starts_with('#')
+    });
+    // Nothing but the tools' messages: name the first of them.
+    let Some((index, line)) = first.or(first_message) else {
         return Err(ImportError::Empty);
     };
     let trimmed = line.trim_start();

@@ -1,8 +1,11 @@
 //! `udevadm info --export-db`: one record per device, separated by blank lines. Each line is a
 //! one-letter prefix, `:`, and a value: `P:` device path, `E:` property `KEY=VALUE`, `U:`
 //! subsystem, `T:` devtype, `V:` driver (newer udev), and `N:`, `S:`, `L:`, `M:`, `R:`, `D:`, `I:`,
-//! `Q:`, `G:` which mxcert does not need. Some real dumps carry `KEY=VALUE` lines without their
-//! `E:`; they are read as properties and noted.
+//! `Q:`, `G:` which mxcert does not need. A property's name may be any printable text: besides
+//! udev's upper-case names, rules import the kernel command line as they find it (`E:
+//! net.ifnames=0`, `E: rd.luks=0`). Some real dumps carry `KEY=VALUE` lines without their `E:`;
+//! they are read as properties (upper-case names only, so that stray text is not taken for one)
+//! and noted.
 
 use crate::cancel::Cancel;
 use crate::devices::DeviceRecord;
@@ -23,8 +26,15 @@ pub(super) fn split_prefix(line: &str) -> Option<(char, &str)> {
     Some((c, rest.trim_start_matches(' ')))
 }
 
-/// `KEY=VALUE` with an uppercase key: a property.
+/// The `KEY=VALUE` of an `E:` line: a property whose name is any printable text.
 pub(super) fn property(text: &str) -> Option<(&str, &str)> {
+    let (k, v) = text.split_once('=')?;
+    let ok = !k.trim().is_empty() && !k.chars().any(char::is_control);
+    ok.then_some((k, v))
+}
+
+/// `KEY=VALUE` on a line without `E:`: a property only with an upper-case udev name.
+fn bare_property(text: &str) -> Option<(&str, &str)> {
     let (k, v) = text.split_once('=')?;
     let ok = !k.is_empty()
         && k.bytes()
@@ -123,7 +133,7 @@ pub(super) fn parse(text: &str, cancel: Cancel<'_>) -> Result<Parsed, ImportErro
             }
             Ok(())
         },
-        |r, line, n| match property(line) {
+        |r, line, n| match bare_property(line) {
             Some((k, v)) => {
                 set_property(r, k, v);
                 bare_lines.push(n);

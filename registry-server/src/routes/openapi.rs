@@ -71,6 +71,11 @@ impl Modify for BearerToken {
         super::metrics::metrics,
         openapi,
     ),
+    // Query parameter types: utoipa refers to them but collects only body types by itself.
+    components(schemas(
+        crate::public::systems::StatusParam,
+        crate::public::systems::SortParam
+    )),
     modifiers(&BearerToken),
     tags(
         (name = "systems", description = "Certified systems"),

@@ -42,6 +42,7 @@ pub async fn list(
     params(("slug" = String, Path, description = "The organisation's slug")),
     responses(
         (status = 200, description = "The listing", body = VendorListing),
+        (status = 400, description = "Not an organisation slug (`malformed_path`)", body = ErrorBody),
         (status = 404, description = "No such organisation, or no approved listing (`not_found`)", body = ErrorBody),
     )
 )]
@@ -61,6 +62,7 @@ pub async fn show(
     security(("token" = [])),
     responses(
         (status = 200, description = "The entry", body = EntryView),
+        (status = 400, description = "Not an organisation slug (`malformed_path`)", body = ErrorBody),
         (status = 401, description = "No token", body = ErrorBody),
         (status = 403, description = "Another organisation's entry", body = ErrorBody),
         (status = 404, description = "No entry yet", body = ErrorBody),
@@ -85,9 +87,10 @@ pub async fn entry(
     security(("token" = [])),
     responses(
         (status = 200, description = "Saved, waiting for approval", body = EntryView),
-        (status = 400, description = "Malformed or invalid entry (`malformed_body`, `invalid_field`)", body = ErrorBody),
+        (status = 400, description = "Malformed or invalid entry, or not an organisation slug (`malformed_body`, `invalid_field`, `malformed_path`)", body = ErrorBody),
         (status = 401, description = "No token", body = ErrorBody),
         (status = 403, description = "Not this organisation's vendor, nor an admin", body = ErrorBody),
+        (status = 404, description = "No such organisation (`not_found`)", body = ErrorBody),
     )
 )]
 pub async fn save(
@@ -120,7 +123,10 @@ pub struct DecisionBody {
     security(("token" = [])),
     responses(
         (status = 200, description = "Published", body = EntryView),
+        (status = 400, description = "Malformed note, or not an organisation slug (`malformed_body`, `malformed_path`)", body = ErrorBody),
+        (status = 401, description = "No token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such organisation (`not_found`)", body = ErrorBody),
         (status = 409, description = "Not pending (`invalid_state`)", body = ErrorBody),
     )
 )]
@@ -146,8 +152,10 @@ pub async fn approve(
     security(("token" = [])),
     responses(
         (status = 200, description = "Rejected", body = EntryView),
-        (status = 400, description = "No reason (`invalid_field`)", body = ErrorBody),
+        (status = 400, description = "No reason, a malformed body, or not an organisation slug (`invalid_field`, `malformed_body`, `malformed_path`)", body = ErrorBody),
+        (status = 401, description = "No token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such organisation (`not_found`)", body = ErrorBody),
         (status = 409, description = "Not pending (`invalid_state`)", body = ErrorBody),
     )
 )]
