@@ -313,7 +313,7 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
     let actor = Actor::cli();
     match cmd {
         AdminCommand::CreateOrg { name } => {
-            let name = crate::routes::required_text("name", &name, 200).map_err(|e| e.message)?;
+            let name = crate::workflow::required_text("name", &name, 200).map_err(|e| e.message)?;
             let org = store.create_org(&name, &actor).await?;
             println!("{}", org.id);
         }
@@ -344,7 +344,7 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
             label,
             expires_in_days,
         } => {
-            let created = crate::routes::tokens::issue(
+            let created = crate::workflow::tokens::issue(
                 store,
                 &org,
                 parse_role(&role)?,

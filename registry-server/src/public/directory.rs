@@ -316,11 +316,6 @@ pub struct VendorListing {
     pub url: String,
 }
 
-/// The API path of a partner's listing.
-pub fn url(slug: &str) -> String {
-    format!("/api/v1/vendors/{slug}")
-}
-
 fn parse_entry(json: &str) -> ApiResult<DirectoryEntry> {
     serde_json::from_str(json)
         .map_err(|e| ApiError::internal(format!("stored directory entry: {e}")))
@@ -343,7 +338,7 @@ async fn listing(store: &Store, row: &DirectoryRow, e: DirectoryEntry) -> ApiRes
             Err(e) => return Err(e.into()),
         };
         products.push(ProductView {
-            system_url: super::systems::url(&p.certificate_id),
+            system_url: crate::urls::system(&p.certificate_id),
             name: p.name,
             certificate_id: p.certificate_id,
             certificate_status: status,
@@ -374,7 +369,7 @@ async fn listing(store: &Store, row: &DirectoryRow, e: DirectoryEntry) -> ApiRes
             .collect(),
         products,
         approved_at: row.reviewed_at.clone(),
-        url: url(&row.org_slug),
+        url: crate::urls::vendor(&row.org_slug),
     })
 }
 
@@ -479,7 +474,7 @@ pub struct EntryView {
 
 fn entry_view(row: DirectoryRow) -> ApiResult<EntryView> {
     Ok(EntryView {
-        url: url(&row.org_slug),
+        url: crate::urls::vendor(&row.org_slug),
         draft: parse_entry(&row.draft)?,
         published: row.published.as_deref().map(parse_entry).transpose()?,
         slug: row.org_slug,

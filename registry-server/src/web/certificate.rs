@@ -6,7 +6,7 @@
 //!
 //! It calls `public::systems::detail`, exactly what `GET /api/v1/systems/{certificate_id}`
 //! serves. A signed-in reviewer can revoke a valid certificate with a reason
-//! (`routes::certificates::revoke_as`, as `POST /api/v1/certificates/{id}/revoke`). This module
+//! (`workflow::certificates::revoke`, as `POST /api/v1/certificates/{id}/revoke`). This module
 //! must not query the store itself.
 
 use std::collections::BTreeMap;
@@ -153,7 +153,7 @@ pub async fn revoke(
             "/certificados/{id}?error=reason#revoke"
         )));
     }
-    crate::routes::certificates::revoke_as(&ctx.state, caller, &id, &f.text).await?;
+    crate::workflow::certificates::revoke(&ctx.state, caller, &id, &f.text).await?;
     Ok(see_other(&format!("/certificados/{id}?ok=revoked")))
 }
 

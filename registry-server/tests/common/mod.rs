@@ -120,7 +120,7 @@ pub struct Registry {
 }
 
 pub async fn token(store: &Store, org: &str, role: Role) -> String {
-    mxcert_registry::routes::tokens::issue(store, org, role, None, "test", None, &Actor::cli())
+    mxcert_registry::workflow::tokens::issue(store, org, role, None, "test", None, &Actor::cli())
         .await
         .unwrap()
         .token
