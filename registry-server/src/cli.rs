@@ -226,6 +226,9 @@ pub enum AdminCommand {
         keyid: String,
         #[arg(long)]
         reason: String,
+        /// The private key may be in other hands: what it signed can no longer be approved.
+        #[arg(long)]
+        compromised: bool,
     },
     /// Print the registry's public key (PEM), making the key if there is none yet.
     RegistryKey,
@@ -374,8 +377,14 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
             store.revoke_token(&id, &actor).await?;
             eprintln!("mxcert-registry: revoked token {id}");
         }
-        AdminCommand::RevokeKey { keyid, reason } => {
-            store.revoke_key(&keyid, &reason, &actor).await?;
+        AdminCommand::RevokeKey {
+            keyid,
+            reason,
+            compromised,
+        } => {
+            store
+                .revoke_key(&keyid, &reason, compromised, &actor)
+                .await?;
             eprintln!("mxcert-registry: revoked key {keyid}");
         }
         AdminCommand::RegistryKey => {

@@ -26,6 +26,9 @@ pub struct RegisterBody {
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     pub reason: String,
+    /// The private key may be in other hands: what the key signed can no longer be approved.
+    #[serde(default)]
+    pub compromised: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +90,6 @@ pub async fn revoke(
     let body: ReasonBody = parse_json(&body)?;
     let reason = required_text("reason", &body.reason, 2000)?;
     Ok(Json(
-        workflow::revoke(&state, &caller, &keyid, &reason).await?,
+        workflow::revoke(&state, &caller, &keyid, &reason, body.compromised).await?,
     ))
 }

@@ -19,15 +19,15 @@
 //! | GET | `/api/v1/submissions/{id}`, `/diff`, `/history` | the owning vendor, reviewer, admin |
 //! | GET | `/api/v1/submissions/{id}/envelope` | the owning vendor, reviewer, admin; public once approved |
 //! | POST | `/api/v1/submissions/{id}/comments` | the owning vendor, reviewer, admin |
-//! | POST | `/api/v1/submissions/{id}/approve`, `/reject` | reviewer, admin |
+//! | POST | `/api/v1/submissions/{id}/approve`, `/reject` | reviewer, admin of another organisation |
 //! | POST | `/api/v1/submissions/{id}/withdraw` | the owning vendor |
 //! | GET | `/api/v1/certified` | public |
 //! | GET | `/api/v1/certificates/{id}`, `/envelope`, `/revocation` | public |
-//! | POST | `/api/v1/certificates/{id}/revoke` | reviewer, admin |
+//! | POST | `/api/v1/certificates/{id}/revoke` | reviewer, admin of another organisation |
 //! | GET | `/api/v1/certificate-events` | public |
 //! | POST, GET | `/api/v1/orgs`, GET `/api/v1/orgs/{id}` | admin |
 //! | POST, GET | `/api/v1/orgs/{id}/members`; POST `/api/v1/members/{id}/disable` | admin |
-//! | POST, GET | `/api/v1/tokens`; POST `/api/v1/tokens/{id}/revoke` | admin |
+//! | POST, GET | `/api/v1/tokens`; POST `/api/v1/tokens/{id}/revoke` | admin (a member's token: at most the member's role) |
 //! | GET | `/api/v1/audit` | admin, reviewer |
 //! | GET | `/api/v1/systems`, `/api/v1/systems/facets`, `/api/v1/systems/{certificate_id}` | public |
 //! | GET | `/api/v1/devices/{bus}/{id}` | public |

@@ -179,7 +179,7 @@ pub async fn show(
             driver: d.driver,
         })
         .collect();
-    let reviewer = caller.role.can_review();
+    let reviewer = workflow::may_review(caller, &s.org_id);
     let open = matches!(
         s.status,
         SubmissionStatus::InReview | SubmissionStatus::ChecksFailed

@@ -1,4 +1,5 @@
-//! Certificates: their current status, and revocation by reviewers (signed by the registry).
+//! Certificates: their current status, and revocation by reviewers of another organisation than
+//! the certificate's (signed by the registry).
 
 use super::required_text;
 use crate::auth::Caller;
@@ -33,6 +34,8 @@ pub async fn revoke(
     reason: &str,
 ) -> ApiResult<CertificateRecord> {
     check_id(id)?;
+    let cert = state.store.get_certificate(id).await?;
+    super::submissions::require_review(caller, &cert.org_id, &format!("revoke certificate {id}"))?;
     let reason = required_text("reason", reason, 10_000)?;
     let key = &state.registry_key;
     Ok(state

@@ -62,16 +62,18 @@ pub async fn rotate(
         .await?)
 }
 
-/// Revokes a key with a reason, as its organisation's vendor or an admin.
+/// Revokes a key with a reason, as its organisation's vendor or an admin. A key revoked as
+/// `compromised` blocks the approval of everything it signed.
 pub async fn revoke(
     state: &AppState,
     caller: &Caller,
     keyid: &str,
     reason: &str,
+    compromised: bool,
 ) -> ApiResult<SigningKey> {
     managed_key(state, caller, keyid).await?;
     Ok(state
         .store
-        .revoke_key(keyid, reason, &caller.actor())
+        .revoke_key(keyid, reason, compromised, &caller.actor())
         .await?)
 }

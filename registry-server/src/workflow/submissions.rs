@@ -2,6 +2,10 @@
 //! approve (which issues the certificate) and reject (reviewers), withdraw (its own vendor),
 //! comment (anyone who may read it) — plus what changed since the previous submission of the
 //! same model.
+//!
+//! Separation of duties: nobody reviews their own organisation's submissions ([`may_review`]).
+//! A submission signed by a key revoked as compromised cannot be approved (checked again in the
+//! approval's transaction by the store).
 
 use super::{optional_text, required_text};
 use crate::auth::Caller;
@@ -9,6 +13,34 @@ use crate::error::{ApiError, ApiResult};
 use crate::review::{self, Side};
 use crate::state::AppState;
 use crate::store::{Comment, Submission, SubmissionStatus};
+
+/// Whether `caller` may review (approve, reject, revoke the certificate of) what organisation
+/// `org_id` submitted: a reviewer or admin of another organisation.
+pub fn may_review(caller: &Caller, org_id: &str) -> bool {
+    caller.role.can_review() && caller.org_id != org_id
+}
+
+/// Refuses a review of organisation `org_id`'s work by `caller` unless [`may_review`]; `what`
+/// completes "failed to ..." (e.g. `approve submission 0190...`).
+pub fn require_review(caller: &Caller, org_id: &str, what: &str) -> ApiResult<()> {
+    if !caller.role.can_review() {
+        return Err(ApiError::forbidden(format!(
+            "failed to {what}: only reviewers and admins review"
+        )));
+    }
+    if caller.org_id == org_id {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "own_organisation",
+            format!(
+                "failed to {what}: it comes from your own organisation ({}); a reviewer of \
+                 another organisation must decide",
+                caller.org_name
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// The submission, if the caller may read it (its organisation, or a reviewer).
 pub async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Submission> {
@@ -70,6 +102,19 @@ pub async fn approve(
     id: &str,
     comment: Option<&str>,
 ) -> ApiResult<Submission> {
+    let s = state.store.get_submission(id).await?;
+    require_review(caller, &s.org_id, &format!("approve submission {id}"))?;
+    let signer = state.store.get_key(&s.keyid).await?;
+    if let Some(at) = signer.compromised_at {
+        return Err(ApiError::conflict(
+            "signing_key_compromised",
+            format!(
+                "failed to approve submission {id}: its signing key {} was revoked as \
+                 compromised on {at}",
+                s.keyid
+            ),
+        ));
+    }
     let comment = optional_text("comment", comment, 10_000)?;
     let key = &state.registry_key;
     let validity = state.config.certificate_validity;
@@ -89,6 +134,8 @@ pub async fn reject(
     id: &str,
     reason: &str,
 ) -> ApiResult<Submission> {
+    let s = state.store.get_submission(id).await?;
+    require_review(caller, &s.org_id, &format!("reject submission {id}"))?;
     let reason = required_text("reason", reason, 10_000)?;
     Ok(state
         .store

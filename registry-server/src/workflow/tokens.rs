@@ -1,5 +1,6 @@
 //! API tokens: issuing one (the API's `POST /api/v1/tokens` and `mxcert-registry admin
-//! create-token`). The secret is returned once; only its SHA-256 is stored.
+//! create-token`). The secret is returned once; only its SHA-256 is stored. A member's token may
+//! not have a role beyond the member's own (separation of duties).
 
 use serde::Serialize;
 
@@ -15,7 +16,8 @@ pub struct CreatedToken {
     pub info: TokenInfo,
 }
 
-/// Makes a token and stores its hash.
+/// Makes a token and stores its hash. Refused (409 `role_exceeds_member`) when `member_id` names
+/// a member whose role reaches less far than `role`.
 pub async fn issue(
     store: &Store,
     org_id: &str,
@@ -25,6 +27,20 @@ pub async fn issue(
     expires_in_days: Option<u32>,
     actor: &Actor,
 ) -> ApiResult<CreatedToken> {
+    if let Some(member_id) = member_id {
+        let member = store.get_member(member_id).await?;
+        if super::members::reach(role) > super::members::reach(member.role) {
+            return Err(ApiError::conflict(
+                "role_exceeds_member",
+                format!(
+                    "failed to issue a {} token to member {member_id}: the member's role is {}, \
+                     and a token may not exceed it",
+                    role.as_str(),
+                    member.role.as_str()
+                ),
+            ));
+        }
+    }
     let secret = auth::generate_token().map_err(ApiError::internal)?;
     let expires_at = expires_in_days
         .map(|d| crate::store::ts(chrono::Utc::now() + chrono::Duration::days(i64::from(d))));

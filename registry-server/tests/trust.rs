@@ -1,0 +1,241 @@
+//! The trust rules a registered party could break (issue 13, items 7-11), through the API and the
+//! portal: a compromised key blocks approval, nobody reviews their own organisation's work, a
+//! token never reaches further than its member.
+
+mod common;
+mod web_client;
+
+use axum::http::StatusCode;
+use common::Registry;
+use mxcert_registry::store::{Actor, Role};
+use serde_json::json;
+use web_client::Client;
+
+async fn certificates(r: &Registry) -> usize {
+    let (status, body) = r.get("/api/v1/certificate-events", None).await;
+    assert_eq!(status, StatusCode::OK);
+    body["events"].as_array().unwrap().len()
+}
+
+/// Item 8: submit, revoke the key as compromised, approve: refused, no certificate, and the
+/// signature check reports the compromise (API and portal).
+#[tokio::test]
+async fn a_key_revoked_as_compromised_blocks_approval() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        let id = r.submit_ok("21HM").await;
+        let other = r.submit_ok("21HN").await;
+        let keyid = mxcert_core::keys::key_id(&r.key_a.verifying_key());
+        // A revocation for another reason leaves what the key signed approvable.
+        let (status, body) = r
+            .post(
+                &format!("/api/v1/keys/{keyid}/revoke"),
+                Some(&r.vendor_a),
+                json!({ "reason": "laptop lost" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["compromised_at"].is_null(), "{body}");
+        let (status, body) = r
+            .post(
+                &format!("/api/v1/submissions/{other}/approve"),
+                Some(&r.reviewer),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let issued = certificates(&r).await;
+        // Then found compromised: the revocation is upgraded.
+        let (status, body) = r
+            .post(
+                &format!("/api/v1/keys/{keyid}/revoke"),
+                Some(&r.vendor_a),
+                json!({ "reason": "found on a paste site", "compromised": true }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["compromised_at"].is_string(), "{body}");
+        let (status, body) = r
+            .post(
+                &format!("/api/v1/submissions/{id}/approve"),
+                Some(&r.reviewer),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "signing_key_compromised", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("failed to approve submission {id}"))
+                && message.contains(&keyid),
+            "{message}"
+        );
+        assert_eq!(certificates(&r).await, issued, "no certificate was issued");
+        let (_, detail) = r
+            .get(&format!("/api/v1/submissions/{id}"), Some(&r.reviewer))
+            .await;
+        assert_eq!(detail["status"], "in_review");
+        assert!(detail["certificate_id"].is_null());
+        let signature = detail["automated_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "signature")
+            .unwrap();
+        assert_eq!(signature["outcome"], "fail", "{signature}");
+        assert_eq!(
+            signature["code"], "signature.key_compromised",
+            "{signature}"
+        );
+        // The store refuses too (the approval's own transaction), and so does the portal.
+        let refused = r
+            .state
+            .store
+            .approve_submission(&id, None, &Actor::cli(), |_, _| {
+                panic!("no certificate may be issued")
+            })
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("compromised"), "{refused}");
+        let mut c = Client::new(&r.state);
+        c.sign_in(&r.reviewer).await;
+        let page = c.get(&format!("/envios/{id}")).await;
+        page.assert_has("revocada por estar comprometida");
+        let done = c
+            .submit(&page, &format!("/envios/{id}/aprobar"), &[("text", "")])
+            .await;
+        assert_eq!(done.status, StatusCode::CONFLICT, "{}", done.body);
+        assert_eq!(certificates(&r).await, issued);
+        r.db.cleanup().await;
+    }
+}
+
+/// Item 9: a reviewer (or admin) token of the submitting organisation cannot approve, reject or
+/// revoke that organisation's work, through the API or the portal.
+#[tokio::test]
+async fn nobody_reviews_their_own_organisation() {
+    let r = Registry::new("sqlite").await;
+    let own_reviewer = common::token(&r.state.store, &r.org_a, Role::Reviewer).await;
+    let own_admin = common::token(&r.state.store, &r.org_a, Role::Admin).await;
+    let id = r.submit_ok("21HM").await;
+    for token in [&own_reviewer, &own_admin] {
+        for (action, body) in [
+            ("approve", json!({})),
+            ("reject", json!({ "reason": "no" })),
+        ] {
+            let (status, answer) = r
+                .post(
+                    &format!("/api/v1/submissions/{id}/{action}"),
+                    Some(token),
+                    body,
+                )
+                .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{action}: {answer}");
+            assert_eq!(answer["error"]["code"], "own_organisation", "{answer}");
+            assert!(
+                answer["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("failed to {action} submission {id}")),
+                "{answer}"
+            );
+        }
+    }
+    // The portal hides the buttons and refuses the forms.
+    let mut c = Client::new(&r.state);
+    c.sign_in(&own_reviewer).await;
+    let page = c.get(&format!("/envios/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_lacks(&format!("/envios/{id}/aprobar"));
+    let done = c
+        .submit(&page, &format!("/envios/{id}/aprobar"), &[("text", "")])
+        .await;
+    assert_eq!(done.status, StatusCode::FORBIDDEN, "{}", done.body);
+    assert_eq!(certificates(&r).await, 0);
+    // Another organisation's reviewer may; then the certificate is not the own reviewer's to revoke.
+    let (status, body) = r
+        .post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            Some(&r.reviewer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cert = body["certificate_id"].as_str().unwrap().to_owned();
+    let (status, body) = r
+        .post(
+            &format!("/api/v1/certificates/{cert}/revoke"),
+            Some(&own_reviewer),
+            json!({ "reason": "self-serve" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "own_organisation");
+    let page = c.get(&format!("/certificados/{cert}")).await;
+    let done = c
+        .submit(
+            &page,
+            &format!("/certificados/{cert}/revocar"),
+            &[("text", "self-serve")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::FORBIDDEN, "{}", done.body);
+    let (_, view) = r.get(&format!("/api/v1/certificates/{cert}"), None).await;
+    assert_eq!(view["current_status"], "valid");
+    r.db.cleanup().await;
+}
+
+/// Item 9: a token's role may not exceed its member's (`POST /api/v1/tokens`; the admin command
+/// is in `tests/binary.rs`).
+#[tokio::test]
+async fn a_token_never_reaches_further_than_its_member() {
+    let r = Registry::new("sqlite").await;
+    let member = r
+        .state
+        .store
+        .add_member(&r.org_a, "Ana", None, Role::Vendor, &Actor::cli())
+        .await
+        .unwrap();
+    for role in ["reviewer", "admin"] {
+        let (status, body) = r
+            .post(
+                "/api/v1/tokens",
+                Some(&r.admin),
+                json!({ "org_id": r.org_a, "role": role, "member_id": member.id }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "role_exceeds_member", "{body}");
+    }
+    let (status, body) = r
+        .post(
+            "/api/v1/tokens",
+            Some(&r.admin),
+            json!({ "org_id": r.org_a, "role": "vendor", "member_id": member.id }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let reviewer = r
+        .state
+        .store
+        .add_member(&r.foundation, "Rita", None, Role::Reviewer, &Actor::cli())
+        .await
+        .unwrap();
+    let (status, body) = r
+        .post(
+            "/api/v1/tokens",
+            Some(&r.admin),
+            json!({ "org_id": r.foundation, "role": "admin", "member_id": reviewer.id }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _) = r
+        .post(
+            "/api/v1/tokens",
+            Some(&r.admin),
+            json!({ "org_id": r.foundation, "role": "reviewer", "member_id": reviewer.id }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    r.db.cleanup().await;
+}
