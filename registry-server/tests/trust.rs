@@ -239,3 +239,37 @@ async fn a_token_never_reaches_further_than_its_member() {
     assert_eq!(status, StatusCode::CREATED);
     r.db.cleanup().await;
 }
+
+/// Item 11: eight concurrent rotations of one key: exactly one wins (201), the others get 409,
+/// and the organisation is left with one active key (SQLite and PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_rotations_of_one_key_leave_one_winner() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        let keyid = mxcert_core::keys::key_id(&r.key_a.verifying_key());
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..8u8 {
+            let key = mxcert_core::keys::SigningKey::from_bytes(&[100 + n; 32]);
+            let pem = mxcert_core::keys::public_key_to_pem(&key.verifying_key()).unwrap();
+            let req = axum::http::Request::post(format!("/api/v1/keys/{keyid}/rotate"))
+                .header("authorization", format!("Bearer {}", r.vendor_a))
+                .body(axum::body::Body::from(
+                    json!({ "public_key_pem": pem }).to_string(),
+                ))
+                .unwrap();
+            let app = mxcert_registry::server::app(r.state.clone());
+            tasks
+                .spawn(async move { tower::ServiceExt::oneshot(app, req).await.unwrap().status() });
+        }
+        let mut statuses = tasks.join_all().await;
+        statuses.sort();
+        let mut expected = vec![StatusCode::CREATED];
+        expected.extend([StatusCode::CONFLICT; 7]);
+        assert_eq!(statuses, expected, "{kind}");
+        let keys = r.state.store.list_keys(Some(&r.org_a)).await.unwrap();
+        let active: Vec<_> = keys.iter().filter(|k| k.status == "active").collect();
+        assert_eq!(active.len(), 1, "{kind}: {keys:?}");
+        assert_eq!(keys.len(), 2, "{kind}: the old key and its one successor");
+        r.db.cleanup().await;
+    }
+}

@@ -195,7 +195,9 @@ impl Store {
     }
 
     /// Rotates a key: registers the new one and retires the old one (which then cannot sign new
-    /// submissions; what it signed before stays valid).
+    /// submissions; what it signed before stays valid). The old key's state is read and changed
+    /// in the rotation's transaction (`UPDATE ... WHERE status = 'active'`, counting the rows):
+    /// of concurrent rotations of one key exactly one wins, the others are refused.
     pub async fn rotate_key(
         &self,
         old_keyid: &str,
@@ -215,6 +217,24 @@ impl Store {
             return Err(StoreError::Conflict("the new key is the old key".into()));
         }
         let mut tx = self.begin_write().await?;
+        // First the old key, conditionally: on PostgreSQL a concurrent rotation waits for this
+        // row's lock and then finds the key no longer active.
+        let retired = sqlx::query(
+            "UPDATE signing_keys SET status = 'retired', status_changed_at = $1, \
+             status_reason = 'rotated', replaced_by = $2 WHERE keyid = $3 AND status = 'active'",
+        )
+        .bind(ts(now()))
+        .bind(new_keyid)
+        .bind(old_keyid)
+        .execute(&mut *tx.tx)
+        .await?
+        .rows_affected();
+        if retired != 1 {
+            return Err(StoreError::InvalidState(format!(
+                "key {old_keyid} is no longer active (rotated or revoked meanwhile) and cannot be \
+                 rotated"
+            )));
+        }
         if sqlx::query("SELECT 1 AS one FROM signing_keys WHERE keyid = $1")
             .bind(new_keyid)
             .fetch_optional(&mut *tx.tx)
@@ -226,15 +246,6 @@ impl Store {
             )));
         }
         insert_key(&mut tx, &old.org_id, new_keyid, new_pem, label, actor).await?;
-        sqlx::query(
-            "UPDATE signing_keys SET status = 'retired', status_changed_at = $1, \
-             status_reason = 'rotated', replaced_by = $2 WHERE keyid = $3",
-        )
-        .bind(ts(now()))
-        .bind(new_keyid)
-        .bind(old_keyid)
-        .execute(&mut *tx.tx)
-        .await?;
         record(
             &mut tx,
             actor,
