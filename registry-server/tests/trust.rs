@@ -36,14 +36,7 @@ async fn a_key_revoked_as_compromised_blocks_approval() {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(body["compromised_at"].is_null(), "{body}");
-        let (status, body) = r
-            .post(
-                &format!("/api/v1/submissions/{other}/approve"),
-                Some(&r.reviewer),
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        approve(&r, &other).await;
         let issued = certificates(&r).await;
         // Then found compromised: the revocation is upgraded.
         let (status, body) = r
@@ -153,15 +146,7 @@ async fn nobody_reviews_their_own_organisation() {
     assert_eq!(done.status, StatusCode::FORBIDDEN, "{}", done.body);
     assert_eq!(certificates(&r).await, 0);
     // Another organisation's reviewer may; then the certificate is not the own reviewer's to revoke.
-    let (status, body) = r
-        .post(
-            &format!("/api/v1/submissions/{id}/approve"),
-            Some(&r.reviewer),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let cert = body["certificate_id"].as_str().unwrap().to_owned();
+    let cert = approve(&r, &id).await;
     let (status, body) = r
         .post(
             &format!("/api/v1/certificates/{cert}/revoke"),
@@ -272,4 +257,132 @@ async fn concurrent_rotations_of_one_key_leave_one_winner() {
         assert_eq!(keys.len(), 2, "{kind}: the old key and its one successor");
         r.db.cleanup().await;
     }
+}
+
+/// Approves submission `id` as the Foundation's reviewer; returns the certificate id.
+async fn approve(r: &Registry, id: &str) -> String {
+    let (status, body) = r
+        .post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            Some(&r.reviewer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["certificate_id"].as_str().unwrap().to_owned()
+}
+
+/// A directory entry listing one product, `certificate`.
+fn entry(certificate: &str) -> serde_json::Value {
+    json!({
+        "description": "Equipos con MxOS",
+        "products": [{ "name": "Acme Book 14", "certificate_id": certificate }],
+    })
+}
+
+/// Item 10: a vendor's directory entry lists only its own organisation's valid certificates —
+/// not another's, not a revoked or expired one (API and portal).
+#[tokio::test]
+async fn a_directory_entry_lists_only_its_own_valid_certificates() {
+    let r = Registry::new("sqlite").await;
+    let own = approve(&r, &r.submit_ok("21HM").await).await;
+    let revoked = approve(&r, &r.submit_ok("21HN").await).await;
+    let (status, _) = r
+        .post(
+            &format!("/api/v1/certificates/{revoked}/revoke"),
+            Some(&r.reviewer),
+            json!({ "reason": "recalled" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Organisation B's certificate.
+    let key_b = mxcert_core::keys::SigningKey::from_bytes(&[9u8; 32]);
+    let (status, body) = r.register_key(&r.vendor_b, &key_b).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let envelope = common::sign(
+        &common::report(common::ReportSpec {
+            model: Some("Beta 1"),
+            ..Default::default()
+        }),
+        &key_b,
+    );
+    let (status, body) = r
+        .call(
+            axum::http::Method::POST,
+            "/api/v1/submissions",
+            Some(&r.vendor_b),
+            envelope,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let theirs = approve(&r, body["id"].as_str().unwrap()).await;
+
+    let slug = r.state.store.get_org(&r.org_a).await.unwrap().slug;
+    let path = format!("/api/v1/vendors/{slug}/entry");
+    let put = |body: serde_json::Value| {
+        r.call(
+            axum::http::Method::PUT,
+            &path,
+            Some(&r.vendor_a),
+            body.to_string(),
+        )
+    };
+    let (status, body) = put(entry(&theirs)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_field");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("products[0].certificate_id")
+            && message.contains(&format!(
+                "certificate {theirs} belongs to another organisation"
+            )),
+        "{message}"
+    );
+    let (status, body) = put(entry(&revoked)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("revoked"));
+    // The portal's form goes through the same validation.
+    let mut c = Client::new(&r.state);
+    c.sign_in(&r.vendor_a).await;
+    let form = c.get("/proveedor/directorio").await;
+    let fields = [
+        ("description", "Equipos con MxOS"),
+        ("product_name_0", "Acme Book 14"),
+        ("product_certificate_0", theirs.as_str()),
+    ];
+    let refused = c.submit(&form, "/proveedor/directorio", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_has("belongs to another organisation");
+    // Its own valid certificate is accepted.
+    let (status, body) = put(entry(&own)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    r.db.cleanup().await;
+
+    // An expired certificate is refused (certificates here expire as they are issued).
+    let r = Registry::with_config("sqlite", |c| {
+        c.certificate_validity = chrono::Duration::zero();
+    })
+    .await;
+    let expired = approve(&r, &r.submit_ok("21HM").await).await;
+    let slug = r.state.store.get_org(&r.org_a).await.unwrap().slug;
+    let (status, body) = r
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/vendors/{slug}/entry"),
+            Some(&r.vendor_a),
+            entry(&expired).to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{body}"
+    );
+    r.db.cleanup().await;
 }

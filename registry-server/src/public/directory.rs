@@ -145,9 +145,14 @@ fn web_url(field: &str, v: Option<&str>) -> ApiResult<Option<String>> {
     Ok(Some(v))
 }
 
-/// Validates and normalises an entry: trimmed text, state codes upper-case without `MX-`,
-/// sorted and unique, services unique by kind, certificates valid now.
-pub async fn validate(store: &Store, e: &DirectoryEntry) -> ApiResult<DirectoryEntry> {
+/// Validates and normalises organisation `org_id`'s entry: trimmed text, state codes upper-case
+/// without `MX-`, sorted and unique, services unique by kind, products only the organisation's
+/// own certificates, valid now (not another's, not revoked, not expired).
+pub async fn validate(
+    store: &Store,
+    org_id: &str,
+    e: &DirectoryEntry,
+) -> ApiResult<DirectoryEntry> {
     let email = opt_text("email", e.email.as_deref(), 254)?;
     if let Some(m) = &email {
         let ok = m.split_once('@').is_some_and(|(user, host)| {
@@ -240,17 +245,29 @@ pub async fn validate(store: &Store, e: &DirectoryEntry) -> ApiResult<DirectoryE
         let field = format!("products[{i}].certificate_id");
         let id = p.certificate_id.trim();
         mxcert_core::certificate::parse_certificate_id(id).map_err(|e| invalid(&field, e))?;
-        let status = match store.public_system(id, &now).await {
-            Ok(row) => row.status,
+        let row = match store.public_system(id, &now).await {
+            Ok(row) => row,
             Err(StoreError::NotFound(_)) => {
                 return Err(invalid(&field, format!("no certificate {id}")))
             }
             Err(e) => return Err(e.into()),
         };
-        if status != "valid" {
+        if row.org_id != org_id {
             return Err(invalid(
                 &field,
-                format!("certificate {id} is {status}; link products to valid certificates"),
+                format!(
+                    "certificate {id} belongs to another organisation; list only your own \
+                     organisation's certificates"
+                ),
+            ));
+        }
+        if row.status != "valid" {
+            return Err(invalid(
+                &field,
+                format!(
+                    "certificate {id} is {}; link products to valid certificates",
+                    row.status
+                ),
             ));
         }
         products.push(ProductOffer {
@@ -527,7 +544,7 @@ pub async fn save_draft(
             "organisation {slug} is disabled"
         )));
     }
-    let clean = validate(store, draft).await?;
+    let clean = validate(store, &org.id, draft).await?;
     let json = serde_json::to_string(&clean).map_err(ApiError::internal)?;
     entry_view(
         store
