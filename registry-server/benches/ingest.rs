@@ -165,7 +165,7 @@ async fn drive(app: Router, bodies: &[Bytes], token: &str, expect: StatusCode) -
 async fn bench(label: &str, store: Store, bodies_n: usize) {
     let cli = Actor::cli();
     let org = store.create_org("Bench", &cli).await.unwrap();
-    let token = mxcert_registry::routes::tokens::issue(
+    let token = mxcert_registry::workflow::tokens::issue(
         &store,
         &org.id,
         Role::Vendor,

@@ -328,7 +328,7 @@ async fn seed(store: Store, systems: u64) {
         .create_org("MxOS Foundation", &cli)
         .await
         .expect("org");
-    let reviewer = mxcert_registry::routes::tokens::issue(
+    let reviewer = mxcert_registry::workflow::tokens::issue(
         &store,
         &foundation.id,
         Role::Reviewer,
@@ -346,7 +346,7 @@ async fn seed(store: Store, systems: u64) {
             .create_org(&format!("Socio Comercial {i} S.A. de C.V."), &cli)
             .await
             .expect("org");
-        let token = mxcert_registry::routes::tokens::issue(
+        let token = mxcert_registry::workflow::tokens::issue(
             &store,
             &org.id,
             Role::Vendor,
@@ -716,7 +716,7 @@ fn device_paths(systems: u64) -> Vec<String> {
             let devices = devices_of(n, subsystem);
             let d = &devices[(mix(k ^ 0x200c) % devices.len() as u64) as usize];
             let base = mxcert_registry::public::devices::base_identity(&d.id);
-            mxcert_registry::public::devices::url(&base)
+            mxcert_registry::urls::device(&base)
         })
         .collect()
 }

@@ -257,6 +257,9 @@ pub enum AdminCommand {
         keyid: String,
         #[arg(long)]
         reason: String,
+        /// The private key may be in other hands: what it signed can no longer be approved.
+        #[arg(long)]
+        compromised: bool,
     },
     /// Print the registry's public key (PEM), making the key if there is none yet.
     RegistryKey,
@@ -344,7 +347,7 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
     let actor = Actor::cli();
     match cmd {
         AdminCommand::CreateOrg { name } => {
-            let name = crate::routes::required_text("name", &name, 200).map_err(|e| e.message)?;
+            let name = crate::workflow::required_text("name", &name, 200).map_err(|e| e.message)?;
             let org = store.create_org(&name, &actor).await?;
             println!("{}", org.id);
         }
@@ -375,7 +378,7 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
             label,
             expires_in_days,
         } => {
-            let created = crate::routes::tokens::issue(
+            let created = crate::workflow::tokens::issue(
                 store,
                 &org,
                 parse_role(&role)?,
@@ -405,8 +408,14 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
             store.revoke_token(&id, &actor).await?;
             eprintln!("mxcert-registry: revoked token {id}");
         }
-        AdminCommand::RevokeKey { keyid, reason } => {
-            store.revoke_key(&keyid, &reason, &actor).await?;
+        AdminCommand::RevokeKey {
+            keyid,
+            reason,
+            compromised,
+        } => {
+            store
+                .revoke_key(&keyid, &reason, compromised, &actor)
+                .await?;
             eprintln!("mxcert-registry: revoked key {keyid}");
         }
         AdminCommand::RegistryKey => {

@@ -68,7 +68,7 @@ pub struct Config {
     /// How long a certificate is valid.
     pub certificate_validity: chrono::Duration,
     /// The web portal's settings (public URL, session length, form size).
-    pub web: crate::web::WebConfig,
+    pub web: WebConfig,
     /// Largest body `POST /api/v1/check` accepts (a big server's `udevadm info --export-db` is
     /// well under 1 MiB).
     pub check_max_body_bytes: usize,
@@ -96,7 +96,7 @@ impl Default for Config {
             min_tool_version: "0.1.0".into(),
             plans_dir: None,
             certificate_validity: chrono::Duration::days(3 * 365),
-            web: crate::web::WebConfig::default(),
+            web: WebConfig::default(),
             check_max_body_bytes: DEFAULT_CHECK_MAX_BODY_BYTES,
             public_posts_per_minute: 60,
             public_post_burst: 20,
@@ -202,6 +202,28 @@ impl FileSettings {
             timeout_secs("header_read_timeout_secs", secs)?;
         }
         Ok(settings)
+    }
+}
+
+/// The portal's settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The URL the public reaches the registry at (e.g. `https://registro.mxos.mx`); when it is
+    /// `https`, cookies are always `Secure`.
+    pub public_url: Option<String>,
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+    /// Largest form body accepted (a pasted `udevadm info --export-db` is a few hundred KiB).
+    pub max_form_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            public_url: None,
+            session_ttl: Duration::from_secs(8 * 3600),
+            max_form_bytes: 4 * 1024 * 1024,
+        }
     }
 }
 

@@ -160,6 +160,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::not_found(format!("no {what}")),
             StoreError::Conflict(m) => ApiError::conflict("conflict", m),
             StoreError::InvalidState(m) => ApiError::conflict("invalid_state", m),
+            StoreError::Refused { code, message } => ApiError::conflict(code, message),
             other => ApiError::internal(other),
         }
     }

@@ -6,7 +6,9 @@
 //!
 //! Layout: [`cli`] (the `mxcert-registry` command line, called by a thin `main.rs`), [`config`],
 //! [`server`] (router, limits, graceful shutdown; started from a bound listener), [`routes`] (one
-//! file per API resource), [`auth`] (tokens, roles, failure rate limits), [`client_addr`] (the
+//! file per API resource), [`workflow`] (who may do what to a submission, certificate, key, token
+//! or membership: the rules beneath both the JSON routes and the [`web`] portal), [`urls`] (every
+//! link the registry hands out), [`auth`] (tokens, roles, failure rate limits), [`client_addr`] (the
 //! client's address behind trusted proxies, for every per-address limit), [`ingest`] (envelope ->
 //! verified report -> index rows), [`review`] (automated checks, lifecycle, diffs), [`signing`]
 //! (the registry key, certificates and revocations), [`plans`] (the plans the registry knows),
@@ -37,4 +39,6 @@ pub mod server;
 pub mod signing;
 pub mod state;
 pub mod store;
+pub mod urls;
 pub mod web;
+pub mod workflow;

@@ -29,6 +29,10 @@ use crate::store::{
 pub const MESSAGES: &[(&str, &str)] = &[
     ("signature.pass", "signed by key {0} of {1}"),
     (
+        "signature.key_compromised",
+        "signed by key {0}, revoked as compromised on {1}: this submission cannot be approved",
+    ),
+    (
         "schema.pass",
         "the report matches report.v1.schema.json and its summary matches its results",
     ),
@@ -100,6 +104,19 @@ fn check(name: &str, outcome: CheckOutcome, code: &str, args: Vec<String>) -> Au
         code: code.to_owned(),
         args,
     }
+}
+
+/// The signature check of a submission whose key `keyid` was revoked as compromised at `at`: its
+/// code, English text and arguments (JSON), as stored in `automated_checks`.
+pub fn key_compromised_message(keyid: &str, at: &str) -> (&'static str, String, String) {
+    let c = check(
+        "signature",
+        CheckOutcome::Fail,
+        "signature.key_compromised",
+        vec![keyid.to_owned(), at.to_owned()],
+    );
+    let args = serde_json::to_string(&c.args).unwrap_or_else(|_| "[]".into());
+    ("signature.key_compromised", c.message, args)
 }
 
 /// Runs the automated checks on a verified report.

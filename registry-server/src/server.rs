@@ -28,6 +28,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     crate::routes::router()
         .merge(crate::web::router(&state))
+        .fallback(crate::web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(
             ServiceBuilder::new()

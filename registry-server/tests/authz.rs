@@ -215,7 +215,7 @@ impl Fixture {
             ),
             "GET tokens" => (Method::GET, "/api/v1/tokens".into(), Value::Null),
             "POST token/revoke" => {
-                let t = mxcert_registry::routes::tokens::issue(
+                let t = mxcert_registry::workflow::tokens::issue(
                     &r.db.store,
                     &r.org_b,
                     mxcert_registry::store::Role::Vendor,

@@ -94,6 +94,29 @@ async fn admin_commands_print_only_their_result_and_store_only_hashes() {
         "{listed}"
     );
     let token_id = listed.split('\t').next().unwrap().to_owned();
+    // Separation of duties: a vendor member gets no reviewer or admin token.
+    for role in ["reviewer", "admin"] {
+        let (code, out, err) = run(
+            &[
+                "admin",
+                "create-token",
+                "--org",
+                &org,
+                "--role",
+                role,
+                "--member",
+                &member,
+            ],
+            &db,
+        );
+        assert_eq!((code, out.as_str()), (1, ""), "{role}");
+        assert!(
+            err.contains(&format!(
+                "failed to issue a {role} token to member {member}"
+            )),
+            "{err}"
+        );
+    }
 
     let (_, orgs, _) = run(&["admin", "list-orgs"], &db);
     assert_eq!(orgs, format!("{org}\tcomputo-acme\tCómputo Acme\n"));

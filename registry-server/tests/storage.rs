@@ -371,7 +371,7 @@ async fn story(kind: &str) {
         ("retired", Some(new_id.as_str()))
     );
     assert!(
-        matches!(store.revoke_key(&new_id, "lost", &cli).await, Ok(k) if k.status == "revoked")
+        matches!(store.revoke_key(&new_id, "lost", false, &cli).await, Ok(k) if k.status == "revoked")
     );
 
     // Every action is in the audit log, in order.

@@ -659,8 +659,9 @@ async fn the_certificate_page_shows_identity_results_downloads_and_how_to_verify
         "application/vnd.mxos.certificate.v1+json"
     );
     assert_eq!(r.get(&report_url, None).await.0, StatusCode::OK);
-    // How to verify, with this site's address.
-    page.assert_has("curl -o mxcert-registry.pem http://registro.test/api/v1/registry-key");
+    // How to verify: no public URL is configured, so the address is a placeholder to replace.
+    page.assert_has("curl -o mxcert-registry.pem https://REGISTRY.EXAMPLE/api/v1/registry-key");
+    page.assert_has("Sustituya https://REGISTRY.EXAMPLE por la dirección de este registro.");
     page.assert_has(&format!(
         "mxcert certificate verify {cert}.dsse.json --registry-key mxcert-registry.pem"
     ));
@@ -1401,4 +1402,87 @@ async fn the_check_form_and_the_check_api_share_one_rate_limit() {
         .submit_multipart(&form, "/funciona", &[("text", lspci)], None)
         .await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+
+/// Issue 13, item 5: links are never built from the request's `Host` (nor `X-Forwarded-Host`):
+/// without a public URL the certificate page's commands carry a placeholder, with one they carry
+/// it; no page or JSON answer contains the hostile host.
+#[tokio::test]
+async fn a_hostile_host_never_reaches_a_page_or_an_answer() {
+    for public_url in [None, Some("https://registro.mxos.mx/")] {
+        let r = Registry::with_config("sqlite", |c| {
+            c.web.public_url = public_url.map(str::to_owned);
+        })
+        .await;
+        let cert = certify(&r, "LENOVO", "21HM").await;
+        let id =
+            r.db.store
+                .get_certificate(&cert)
+                .await
+                .unwrap()
+                .submission_id;
+        let mut c = Client::new(&r.state);
+        c.host = Some("evil.example".into());
+        let pages = [
+            "/".to_owned(),
+            format!("/certificados/{cert}"),
+            format!("/certificados/{cert}?lang=en"),
+            "/sistemas".into(),
+            "/socios".into(),
+            "/funciona".into(),
+            "/no-such-page".into(),
+        ];
+        for path in &pages {
+            let page = c.get(path).await;
+            assert!(page.status.as_u16() < 500, "{path}");
+            page.assert_lacks("evil.example");
+            assert!(
+                !format!("{:?}", page.headers).contains("evil.example"),
+                "{path}"
+            );
+        }
+        let page = c.get(&format!("/certificados/{cert}")).await;
+        match public_url {
+            None => page.assert_has(
+                "curl -o mxcert-registry.pem https://REGISTRY.EXAMPLE/api/v1/registry-key",
+            ),
+            Some(_) => {
+                page.assert_has(
+                    "curl -o mxcert-registry.pem https://registro.mxos.mx/api/v1/registry-key",
+                );
+                page.assert_lacks("REGISTRY.EXAMPLE");
+            }
+        }
+        let api = [
+            format!("/api/v1/systems/{cert}"),
+            format!("/api/v1/certificates/{cert}"),
+            format!("/api/v1/submissions/{id}"),
+            "/api/v1/systems".into(),
+            "/api/v1/certified".into(),
+            "/api/v1/export/certified.json".into(),
+            "/api/v1/export/certified.csv".into(),
+            "/api/v1/openapi.json".into(),
+        ];
+        for path in &api {
+            let req = axum::http::Request::get(path.as_str())
+                .header("host", "evil.example")
+                .header("x-forwarded-host", "evil.example")
+                .header("authorization", format!("Bearer {}", r.reviewer))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let resp =
+                tower::ServiceExt::oneshot(mxcert_registry::server::app(r.state.clone()), req)
+                    .await
+                    .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+            let headers = format!("{:?}", resp.headers());
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let body = String::from_utf8_lossy(&body);
+            assert!(!body.contains("evil.example"), "{path}: {body}");
+            assert!(!headers.contains("evil.example"), "{path}");
+        }
+        r.db.cleanup().await;
+    }
 }

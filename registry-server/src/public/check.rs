@@ -21,7 +21,7 @@ use mxcert_core::inventory::{Device, Inventory, System};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::devices::{base_identity, url as device_url, DeviceStatus, StatusCounts};
+use super::devices::{base_identity, DeviceStatus, StatusCounts};
 use super::system_category::SystemCategory;
 use super::systems::SystemSummary;
 use super::text::fold;
@@ -30,6 +30,7 @@ use crate::heavy::HeavyWork;
 use crate::hwnames::HwNames;
 use crate::store::public_systems::Relation;
 use crate::store::Store;
+use crate::urls::device as device_url;
 
 /// The most devices one check looks up (a large server has a few thousand).
 pub const MAX_DEVICES: usize = 20_000;

@@ -67,16 +67,8 @@ impl DeviceRef {
     pub fn new(base_identity: &str) -> DeviceRef {
         DeviceRef {
             identity: base_identity.to_owned(),
-            url: url(base_identity),
+            url: crate::urls::device(base_identity),
         }
-    }
-}
-
-/// The API path of a device: `/api/v1/devices/pci/8086:9a49`.
-pub fn url(base_identity: &str) -> String {
-    match base_identity.split_once(':') {
-        Some((bus, rest)) => format!("/api/v1/devices/{bus}/{rest}"),
-        None => format!("/api/v1/devices/{base_identity}"),
     }
 }
 
@@ -216,7 +208,7 @@ pub async fn lookup(
         None => (None, None),
     };
     Ok(DeviceCompat {
-        url: url(&id),
+        url: crate::urls::device(&id),
         bus: identity.bus().to_owned(),
         identity: id,
         vendor_id,
@@ -232,7 +224,7 @@ pub async fn lookup(
             .map(|s| {
                 let certs = certificates.remove(&s.system_id).unwrap_or_default();
                 DeviceSystem {
-                    url: certs.first().map(|c| super::systems::url(c)),
+                    url: certs.first().map(|c| crate::urls::system(c)),
                     certificates: certs,
                     vendor: s.vendor,
                     model: s.model,
@@ -282,11 +274,5 @@ mod tests {
             let e = identity_from_path(bus, id).unwrap_err();
             assert_eq!(e.code, "malformed_path", "{bus} {id}");
         }
-    }
-
-    #[test]
-    fn urls_split_the_bus_off() {
-        assert_eq!(url("pci:8086:9a49"), "/api/v1/devices/pci/8086:9a49");
-        assert_eq!(url("acpi:pnp0c0a"), "/api/v1/devices/acpi/pnp0c0a");
     }
 }

@@ -145,9 +145,14 @@ fn web_url(field: &str, v: Option<&str>) -> ApiResult<Option<String>> {
     Ok(Some(v))
 }
 
-/// Validates and normalises an entry: trimmed text, state codes upper-case without `MX-`,
-/// sorted and unique, services unique by kind, certificates valid now.
-pub async fn validate(store: &Store, e: &DirectoryEntry) -> ApiResult<DirectoryEntry> {
+/// Validates and normalises organisation `org_id`'s entry: trimmed text, state codes upper-case
+/// without `MX-`, sorted and unique, services unique by kind, products only the organisation's
+/// own certificates, valid now (not another's, not revoked, not expired).
+pub async fn validate(
+    store: &Store,
+    org_id: &str,
+    e: &DirectoryEntry,
+) -> ApiResult<DirectoryEntry> {
     let email = opt_text("email", e.email.as_deref(), 254)?;
     if let Some(m) = &email {
         let ok = m.split_once('@').is_some_and(|(user, host)| {
@@ -240,17 +245,29 @@ pub async fn validate(store: &Store, e: &DirectoryEntry) -> ApiResult<DirectoryE
         let field = format!("products[{i}].certificate_id");
         let id = p.certificate_id.trim();
         mxcert_core::certificate::parse_certificate_id(id).map_err(|e| invalid(&field, e))?;
-        let status = match store.public_system(id, &now).await {
-            Ok(row) => row.status,
+        let row = match store.public_system(id, &now).await {
+            Ok(row) => row,
             Err(StoreError::NotFound(_)) => {
                 return Err(invalid(&field, format!("no certificate {id}")))
             }
             Err(e) => return Err(e.into()),
         };
-        if status != "valid" {
+        if row.org_id != org_id {
             return Err(invalid(
                 &field,
-                format!("certificate {id} is {status}; link products to valid certificates"),
+                format!(
+                    "certificate {id} belongs to another organisation; list only your own \
+                     organisation's certificates"
+                ),
+            ));
+        }
+        if row.status != "valid" {
+            return Err(invalid(
+                &field,
+                format!(
+                    "certificate {id} is {}; link products to valid certificates",
+                    row.status
+                ),
             ));
         }
         products.push(ProductOffer {
@@ -316,11 +333,6 @@ pub struct VendorListing {
     pub url: String,
 }
 
-/// The API path of a partner's listing.
-pub fn url(slug: &str) -> String {
-    format!("/api/v1/vendors/{slug}")
-}
-
 fn parse_entry(json: &str) -> ApiResult<DirectoryEntry> {
     serde_json::from_str(json)
         .map_err(|e| ApiError::internal(format!("stored directory entry: {e}")))
@@ -343,7 +355,7 @@ async fn listing(store: &Store, row: &DirectoryRow, e: DirectoryEntry) -> ApiRes
             Err(e) => return Err(e.into()),
         };
         products.push(ProductView {
-            system_url: super::systems::url(&p.certificate_id),
+            system_url: crate::urls::system(&p.certificate_id),
             name: p.name,
             certificate_id: p.certificate_id,
             certificate_status: status,
@@ -374,7 +386,7 @@ async fn listing(store: &Store, row: &DirectoryRow, e: DirectoryEntry) -> ApiRes
             .collect(),
         products,
         approved_at: row.reviewed_at.clone(),
-        url: url(&row.org_slug),
+        url: crate::urls::vendor(&row.org_slug),
     })
 }
 
@@ -479,7 +491,7 @@ pub struct EntryView {
 
 fn entry_view(row: DirectoryRow) -> ApiResult<EntryView> {
     Ok(EntryView {
-        url: url(&row.org_slug),
+        url: crate::urls::vendor(&row.org_slug),
         draft: parse_entry(&row.draft)?,
         published: row.published.as_deref().map(parse_entry).transpose()?,
         slug: row.org_slug,
@@ -532,7 +544,7 @@ pub async fn save_draft(
             "organisation {slug} is disabled"
         )));
     }
-    let clean = validate(store, draft).await?;
+    let clean = validate(store, &org.id, draft).await?;
     let json = serde_json::to_string(&clean).map_err(ApiError::internal)?;
     entry_view(
         store

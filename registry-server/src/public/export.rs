@@ -9,10 +9,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::systems::url as system_url;
 use crate::error::{ApiError, ApiResult};
 use crate::store::public_systems::PublicSystemRow;
 use crate::store::Store;
+use crate::urls;
 
 /// The version of the export format.
 pub const EXPORT_SCHEMA_VERSION: u32 = 1;
@@ -64,11 +64,8 @@ pub const COLUMNS: [&str; 16] = [
 impl ExportRow {
     fn from_row(r: PublicSystemRow) -> ExportRow {
         ExportRow {
-            url: system_url(&r.certificate_id),
-            certificate_url: format!(
-                "{}/envelope",
-                crate::routes::certificates::url(&r.certificate_id)
-            ),
+            url: urls::system(&r.certificate_id),
+            certificate_url: urls::certificate_envelope(&r.certificate_id),
             certificate_id: r.certificate_id,
             vendor: r.vendor,
             model: r.model,

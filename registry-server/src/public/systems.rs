@@ -18,6 +18,7 @@ use super::text::{fold, search_terms};
 use crate::error::{ApiError, ApiResult};
 use crate::store::public_systems::{PublicSystemRow, StatusFilter, SystemFilter, SystemSort};
 use crate::store::Store;
+use crate::urls;
 
 /// Results per page unless `per_page` says otherwise.
 pub const DEFAULT_PER_PAGE: u32 = 20;
@@ -132,16 +133,11 @@ pub struct SystemSummary {
     pub device_count: i64,
 }
 
-/// The API path of a certified system.
-pub fn url(certificate_id: &str) -> String {
-    format!("/api/v1/systems/{certificate_id}")
-}
-
 impl SystemSummary {
     pub fn from_row(r: &PublicSystemRow) -> SystemSummary {
         SystemSummary {
             certificate_id: r.certificate_id.clone(),
-            url: url(&r.certificate_id),
+            url: urls::system(&r.certificate_id),
             vendor: r.vendor.clone(),
             model: r.model.clone(),
             family: r.family.clone(),
@@ -401,7 +397,6 @@ pub async fn detail(store: &Store, certificate_id: &str) -> ApiResult<SystemDeta
             .or_default()
             .add(&r.status);
     }
-    let cert_url = crate::routes::certificates::url(certificate_id);
     Ok(SystemDetail {
         summary: SystemSummary::from_row(&row),
         plan_sha256: submission.plan.sha256.clone(),
@@ -438,17 +433,14 @@ pub async fn detail(store: &Store, certificate_id: &str) -> ApiResult<SystemDeta
             .map(SystemSummary::from_row)
             .collect(),
         links: SystemLinks {
-            certificate_envelope: format!("{cert_url}/envelope"),
+            certificate_envelope: urls::certificate_envelope(certificate_id),
             revocation_envelope: certificate
                 .revocation_envelope_sha256
                 .as_ref()
-                .map(|_| format!("{cert_url}/revocation")),
-            certificate: cert_url,
-            report_envelope: format!(
-                "{}/envelope",
-                crate::routes::submissions::url(&row.submission_id)
-            ),
-            registry_key: "/api/v1/registry-key".into(),
+                .map(|_| urls::certificate_revocation(certificate_id)),
+            certificate: urls::certificate(certificate_id),
+            report_envelope: urls::submission_envelope(&row.submission_id),
+            registry_key: urls::REGISTRY_KEY.into(),
         },
     })
 }

@@ -7,17 +7,14 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::required_text;
 use super::submissions::json_bytes;
 use crate::auth::Reviewer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{self, Path, Query};
 use crate::state::AppState;
 use crate::store::{CertificateEvent, CertificateRecord};
-
-pub fn url(id: &str) -> String {
-    format!("/api/v1/certificates/{id}")
-}
+use crate::urls;
+use crate::workflow::certificates::{self as workflow, check_id, current_status};
 
 /// A certificate with its current status and where to fetch the signed documents.
 #[derive(Debug, Serialize)]
@@ -33,38 +30,18 @@ pub struct CertificateView {
     pub submission_envelope_url: String,
 }
 
-/// A certificate's status now: revoked, expired, or valid.
-pub fn current_status(c: &CertificateRecord, now: chrono::DateTime<chrono::Utc>) -> String {
-    if c.status == "revoked" {
-        "revoked".into()
-    } else if crate::store::parse_ts(&c.expires_at).is_ok_and(|e| e <= now) {
-        "expired".into()
-    } else {
-        c.status.clone()
-    }
-}
-
 pub fn view(record: CertificateRecord) -> CertificateView {
     CertificateView {
         current_status: current_status(&record, chrono::Utc::now()),
-        url: url(&record.id),
-        envelope_url: format!("{}/envelope", url(&record.id)),
+        url: urls::certificate(&record.id),
+        envelope_url: urls::certificate_envelope(&record.id),
         revocation_url: record
             .revocation_envelope_sha256
             .as_ref()
-            .map(|_| format!("{}/revocation", url(&record.id))),
-        submission_envelope_url: format!(
-            "{}/envelope",
-            super::submissions::url(&record.submission_id)
-        ),
+            .map(|_| urls::certificate_revocation(&record.id)),
+        submission_envelope_url: urls::submission_envelope(&record.submission_id),
         record,
     }
-}
-
-fn check_id(id: &str) -> ApiResult<()> {
-    mxcert_core::certificate::parse_certificate_id(id)
-        .map(|_| ())
-        .map_err(|e| ApiError::bad_request("malformed_path", e.to_string()))
 }
 
 pub async fn show(
@@ -109,27 +86,8 @@ pub async fn revoke(
     extract::Json(body): extract::Json<RevokeBody>,
 ) -> ApiResult<Json<CertificateView>> {
     Ok(Json(view(
-        revoke_as(&state, &caller, &id, &body.reason).await?,
+        workflow::revoke(&state, &caller, &id, &body.reason).await?,
     )))
-}
-
-/// Revokes a valid certificate with a signed revocation, as `caller` (a reviewer, checked by the
-/// caller): the API's `/revoke` and the web portal's revoke button.
-pub async fn revoke_as(
-    state: &AppState,
-    caller: &crate::auth::Caller,
-    id: &str,
-    reason: &str,
-) -> ApiResult<crate::store::CertificateRecord> {
-    check_id(id)?;
-    let reason = required_text("reason", reason, 10_000)?;
-    let key = &state.registry_key;
-    Ok(state
-        .store
-        .revoke_certificate(id, &reason, &caller.actor(), |c| {
-            Ok(key.revoke(c, &reason, chrono::Utc::now()))
-        })
-        .await?)
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,11 @@
 //! The HTTP API, one file per resource. Every handler authenticates through [`crate::auth::Auth`],
 //! checks the role and organisation itself, and answers JSON or an [`crate::error::ApiError`].
-//! Handlers hold no business rules beyond "who may do this": lifecycle rules live in
-//! [`crate::review`], verification in [`crate::ingest`], persistence in [`crate::store`].
+//! Handlers hold no business rules: who may do what to a submission, certificate, key or token
+//! lives in [`crate::workflow`] (which the web portal calls too), lifecycle rules in
+//! [`crate::review`], verification in [`crate::ingest`], persistence in [`crate::store`], links in
+//! [`crate::urls`]. Handlers never call the web portal ([`crate::web`]) nor it them; the 404
+//! fallback for paths no route matches is the portal's ([`crate::web::fallback`], added by
+//! [`crate::server::app`]).
 //!
 //! | method | path | who |
 //! |---|---|---|
@@ -15,15 +19,15 @@
 //! | GET | `/api/v1/submissions/{id}`, `/diff`, `/history` | the owning vendor, reviewer, admin |
 //! | GET | `/api/v1/submissions/{id}/envelope` | the owning vendor, reviewer, admin; public once approved |
 //! | POST | `/api/v1/submissions/{id}/comments` | the owning vendor, reviewer, admin |
-//! | POST | `/api/v1/submissions/{id}/approve`, `/reject` | reviewer, admin |
+//! | POST | `/api/v1/submissions/{id}/approve`, `/reject` | reviewer, admin of another organisation |
 //! | POST | `/api/v1/submissions/{id}/withdraw` | the owning vendor |
 //! | GET | `/api/v1/certified` | public |
 //! | GET | `/api/v1/certificates/{id}`, `/envelope`, `/revocation` | public |
-//! | POST | `/api/v1/certificates/{id}/revoke` | reviewer, admin |
+//! | POST | `/api/v1/certificates/{id}/revoke` | reviewer, admin of another organisation |
 //! | GET | `/api/v1/certificate-events` | public |
 //! | POST, GET | `/api/v1/orgs`, GET `/api/v1/orgs/{id}` | admin |
 //! | POST, GET | `/api/v1/orgs/{id}/members`; POST `/api/v1/members/{id}/disable` | admin |
-//! | POST, GET | `/api/v1/tokens`; POST `/api/v1/tokens/{id}/revoke` | admin |
+//! | POST, GET | `/api/v1/tokens`; POST `/api/v1/tokens/{id}/revoke` | admin (a member's token: at most the member's role) |
 //! | GET | `/api/v1/audit` | admin, reviewer |
 //! | GET | `/api/v1/systems`, `/api/v1/systems/facets`, `/api/v1/systems/{certificate_id}` | public |
 //! | GET | `/api/v1/devices/{bus}/{id}` | public |
@@ -57,6 +61,8 @@ use axum::Router;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+
+use crate::workflow::{optional_text, required_text};
 
 /// Every route of the API, without the server-wide layers (see [`crate::server`]).
 pub fn router() -> Router<AppState> {
@@ -141,21 +147,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/vendor-entries", get(vendors::pending))
         .route("/api/v1/export/certified.json", get(export::json))
         .route("/api/v1/export/certified.csv", get(export::csv))
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-}
-
-/// 404: the JSON error, or the portal's page for a browser asking outside `/api/`.
-async fn not_found(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    let (parts, _) = req.into_parts();
-    if crate::web::wants_html(parts.uri.path(), &parts.headers) {
-        return crate::web::not_found_page(&state, &parts).await;
-    }
-    ApiError::not_found(format!("no route for {}", parts.uri.path())).into_response()
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
@@ -164,36 +156,6 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
         "method_not_allowed",
         format!("{method} is not allowed on {}", uri.path()),
     )
-}
-
-/// Checks a required free-text field: trimmed, not empty, at most `max` characters.
-pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            format!("{field} must not be empty"),
-        ));
-    }
-    if v.chars().count() > max {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
-
-/// Like [`required_text`] for optional fields: empty means absent.
-pub fn optional_text(
-    field: &str,
-    value: Option<&str>,
-    max: usize,
-) -> Result<Option<String>, ApiError> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => required_text(field, v, max).map(Some),
-    }
 }
 
 /// Paging parameters shared by list endpoints.

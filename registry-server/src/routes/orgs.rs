@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::{optional_text, required_text};
 use crate::auth::Admin;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{self, Path};
 use crate::state::AppState;
-use crate::store::{Member, Organisation, Role};
+use crate::store::{Member, Organisation};
+use crate::workflow::members::parse_role;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,16 +51,6 @@ pub struct MemberBody {
     #[serde(default)]
     pub email: Option<String>,
     pub role: String,
-}
-
-/// Parses a role name.
-pub fn parse_role(role: &str) -> ApiResult<Role> {
-    Role::parse(role).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_field",
-            format!("unknown role {role:?}; use admin, reviewer or vendor"),
-        )
-    })
 }
 
 pub async fn add_member(

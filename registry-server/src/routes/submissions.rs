@@ -1,6 +1,7 @@
 //! `/api/v1/submissions`: vendors submit signed reports, list and read their own, comment and
 //! withdraw; reviewers read any, see the automated checks and the diff to the previous
 //! submission of the same model, comment, approve (which issues the certificate) and reject.
+//! Who may do what is [`crate::workflow::submissions`]'s.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -9,17 +10,19 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::{optional_text, required_text, Page};
+use super::Page;
 use crate::auth::{Auth, Caller, Reviewer, Vendor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{self, OptionalJson, Path, Query, RawBody};
 use crate::ingest;
-use crate::review::{self, Side};
+use crate::review;
 use crate::state::AppState;
 use crate::store::{
     AuditEntry, AutomatedCheck, Comment, CreateOutcome, DeviceRow, ResultRow, StoreError,
     Submission, SubmissionStatus,
 };
+use crate::urls;
+use crate::workflow::submissions as workflow;
 
 /// The answer to a submission or a decision: `{"id","status","url"}` (plus the certificate once
 /// approved).
@@ -34,16 +37,12 @@ pub struct SubmissionRef {
     pub certificate_url: Option<String>,
 }
 
-pub fn url(id: &str) -> String {
-    format!("/api/v1/submissions/{id}")
-}
-
 fn reference(s: &Submission) -> SubmissionRef {
     SubmissionRef {
         id: s.id.clone(),
         status: s.status,
-        url: url(&s.id),
-        certificate_url: s.certificate_id.as_deref().map(super::certificates::url),
+        url: urls::submission(&s.id),
+        certificate_url: s.certificate_id.as_deref().map(urls::certificate),
         certificate_id: s.certificate_id.clone(),
     }
 }
@@ -176,18 +175,11 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|s| SubmissionItem {
-            url: url(&s.id),
+            url: urls::submission(&s.id),
             submission: s,
         })
         .collect();
     Ok(Json(serde_json::json!({ "submissions": items })))
-}
-
-/// The submission, if the caller may read it (its organisation, or a reviewer).
-pub async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Submission> {
-    let s = state.store.get_submission(id).await?;
-    caller.require_org_or_review(&s.org_id)?;
-    Ok(s)
 }
 
 pub async fn show(
@@ -195,20 +187,20 @@ pub async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SubmissionDetail>> {
-    let s = readable(&state, &caller, &id).await?;
+    let s = workflow::readable(&state, &caller, &id).await?;
     let store = &state.store;
     Ok(Json(SubmissionDetail {
-        url: url(&s.id),
+        url: urls::submission(&s.id),
         automated_checks: store.submission_checks(&id).await?,
         comments: store.comments(&id).await?,
         results: store.submission_results(&id).await?,
         devices: store.submission_devices(&id).await?,
         links: Links {
-            envelope: format!("{}/envelope", url(&id)),
-            history: format!("{}/history", url(&id)),
-            previous: s.previous_id.as_deref().map(url),
-            diff: s.previous_id.as_ref().map(|_| format!("{}/diff", url(&id))),
-            certificate: s.certificate_id.as_deref().map(super::certificates::url),
+            envelope: urls::submission_envelope(&id),
+            history: urls::submission_history(&id),
+            previous: s.previous_id.as_deref().map(urls::submission),
+            diff: s.previous_id.as_ref().map(|_| urls::submission_diff(&id)),
+            certificate: s.certificate_id.as_deref().map(urls::certificate),
         },
         submission: s,
     }))
@@ -245,46 +237,15 @@ pub async fn diff(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<review::Diff>> {
-    let current = readable(&state, &caller, &id).await?;
-    let diff = diff_to_previous(&state, &current).await?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "submission {id} has no previous submission of the same model"
-        ))
-    })?;
+    let current = workflow::readable(&state, &caller, &id).await?;
+    let diff = workflow::diff_to_previous(&state, &current)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "submission {id} has no previous submission of the same model"
+            ))
+        })?;
     Ok(Json(diff))
-}
-
-/// What changed since the previous submission of the same model, if there is one (the API's
-/// `/diff` and the web portal's submission page).
-pub async fn diff_to_previous(
-    state: &AppState,
-    current: &Submission,
-) -> ApiResult<Option<review::Diff>> {
-    let Some(previous_id) = current.previous_id.clone() else {
-        return Ok(None);
-    };
-    let previous = state.store.get_submission(&previous_id).await?;
-    let store = &state.store;
-    let (pd, pr) = (
-        store.submission_devices(&previous_id).await?,
-        store.submission_results(&previous_id).await?,
-    );
-    let (cd, cr) = (
-        store.submission_devices(&current.id).await?,
-        store.submission_results(&current.id).await?,
-    );
-    Ok(Some(review::diff(
-        Side {
-            submission: &previous,
-            devices: &pd,
-            results: &pr,
-        },
-        Side {
-            submission: current,
-            devices: &cd,
-            results: &cr,
-        },
-    )))
 }
 
 pub async fn history(
@@ -292,7 +253,7 @@ pub async fn history(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    readable(&state, &caller, &id).await?;
+    workflow::readable(&state, &caller, &id).await?;
     let events: Vec<AuditEntry> = state
         .store
         .audit_list(&crate::store::audit::AuditFilter {
@@ -318,20 +279,8 @@ pub async fn comment(
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
     let body: CommentBody = extract::parse_json(&body)?;
-    let c = comment_as(&state, &caller, &id, &body.comment).await?;
+    let c = workflow::comment(&state, &caller, &id, &body.comment).await?;
     Ok((StatusCode::CREATED, Json(c)))
-}
-
-/// Adds a comment as `caller`, who must be able to read the submission.
-pub async fn comment_as(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    comment: &str,
-) -> ApiResult<Comment> {
-    readable(state, caller, id).await?;
-    let text = required_text("comment", comment, 10_000)?;
-    Ok(state.store.add_comment(id, &text, &caller.actor()).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -348,28 +297,8 @@ pub async fn approve(
     OptionalJson(body): OptionalJson<ApproveBody>,
 ) -> ApiResult<Json<SubmissionRef>> {
     let comment = body.as_ref().and_then(|b| b.comment.as_deref());
-    let s = approve_as(&state, &caller, &id, comment).await?;
+    let s = workflow::approve(&state, &caller, &id, comment).await?;
     Ok(Json(reference(&s)))
-}
-
-/// Approves a submission in review as `caller` (a reviewer, checked by the caller) and issues
-/// its certificate (the API's `/approve` and the web portal's approve button).
-pub async fn approve_as(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    comment: Option<&str>,
-) -> ApiResult<Submission> {
-    let comment = optional_text("comment", comment, 10_000)?;
-    let key = &state.registry_key;
-    let validity = state.config.certificate_validity;
-    let (s, _) = state
-        .store
-        .approve_submission(id, comment.as_deref(), &caller.actor(), |s, cert_id| {
-            Ok(key.issue(s, cert_id, chrono::Utc::now(), validity))
-        })
-        .await?;
-    Ok(s)
 }
 
 #[derive(Debug, Deserialize)]
@@ -384,28 +313,8 @@ pub async fn reject(
     Path(id): Path<String>,
     extract::Json(body): extract::Json<RejectBody>,
 ) -> ApiResult<Json<SubmissionRef>> {
-    let s = reject_as(&state, &caller, &id, &body.reason).await?;
+    let s = workflow::reject(&state, &caller, &id, &body.reason).await?;
     Ok(Json(reference(&s)))
-}
-
-/// Rejects a submission with a reason as `caller` (a reviewer, checked by the caller).
-pub async fn reject_as(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    reason: &str,
-) -> ApiResult<Submission> {
-    let reason = required_text("reason", reason, 10_000)?;
-    Ok(state
-        .store
-        .decide(
-            id,
-            &review::REJECTABLE,
-            SubmissionStatus::Rejected,
-            Some(&reason),
-            &caller.actor(),
-        )
-        .await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,32 +336,6 @@ pub async fn withdraw(
         Some(extract::parse_json(&body)?)
     };
     let reason = body.as_ref().and_then(|b| b.reason.as_deref());
-    let s = withdraw_as(&state, &caller, &id, reason).await?;
+    let s = workflow::withdraw(&state, &caller, &id, reason).await?;
     Ok(Json(reference(&s)))
-}
-
-/// Withdraws a submission as `caller` (a vendor of the submitting organisation).
-pub async fn withdraw_as(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    reason: Option<&str>,
-) -> ApiResult<Submission> {
-    let s = state.store.get_submission(id).await?;
-    if s.org_id != caller.org_id {
-        return Err(ApiError::forbidden(
-            "this submission belongs to another organisation",
-        ));
-    }
-    let reason = optional_text("reason", reason, 10_000)?;
-    Ok(state
-        .store
-        .decide(
-            id,
-            &review::WITHDRAWABLE,
-            SubmissionStatus::Withdrawn,
-            reason.as_deref(),
-            &caller.actor(),
-        )
-        .await?)
 }

@@ -120,6 +120,21 @@ impl Store {
                 "submission {id} is {status}; only submissions in review can be approved"
             )));
         }
+        // The signing key's standing now, not at submission: a compromised key blocks approval.
+        let key = sqlx::query("SELECT compromised_at FROM signing_keys WHERE keyid = $1")
+            .bind(&submission.keyid)
+            .fetch_one(&mut *tx.tx)
+            .await?;
+        if let Some(at) = super::col::<Option<String>>(&key, "compromised_at")? {
+            return Err(StoreError::Refused {
+                code: "signing_key_compromised",
+                message: format!(
+                    "failed to approve submission {id}: its signing key {} was revoked as \
+                     compromised on {at}",
+                    submission.keyid
+                ),
+            });
+        }
         let year = chrono::Datelike::year(&now());
         let seq = next_counter(&mut tx, &format!("certificate-{year}")).await?;
         let certificate_id =

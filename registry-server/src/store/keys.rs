@@ -18,6 +18,7 @@ fn signing_key(row: &AnyRow) -> Result<SigningKey> {
         status_changed_at: col(row, "status_changed_at")?,
         status_reason: col(row, "status_reason")?,
         replaced_by: col(row, "replaced_by")?,
+        compromised_at: col(row, "compromised_at")?,
     })
 }
 
@@ -129,24 +130,54 @@ impl Store {
         rows.iter().map(signing_key).collect()
     }
 
-    /// Revokes a key: it can no longer sign new submissions.
-    pub async fn revoke_key(&self, keyid: &str, reason: &str, actor: &Actor) -> Result<SigningKey> {
+    /// Revokes a key: it can no longer sign new submissions. Revoked as `compromised` (also a key
+    /// already revoked for another reason), nothing it signed can be approved any more, and the
+    /// automated signature check of every submission it signed reports the compromise.
+    pub async fn revoke_key(
+        &self,
+        keyid: &str,
+        reason: &str,
+        compromised: bool,
+        actor: &Actor,
+    ) -> Result<SigningKey> {
         let key = self.get_key(keyid).await?;
-        if key.status == "revoked" {
+        if key.status == "revoked" && (!compromised || key.compromised_at.is_some()) {
             return Err(StoreError::InvalidState(format!(
-                "key {keyid} is already revoked"
+                "key {keyid} is already revoked{}",
+                if key.compromised_at.is_some() {
+                    " as compromised"
+                } else {
+                    ""
+                }
             )));
         }
+        let at = ts(now());
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE signing_keys SET status = 'revoked', status_changed_at = $1, status_reason = $2 \
-             WHERE keyid = $3",
+            "UPDATE signing_keys SET status = 'revoked', status_changed_at = $1, status_reason = $2, \
+             compromised_at = CASE WHEN $3 = 1 THEN $1 ELSE compromised_at END WHERE keyid = $4",
         )
-        .bind(ts(now()))
+        .bind(&at)
         .bind(reason)
+        .bind(i32::from(compromised))
         .bind(keyid)
         .execute(&mut *tx.tx)
         .await?;
+        if compromised {
+            let (code, text, args) = crate::review::key_compromised_message(keyid, &at);
+            sqlx::query(
+                "UPDATE automated_checks SET outcome = 'fail', message = $1, code = $2, args = $3, \
+                 checked_at = $4 WHERE name = 'signature' AND submission_id IN \
+                 (SELECT id FROM submissions WHERE keyid = $5)",
+            )
+            .bind(text)
+            .bind(code)
+            .bind(args)
+            .bind(&at)
+            .bind(keyid)
+            .execute(&mut *tx.tx)
+            .await?;
+        }
         record(
             &mut tx,
             actor,
@@ -156,7 +187,7 @@ impl Store {
                 id: keyid,
                 org_id: Some(&key.org_id),
             },
-            json!({ "reason": reason, "previous_status": key.status }),
+            json!({ "reason": reason, "previous_status": key.status, "compromised": compromised }),
         )
         .await?;
         tx.commit().await?;
@@ -164,7 +195,9 @@ impl Store {
     }
 
     /// Rotates a key: registers the new one and retires the old one (which then cannot sign new
-    /// submissions; what it signed before stays valid).
+    /// submissions; what it signed before stays valid). The old key's state is read and changed
+    /// in the rotation's transaction (`UPDATE ... WHERE status = 'active'`, counting the rows):
+    /// of concurrent rotations of one key exactly one wins, the others are refused.
     pub async fn rotate_key(
         &self,
         old_keyid: &str,
@@ -184,6 +217,24 @@ impl Store {
             return Err(StoreError::Conflict("the new key is the old key".into()));
         }
         let mut tx = self.begin_write().await?;
+        // First the old key, conditionally: on PostgreSQL a concurrent rotation waits for this
+        // row's lock and then finds the key no longer active.
+        let retired = sqlx::query(
+            "UPDATE signing_keys SET status = 'retired', status_changed_at = $1, \
+             status_reason = 'rotated', replaced_by = $2 WHERE keyid = $3 AND status = 'active'",
+        )
+        .bind(ts(now()))
+        .bind(new_keyid)
+        .bind(old_keyid)
+        .execute(&mut *tx.tx)
+        .await?
+        .rows_affected();
+        if retired != 1 {
+            return Err(StoreError::InvalidState(format!(
+                "key {old_keyid} is no longer active (rotated or revoked meanwhile) and cannot be \
+                 rotated"
+            )));
+        }
         if sqlx::query("SELECT 1 AS one FROM signing_keys WHERE keyid = $1")
             .bind(new_keyid)
             .fetch_optional(&mut *tx.tx)
@@ -195,15 +246,6 @@ impl Store {
             )));
         }
         insert_key(&mut tx, &old.org_id, new_keyid, new_pem, label, actor).await?;
-        sqlx::query(
-            "UPDATE signing_keys SET status = 'retired', status_changed_at = $1, \
-             status_reason = 'rotated', replaced_by = $2 WHERE keyid = $3",
-        )
-        .bind(ts(now()))
-        .bind(new_keyid)
-        .bind(old_keyid)
-        .execute(&mut *tx.tx)
-        .await?;
         record(
             &mut tx,
             actor,

@@ -54,6 +54,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("invalid state: {0}")]
     InvalidState(String),
+    /// A rule refused the change (409 with this code).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

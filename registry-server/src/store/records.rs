@@ -170,6 +170,8 @@ pub struct SigningKey {
     pub status_changed_at: Option<String>,
     pub status_reason: Option<String>,
     pub replaced_by: Option<String>,
+    /// When the key was revoked as compromised: nothing it signed can be approved any more.
+    pub compromised_at: Option<String>,
 }
 
 /// A submission's index row (everything but the envelope bytes).

@@ -2,11 +2,12 @@
 //! release, the plan and its version, the test results summarised by area, the devices by
 //! category, the certificate's status and dates, the model's other certificates, downloads of the
 //! signed certificate and the signed report (the API's own URLs), and how to verify both offline
-//! with `mxcert`.
+//! with `mxcert`. The commands to copy name the configured public URL, else a placeholder the
+//! reader replaces: never the request's `Host`.
 //!
 //! It calls `public::systems::detail`, exactly what `GET /api/v1/systems/{certificate_id}`
 //! serves. A signed-in reviewer can revoke a valid certificate with a reason
-//! (`routes::certificates::revoke_as`, as `POST /api/v1/certificates/{id}/revoke`). This module
+//! (`workflow::certificates::revoke`, as `POST /api/v1/certificates/{id}/revoke`). This module
 //! must not query the store itself.
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use super::render::{msg, page, PageError};
 use super::signin::see_other;
 use super::submissions::reviewer;
 use crate::public::systems::{self, CertificateStatus, SystemDetail, SystemSummary};
+use crate::urls;
 
 /// The devices of one category: (identity, name, device page).
 #[derive(Debug)]
@@ -53,7 +55,10 @@ struct CertificatePage<'a> {
     revoked: Option<String>,
     categories: Vec<CategoryDevices>,
     others: Vec<OtherCertificate>,
+    /// The registry's address in the copy-paste commands (see [`urls::command_base`]).
     base: String,
+    /// Whether `base` is the placeholder the reader replaces (no public URL configured).
+    base_is_placeholder: bool,
     report_sha256: String,
     envelope_sha256: String,
     can_revoke: bool,
@@ -112,6 +117,7 @@ pub async fn show(
     let payload = d.certificate.get("payload").and_then(|p| p.as_str());
     let (report_sha256, envelope_sha256) = certified_digests(payload);
     let status = labels::status_str(d.summary.status);
+    let public_url = ctx.state.web.config.public_url.as_deref();
     page(&CertificatePage {
         can_revoke: ctx.is_reviewer() && d.summary.status == CertificateStatus::Valid,
         flash: (f.ok.as_deref() == Some("revoked")).then(|| msg("certificate.done_revoked")),
@@ -124,7 +130,8 @@ pub async fn show(
         revoked: d.revoked_at.as_deref().map(|r| ctx.date(r)),
         categories: categories.into_values().collect(),
         others,
-        base: ctx.base_url(),
+        base: urls::command_base(public_url).to_owned(),
+        base_is_placeholder: urls::public_base(public_url).is_none(),
         report_sha256,
         envelope_sha256,
         ctx: &ctx,
@@ -153,7 +160,7 @@ pub async fn revoke(
             "/certificados/{id}?error=reason#revoke"
         )));
     }
-    crate::routes::certificates::revoke_as(&ctx.state, caller, &id, &f.text).await?;
+    crate::workflow::certificates::revoke(&ctx.state, caller, &id, &f.text).await?;
     Ok(see_other(&format!("/certificados/{id}?ok=revoked")))
 }
 

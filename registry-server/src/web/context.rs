@@ -73,8 +73,6 @@ pub struct Ctx {
     pub query: String,
     /// Whether the request reached us over TLS (directly or through a proxy that says so).
     pub tls: bool,
-    /// The `Host` the browser asked for (only shown, never trusted).
-    pub host: String,
     csrf_nonce: String,
 }
 
@@ -150,23 +148,6 @@ impl Ctx {
         }
     }
 
-    /// The site's own address for commands people copy: the configured public URL, else the
-    /// scheme and `Host` of this request.
-    pub fn base_url(&self) -> String {
-        match &self.state.web.config.public_url {
-            Some(u) => u.trim_end_matches('/').to_owned(),
-            None => format!(
-                "{}://{}",
-                if self.tls { "https" } else { "http" },
-                if self.host.is_empty() {
-                    "localhost"
-                } else {
-                    &self.host
-                }
-            ),
-        }
-    }
-
     /// The versioned URL of a static asset.
     pub fn asset(&self, name: &str) -> String {
         super::assets::url(name)
@@ -208,7 +189,6 @@ impl Ctx {
             path: parts.uri.path().to_owned(),
             query: query_without_lang(parts.uri.query()),
             tls: is_tls(state, &parts.headers),
-            host: shown_host(&parts.headers),
             csrf_nonce: String::new(),
         }
     }
@@ -308,7 +288,6 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         path: req.uri().path().to_owned(),
         query: query_without_lang(req.uri().query()),
         tls,
-        host: shown_host(req.headers()),
         csrf_nonce,
     };
     req.extensions_mut().insert(ctx.clone());
@@ -368,16 +347,8 @@ fn append_cookie(h: &mut HeaderMap, name: &str, value: &str, max_age: Option<u64
     }
 }
 
-/// The `Host` header reduced to the characters a host and port can have, for display.
-fn shown_host(headers: &HeaderMap) -> String {
-    request_host(headers)
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(*c))
-        .take(255)
-        .collect()
-}
-
-/// The `Host` the browser used (for the `Origin` check of forms).
+/// The `Host` the browser used, only for the `Origin` check of forms: never part of a link
+/// (links come from [`crate::urls`]).
 pub fn request_host(headers: &HeaderMap) -> &str {
     headers
         .get(HOST)

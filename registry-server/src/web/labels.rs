@@ -78,6 +78,7 @@ pub fn check_name(name: &str) -> Option<&'static str> {
 pub fn check_message(code: &str) -> Option<&'static str> {
     Some(match code {
         "signature.pass" => msg("autocheck_msg.signature_pass"),
+        "signature.key_compromised" => msg("autocheck_msg.signature_key_compromised"),
         "schema.pass" => msg("autocheck_msg.schema_pass"),
         "plan.unknown" => msg("autocheck_msg.plan_unknown"),
         "plan.not_current" => msg("autocheck_msg.plan_not_current"),

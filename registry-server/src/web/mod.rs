@@ -63,7 +63,6 @@ pub mod submissions;
 pub mod systems;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -74,27 +73,7 @@ use crate::state::AppState;
 pub use context::Ctx;
 pub use render::PageError;
 
-/// The portal's settings.
-#[derive(Debug, Clone)]
-pub struct WebConfig {
-    /// The URL the public reaches the registry at (e.g. `https://registro.mxos.mx`); when it is
-    /// `https`, cookies are always `Secure`.
-    pub public_url: Option<String>,
-    /// How long a sign-in lasts.
-    pub session_ttl: Duration,
-    /// Largest form body accepted (a pasted `udevadm info --export-db` is a few hundred KiB).
-    pub max_form_bytes: usize,
-}
-
-impl Default for WebConfig {
-    fn default() -> WebConfig {
-        WebConfig {
-            public_url: None,
-            session_ttl: Duration::from_secs(8 * 3600),
-            max_form_bytes: 4 * 1024 * 1024,
-        }
-    }
-}
+pub use crate::config::WebConfig;
 
 /// Why the portal could not start.
 #[derive(Debug, thiserror::Error)]
@@ -175,8 +154,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
         ))
 }
 
-/// The 404 page for a path no route matched, for browsers (the API's fallback calls it when the
-/// request accepts HTML and is not under `/api/`). The portal middleware does not run there, so the
+/// The fallback of the whole application (added by [`crate::server::app`]) for a path no route
+/// matched: the portal's 404 page for a browser asking outside `/api/`, else the JSON error.
+pub async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> Response {
+    use axum::response::IntoResponse as _;
+    let (parts, _) = req.into_parts();
+    if wants_html(parts.uri.path(), &parts.headers) {
+        return not_found_page(&state, &parts).await;
+    }
+    crate::error::ApiError::not_found(format!("no route for {}", parts.uri.path())).into_response()
+}
+
+/// The 404 page for a path no route matched, for browsers (see [`fallback`]). The portal middleware does not run there, so the
 /// session is looked up here: a signed-in reader keeps their header (name, sign-out) on the page.
 pub async fn not_found_page(state: &AppState, parts: &axum::http::request::Parts) -> Response {
     let mut ctx = Ctx::from_head(state, parts);

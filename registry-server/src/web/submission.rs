@@ -3,10 +3,10 @@
 //! previous submission of the same model, the devices, the comments; and the actions the signed-in
 //! person may take: approve (issuing the certificate) or reject with a reason (reviewers),
 //! withdraw (the vendor), comment (both). Every action calls the same service function as the
-//! JSON API (`routes::submissions::{approve_as, reject_as, withdraw_as, comment_as}`).
+//! JSON API (`workflow::submissions::{approve, reject, withdraw, comment}`).
 //!
 //! This module must not show a submission to anyone the API would not: the owning organisation or
-//! a reviewer (`routes::submissions::readable`).
+//! a reviewer (`workflow::submissions::readable`).
 
 use askama::Template;
 use axum::extract::Path;
@@ -22,8 +22,8 @@ use super::render::{msg, page, PageError};
 use super::signin::see_other;
 use super::submissions::{reviewer, signed_in, vendor_caller};
 use crate::review::{self, Diff};
-use crate::routes::submissions as api;
 use crate::store::{Comment, Role, Submission, SubmissionStatus};
+use crate::workflow::submissions as workflow;
 
 /// An automated check as shown.
 #[derive(Debug)]
@@ -126,7 +126,7 @@ pub async fn show(
     PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let caller = signed_in(&ctx)?;
-    let s = api::readable(&ctx.state, caller, &id).await?;
+    let s = workflow::readable(&ctx.state, caller, &id).await?;
     let store = &ctx.state.store;
     let checks = store
         .submission_checks(&id)
@@ -179,7 +179,7 @@ pub async fn show(
             driver: d.driver,
         })
         .collect();
-    let reviewer = caller.role.can_review();
+    let reviewer = workflow::may_review(caller, &s.org_id);
     let open = matches!(
         s.status,
         SubmissionStatus::InReview | SubmissionStatus::ChecksFailed
@@ -194,7 +194,7 @@ pub async fn show(
         results,
         devices,
         comments: store.comments(&id).await?,
-        diff: api::diff_to_previous(&ctx.state, &s).await?,
+        diff: workflow::diff_to_previous(&ctx.state, &s).await?,
         flash: flash_ok(q.ok.as_deref()),
         flash_error: flash_error(q.error.as_deref()),
         can_approve: reviewer && s.status == SubmissionStatus::InReview,
@@ -225,7 +225,7 @@ pub async fn approve(
 ) -> Result<Response, PageError> {
     let caller = reviewer(&ctx)?;
     let comment = Some(f.text.as_str()).filter(|t| !t.trim().is_empty());
-    api::approve_as(&ctx.state, caller, &id, comment).await?;
+    workflow::approve(&ctx.state, caller, &id, comment).await?;
     Ok(back(&id, "ok=approved"))
 }
 
@@ -239,7 +239,7 @@ pub async fn reject(
     if f.text.trim().is_empty() {
         return Ok(back(&id, "error=reason#reject"));
     }
-    api::reject_as(&ctx.state, caller, &id, &f.text).await?;
+    workflow::reject(&ctx.state, caller, &id, &f.text).await?;
     Ok(back(&id, "ok=rejected"))
 }
 
@@ -251,7 +251,7 @@ pub async fn withdraw(
 ) -> Result<Response, PageError> {
     let caller = vendor_caller(&ctx)?;
     let reason = Some(f.text.as_str()).filter(|t| !t.trim().is_empty());
-    api::withdraw_as(&ctx.state, caller, &id, reason).await?;
+    workflow::withdraw(&ctx.state, caller, &id, reason).await?;
     Ok(back(&id, "ok=withdrawn"))
 }
 
@@ -265,7 +265,7 @@ pub async fn comment(
     if f.text.trim().is_empty() {
         return Ok(back(&id, "error=comment#comments"));
     }
-    api::comment_as(&ctx.state, caller, &id, &f.text).await?;
+    workflow::comment(&ctx.state, caller, &id, &f.text).await?;
     Ok(back(&id, "ok=commented#comments"))
 }
 
@@ -273,7 +273,7 @@ pub async fn comment(
 /// the submission.
 pub async fn envelope(ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageError> {
     let caller = signed_in(&ctx)?;
-    let s = api::readable(&ctx.state, caller, &id).await?;
+    let s = workflow::readable(&ctx.state, caller, &id).await?;
     let bytes = ctx.state.store.envelope(&s.envelope_sha256).await?;
     let mut r = bytes.into_response();
     let h = r.headers_mut();

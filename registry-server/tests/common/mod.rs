@@ -120,7 +120,7 @@ pub struct Registry {
 }
 
 pub async fn token(store: &Store, org: &str, role: Role) -> String {
-    mxcert_registry::routes::tokens::issue(store, org, role, None, "test", None, &Actor::cli())
+    mxcert_registry::workflow::tokens::issue(store, org, role, None, "test", None, &Actor::cli())
         .await
         .unwrap()
         .token
@@ -161,16 +161,20 @@ impl Registry {
             admin,
             key_a,
         };
-        let pem = keys::public_key_to_pem(&r.key_a.verifying_key()).unwrap();
-        let (status, body) = r
-            .post(
-                "/api/v1/keys",
-                Some(&r.vendor_a),
-                serde_json::json!({ "public_key_pem": pem }),
-            )
-            .await;
+        let (status, body) = r.register_key(&r.vendor_a, &r.key_a).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         r
+    }
+
+    /// Registers `key` for the organisation of the vendor token `token`.
+    pub async fn register_key(&self, token: &str, key: &SigningKey) -> (StatusCode, Value) {
+        let pem = keys::public_key_to_pem(&key.verifying_key()).unwrap();
+        self.post(
+            "/api/v1/keys",
+            Some(token),
+            serde_json::json!({ "public_key_pem": pem }),
+        )
+        .await
     }
 
     /// Sends a request through the real router; returns the status and the body as JSON (or as a

@@ -88,6 +88,8 @@ pub struct Client {
     pub accept_language: Option<String>,
     pub forwarded_https: bool,
     pub origin: Option<String>,
+    /// The `Host` header sent (`registro.test` unless set).
+    pub host: Option<String>,
 }
 
 impl Client {
@@ -98,6 +100,7 @@ impl Client {
             accept_language: None,
             forwarded_https: false,
             origin: None,
+            host: None,
         }
     }
 
@@ -111,7 +114,7 @@ impl Client {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
-            .header("host", "registro.test")
+            .header("host", self.host.as_deref().unwrap_or("registro.test"))
             .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
         if let Some(l) = &self.accept_language {
             req = req.header("accept-language", l);
