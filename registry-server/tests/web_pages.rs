@@ -1402,6 +1402,7 @@ async fn the_check_form_and_the_check_api_share_one_rate_limit() {
         .submit_multipart(&form, "/funciona", &[("text", lspci)], None)
         .await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+}
 
 /// Issue 13, item 5: links are never built from the request's `Host` (nor `X-Forwarded-Host`):
 /// without a public URL the certificate page's commands carry a placeholder, with one they carry
