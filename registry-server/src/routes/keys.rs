@@ -1,5 +1,5 @@
-//! `/api/v1/keys`: a vendor organisation's signing keys — register, list, rotate, revoke (the
-//! rules: [`crate::workflow::keys`]).
+//! `/api/v1/keys`: a vendor organisation's signing keys — a challenge to prove possession with,
+//! register, list, rotate, revoke (the rules: [`crate::workflow::keys`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{optional_text, required_text};
 use crate::auth::{Caller, Vendor};
 use crate::error::ApiResult;
-use crate::extract::{self, parse_json, Path, Query, RawBody};
+use crate::extract::{self, parse_json, OptionalJson, Path, Query, RawBody};
 use crate::state::AppState;
 use crate::store::SigningKey;
 use crate::workflow::keys as workflow;
@@ -18,8 +18,30 @@ use crate::workflow::keys as workflow;
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     pub public_key_pem: String,
+    /// A challenge from `POST /api/v1/keys/challenge`.
+    pub challenge: String,
+    /// The key's signature (base64) of `mxcert_core::keys::registration_message`.
+    pub signature: String,
     #[serde(default)]
     pub label: Option<String>,
+}
+
+impl RegisterBody {
+    fn proven(&self) -> workflow::Proven<'_> {
+        workflow::Proven {
+            public_key_pem: &self.public_key_pem,
+            challenge: &self.challenge,
+            signature: &self.signature,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeBody {
+    /// Admins: the organisation the key is for (vendors: their own, the default).
+    #[serde(default)]
+    pub org_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,13 +66,25 @@ pub async fn register(
     extract::Json(body): extract::Json<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<SigningKey>)> {
     let label = optional_text("label", body.label.as_deref(), 200)?.unwrap_or_default();
-    let (key, created) = workflow::register(&state, &caller, &body.public_key_pem, &label).await?;
+    let (key, created) = workflow::register(&state, &caller, body.proven(), &label).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     Ok((status, Json(key)))
+}
+
+/// `POST /api/v1/keys/challenge`: a single-use challenge for the caller's organisation (an
+/// admin may name another with `{"org_id"}`), valid for minutes.
+pub async fn challenge(
+    State(state): State<AppState>,
+    caller: Caller,
+    OptionalJson(body): OptionalJson<ChallengeBody>,
+) -> ApiResult<(StatusCode, Json<workflow::Challenge>)> {
+    let org = body.and_then(|b| b.org_id);
+    let c = workflow::challenge(&state, &caller, org.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(c)))
 }
 
 pub async fn list(
@@ -76,7 +110,7 @@ pub async fn rotate(
     workflow::managed_key(&state, &caller, &keyid).await?;
     let body: RegisterBody = parse_json(&body)?;
     let label = optional_text("label", body.label.as_deref(), 200)?.unwrap_or_default();
-    let key = workflow::rotate(&state, &caller, &keyid, &body.public_key_pem, &label).await?;
+    let key = workflow::rotate(&state, &caller, &keyid, body.proven(), &label).await?;
     Ok((StatusCode::CREATED, Json(key)))
 }
 
