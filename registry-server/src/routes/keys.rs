@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
+use super::openapi::ErrorBody;
 use super::{optional_text, required_text};
 use crate::auth::{Caller, Vendor};
 use crate::error::ApiResult;
@@ -14,7 +15,8 @@ use crate::state::AppState;
 use crate::store::SigningKey;
 use crate::workflow::keys as workflow;
 
-#[derive(Debug, Deserialize)]
+/// A public key with its proof of possession.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     pub public_key_pem: String,
@@ -36,7 +38,7 @@ impl RegisterBody {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeBody {
     /// Admins: the organisation the key is for (vendors: their own, the default).
@@ -60,6 +62,26 @@ pub struct ListQuery {
     pub org: Option<String>,
 }
 
+/// Registers a key for the caller's organisation. The body proves possession of the private
+/// key: the key's signature (Ed25519, base64) of `mxcert_core::keys::registration_message` —
+/// the lines `mxcert key registration proof v1`, `purpose: register this key for signing
+/// reports`, `challenge: C`, `organisation: ORG`, `keyid: K`, each ended by a newline — over a
+/// challenge from `POST /api/v1/keys/challenge`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys",
+    tag = "keys",
+    request_body = RegisterBody,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Registered", body = SigningKey),
+        (status = 200, description = "Already registered by this organisation", body = SigningKey),
+        (status = 400, description = "Malformed body, key or proof (`malformed_body`, `invalid_field`, `invalid_proof`)", body = ErrorBody),
+        (status = 401, description = "No token", body = ErrorBody),
+        (status = 403, description = "Not a vendor", body = ErrorBody),
+        (status = 409, description = "Challenge unknown, another organisation's, used or expired (`invalid_challenge`); key registered to another organisation or no longer active", body = ErrorBody),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     Vendor(caller): Vendor,
@@ -75,8 +97,23 @@ pub async fn register(
     Ok((status, Json(key)))
 }
 
-/// `POST /api/v1/keys/challenge`: a single-use challenge for the caller's organisation (an
-/// admin may name another with `{"org_id"}`), valid for minutes.
+/// A single-use challenge for registering a key: random, bound to the caller's organisation (an
+/// admin may name another with `{"org_id"}`), valid for ten minutes, stored hashed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys/challenge",
+    tag = "keys",
+    request_body(content = Option<ChallengeBody>, description = "Optional; admins name the organisation"),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "A new challenge, shown once", body = workflow::Challenge),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "No token", body = ErrorBody),
+        (status = 403, description = "A reviewer, or a vendor naming another organisation", body = ErrorBody),
+        (status = 404, description = "No such organisation", body = ErrorBody),
+        (status = 409, description = "The organisation holds too many unused challenges (`too_many_challenges`)", body = ErrorBody),
+    )
+)]
 pub async fn challenge(
     State(state): State<AppState>,
     caller: Caller,

@@ -22,7 +22,7 @@ pub const CHALLENGE_TTL_MINUTES: i64 = 10;
 pub const CHALLENGE_PREFIX: &str = "mxk_";
 
 /// A new key challenge, shown once.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Challenge {
     pub challenge: String,
     /// The organisation the key will be registered to: the proof names it.
