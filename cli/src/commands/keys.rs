@@ -187,3 +187,40 @@ pub fn revoke(args: &crate::args::KeysRevokeArgs) -> Result<u8> {
     eprintln!("revoked key {}", args.keyid);
     Ok(exit::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn the_key_to_register_is_the_private_key_or_the_one_beside_its_public_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = keys::SigningKey::from_bytes(&[5u8; 32]);
+        let private = keys::private_key_to_pem(&key).unwrap();
+        let public = keys::public_key_to_pem(&key.verifying_key()).unwrap();
+        let k = write(dir.path(), "mxcert.key", &private);
+        let p = write(dir.path(), "mxcert.pub", &public);
+        assert_eq!(key_to_register(&k).unwrap().to_bytes(), key.to_bytes());
+        assert_eq!(key_to_register(&p).unwrap().to_bytes(), key.to_bytes());
+        // A public key alone proves nothing.
+        let lone = write(dir.path(), "lone.pub", &public);
+        let e = key_to_register(&lone).unwrap_err().to_string();
+        assert!(
+            e.contains("failed to prove possession") && e.contains("lone.key"),
+            "{e}"
+        );
+        // Another key's private key beside it is not taken for its own.
+        let other = keys::private_key_to_pem(&keys::SigningKey::from_bytes(&[6u8; 32])).unwrap();
+        write(dir.path(), "lone.key", &other);
+        let e = key_to_register(&lone).unwrap_err().to_string();
+        assert!(e.contains("the private key of another key"), "{e}");
+        let garbage = write(dir.path(), "garbage.pem", "hello");
+        assert!(key_to_register(&garbage).is_err());
+    }
+}
