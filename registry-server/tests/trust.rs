@@ -157,6 +157,13 @@ async fn nobody_reviews_their_own_organisation() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["code"], "own_organisation");
     let page = c.get(&format!("/certificados/{cert}")).await;
+    page.assert_lacks(&format!("/certificados/{cert}/revocar"));
+    let mut other = Client::new(&r.state);
+    other.sign_in(&r.reviewer).await;
+    other
+        .get(&format!("/certificados/{cert}"))
+        .await
+        .assert_has(&format!("/certificados/{cert}/revocar"));
     let done = c
         .submit(
             &page,
