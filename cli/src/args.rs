@@ -154,7 +154,7 @@ pub struct RegistryArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Register a public key for your organisation.
+    /// Register a key for your organisation, proving you hold its private key.
     Register(KeysRegisterArgs),
     /// List your organisation's keys and their status.
     List(KeysListArgs),
@@ -180,9 +180,11 @@ pub struct KeysRotateArgs {
     /// The id of the key to retire.
     #[arg(value_name = "KEYID")]
     pub keyid: String,
-    /// The new public key (SubjectPublicKeyInfo PEM).
-    #[arg(value_name = "NEW_PUB")]
-    pub public_key: PathBuf,
+    /// The new key: its private key file (PKCS#8 PEM), or its public key with the private key
+    /// beside it (`mxcert.pub` and `mxcert.key`). The registry asks for a signature by the
+    /// private key; the private key never leaves this machine.
+    #[arg(value_name = "NEW_KEY")]
+    pub key: PathBuf,
     /// A label for the new key.
     #[arg(long)]
     pub label: Option<String>,
@@ -198,6 +200,9 @@ pub struct KeysRevokeArgs {
     /// Why (recorded in the audit log).
     #[arg(long)]
     pub reason: String,
+    /// The private key may be in other hands: what it signed can no longer be approved.
+    #[arg(long)]
+    pub compromised: bool,
 }
 
 /// A registry that anyone may read (no token needed).
@@ -434,9 +439,12 @@ pub struct CertificateStatusArgs {
 pub struct KeysRegisterArgs {
     #[command(flatten)]
     pub registry: RegistryArgs,
-    /// The public key (SubjectPublicKeyInfo PEM).
-    #[arg(value_name = "PUB")]
-    pub public_key: PathBuf,
+    /// The key: its private key file (PKCS#8 PEM), or its public key with the private key
+    /// beside it (`mxcert.pub` and `mxcert.key`, as `mxcert keygen` writes them). The registry
+    /// asks for a signature by the private key (proof of possession); the private key never
+    /// leaves this machine.
+    #[arg(value_name = "KEY")]
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Args)]

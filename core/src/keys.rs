@@ -85,6 +85,68 @@ pub fn key_id(key: &VerifyingKey) -> String {
     hex::encode(Sha256::digest(public_key_der(key)))
 }
 
+/// The first line of every key registration proof: what the signature is for, so that it can
+/// never be mistaken for (or replayed as) a signature of anything else mxcert signs.
+pub const REGISTRATION_PROOF_CONTEXT: &str = "mxcert key registration proof v1";
+
+/// Why a proof of possession was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProofError {
+    #[error("the signature is not base64 of 64 bytes: {0}")]
+    Malformed(String),
+    #[error("the signature does not verify with key {keyid} over the registration of challenge {challenge:?} for organisation {org_id}")]
+    Mismatch {
+        keyid: String,
+        challenge: String,
+        org_id: String,
+    },
+}
+
+/// The exact bytes a key signs to prove, to a registry, that its holder registers it: the purpose
+/// ([`REGISTRATION_PROOF_CONTEXT`]), the registry's challenge, the organisation and the key id.
+pub fn registration_message(challenge: &str, org_id: &str, keyid: &str) -> Vec<u8> {
+    format!(
+        "{REGISTRATION_PROOF_CONTEXT}\npurpose: register this key for signing reports\n\
+         challenge: {challenge}\norganisation: {org_id}\nkeyid: {keyid}\n"
+    )
+    .into_bytes()
+}
+
+/// Signs the registration of `key` for organisation `org_id` with the registry's `challenge`;
+/// returns the signature in standard base64.
+pub fn sign_registration(key: &SigningKey, challenge: &str, org_id: &str) -> String {
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+    let message = registration_message(challenge, org_id, &key_id(&key.verifying_key()));
+    base64::engine::general_purpose::STANDARD.encode(key.sign(&message).to_bytes())
+}
+
+/// Verifies a registration proof made by [`sign_registration`] (strict Ed25519).
+pub fn verify_registration(
+    key: &VerifyingKey,
+    challenge: &str,
+    org_id: &str,
+    signature_b64: &str,
+) -> Result<(), ProofError> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(signature_b64.trim())
+        .map_err(|e| ProofError::Malformed(e.to_string()))?;
+    let bytes: [u8; 64] = bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| ProofError::Malformed(format!("{} bytes", b.len())))?;
+    let keyid = key_id(key);
+    key.verify_strict(
+        &registration_message(challenge, org_id, &keyid),
+        &ed25519_dalek::Signature::from_bytes(&bytes),
+    )
+    .map_err(|_| ProofError::Mismatch {
+        keyid,
+        challenge: challenge.to_owned(),
+        org_id: org_id.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +183,37 @@ mod tests {
         assert_eq!(public_key_from_pem(&pem).unwrap(), key);
         let der = key.to_public_key_der().unwrap();
         assert_eq!(der.as_bytes(), public_key_der(&key).as_slice());
+    }
+
+    #[test]
+    fn a_registration_proof_binds_the_challenge_the_organisation_and_the_key() {
+        let key = fixed_key();
+        let proof = sign_registration(&key, "c1", "org-a");
+        let public = key.verifying_key();
+        assert_eq!(verify_registration(&public, "c1", "org-a", &proof), Ok(()));
+        assert!(matches!(
+            verify_registration(&public, "c2", "org-a", &proof),
+            Err(ProofError::Mismatch { .. })
+        ));
+        assert!(matches!(
+            verify_registration(&public, "c1", "org-b", &proof),
+            Err(ProofError::Mismatch { .. })
+        ));
+        let other = SigningKey::from_bytes(&[8u8; 32]).verifying_key();
+        assert!(matches!(
+            verify_registration(&other, "c1", "org-a", &proof),
+            Err(ProofError::Mismatch { .. })
+        ));
+        assert!(matches!(
+            verify_registration(&public, "c1", "org-a", "AAAA"),
+            Err(ProofError::Malformed(_))
+        ));
+        assert!(matches!(
+            verify_registration(&public, "c1", "org-a", "not base64!"),
+            Err(ProofError::Malformed(_))
+        ));
+        let message = String::from_utf8(registration_message("c1", "org-a", "k")).unwrap();
+        assert!(message.starts_with(REGISTRATION_PROOF_CONTEXT));
     }
 
     #[test]

@@ -180,12 +180,19 @@ async fn bench(label: &str, store: Store, bodies_n: usize) {
     // Not one of the public bench's keys (seeds 1..=vendors), so a copy of its database can be the base.
     let key = SigningKey::from_bytes(&[0xee; 32]);
     let vk = key.verifying_key();
+    // The store registers a key with a challenge it issued (the API checks the key's proof).
+    let challenge = mxcert_registry::ingest::sha256_hex(b"bench");
+    store
+        .create_key_challenge(&org.id, &challenge, chrono::Duration::minutes(10))
+        .await
+        .unwrap();
     store
         .register_key(
             &org.id,
             &keys::key_id(&vk),
             &keys::public_key_to_pem(&vk).unwrap(),
             "",
+            &challenge,
             &cli,
         )
         .await

@@ -360,12 +360,19 @@ async fn seed(store: Store, systems: u64) {
         .token;
         let key = SigningKey::from_bytes(&[u8::try_from(i + 1).unwrap_or(1); 32]);
         let vk = key.verifying_key();
+        // The store registers a key with a challenge it issued (the API checks the key's proof).
+        let challenge = mxcert_registry::ingest::sha256_hex(org.id.as_bytes());
+        store
+            .create_key_challenge(&org.id, &challenge, chrono::Duration::minutes(10))
+            .await
+            .expect("challenge");
         store
             .register_key(
                 &org.id,
                 &keys::key_id(&vk),
                 &keys::public_key_to_pem(&vk).expect("pem"),
                 "",
+                &challenge,
                 &cli,
             )
             .await

@@ -464,13 +464,9 @@ async fn keys_rotate_and_revoke_and_old_keys_cannot_sign_new_submissions() {
         .0,
         StatusCode::FORBIDDEN
     );
-    let (status, rotated) = r
-        .post(
-            &rotate,
-            Some(&r.vendor_a),
-            json!({"public_key_pem": new_pem, "label": "2026"}),
-        )
-        .await;
+    let mut body = r.proven_key(&r.vendor_a, &new_key).await;
+    body["label"] = json!("2026");
+    let (status, rotated) = r.post(&rotate, Some(&r.vendor_a), body).await;
     assert_eq!(status, StatusCode::CREATED, "{rotated}");
     assert_eq!(rotated["keyid"], keys::key_id(&new_key.verifying_key()));
 
@@ -518,35 +514,13 @@ async fn keys_rotate_and_revoke_and_old_keys_cannot_sign_new_submissions() {
     let (_, others) = r.get("/api/v1/keys", Some(&r.vendor_b)).await;
     assert_eq!(others, json!([]));
     // The same key again: 200 while active; a key of another organisation: 409.
-    let pem_b =
-        keys::public_key_to_pem(&SigningKey::from_bytes(&[3u8; 32]).verifying_key()).unwrap();
+    let key_b = SigningKey::from_bytes(&[3u8; 32]);
     assert_eq!(
-        r.post(
-            "/api/v1/keys",
-            Some(&r.vendor_b),
-            json!({"public_key_pem": pem_b})
-        )
-        .await
-        .0,
+        r.register_key(&r.vendor_b, &key_b).await.0,
         StatusCode::CREATED
     );
-    assert_eq!(
-        r.post(
-            "/api/v1/keys",
-            Some(&r.vendor_b),
-            json!({"public_key_pem": pem_b})
-        )
-        .await
-        .0,
-        StatusCode::OK
-    );
-    let (status, e) = r
-        .post(
-            "/api/v1/keys",
-            Some(&r.vendor_a),
-            json!({"public_key_pem": pem_b}),
-        )
-        .await;
+    assert_eq!(r.register_key(&r.vendor_b, &key_b).await.0, StatusCode::OK);
+    let (status, e) = r.register_key(&r.vendor_a, &key_b).await;
     assert_eq!(
         (status, e["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("conflict"))
@@ -973,7 +947,7 @@ async fn error_cases_have_their_status_and_code() {
             Method::POST,
             "/api/v1/keys".into(),
             Some(&vendor_a),
-            br#"{"public_key_pem":"hello"}"#.to_vec(),
+            br#"{"public_key_pem":"hello","challenge":"mxk_x","signature":"AAAA"}"#.to_vec(),
             StatusCode::BAD_REQUEST,
             "invalid_field",
         ),

@@ -6,19 +6,17 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{report, sign, Registry, ReportSpec};
-use mxcert_core::keys::{self, SigningKey};
+use mxcert_core::keys::SigningKey;
 use serde_json::{json, Value};
 
 const WHO: [&str; 5] = ["public", "vendor A", "vendor B", "reviewer", "admin"];
 
 /// A key nobody has registered yet.
-fn fresh_key_pem(n: u32) -> (SigningKey, String) {
+fn fresh_key(n: u32) -> SigningKey {
     let mut seed = [0u8; 32];
     seed[..4].copy_from_slice(&n.to_le_bytes());
     seed[31] = 0xaa;
-    let key = SigningKey::from_bytes(&seed);
-    let pem = keys::public_key_to_pem(&key.verifying_key()).unwrap();
-    (key, pem)
+    SigningKey::from_bytes(&seed)
 }
 
 struct Fixture {
@@ -47,41 +45,37 @@ impl Fixture {
     }
 
     async fn vendor_a_key(&self) -> String {
-        let (_, pem) = fresh_key_pem(self.next());
-        let (status, body) = self
-            .r
-            .post(
-                "/api/v1/keys",
-                Some(&self.r.vendor_a),
-                json!({ "public_key_pem": pem }),
-            )
-            .await;
+        let key = fresh_key(self.next());
+        let (status, body) = self.r.register_key(&self.r.vendor_a, &key).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["keyid"].as_str().unwrap().to_owned()
     }
 
-    /// The request for one endpoint, with fresh resources.
-    async fn request(&self, endpoint: &str) -> (Method, String, Value) {
+    /// The request for one endpoint, with fresh resources, as caller `who` (an index of [`WHO`]).
+    async fn request(&self, endpoint: &str, who: usize) -> (Method, String, Value) {
         let r = &self.r;
         let sub = |id: &str, rest: &str| format!("/api/v1/submissions/{id}{rest}");
         match endpoint {
             "GET me" => (Method::GET, "/api/v1/me".into(), Value::Null),
+            "POST keys/challenge" => (Method::POST, "/api/v1/keys/challenge".into(), Value::Null),
             "POST keys" => {
-                let (_, pem) = fresh_key_pem(self.next());
+                // Proven for the caller's organisation when it is a vendor's.
+                let key = fresh_key(self.next());
+                let token = if who == 2 { &r.vendor_b } else { &r.vendor_a };
                 (
                     Method::POST,
                     "/api/v1/keys".into(),
-                    json!({ "public_key_pem": pem }),
+                    r.proven_key(token, &key).await,
                 )
             }
             "GET keys" => (Method::GET, "/api/v1/keys".into(), Value::Null),
             "POST keys/rotate" => {
                 let keyid = self.vendor_a_key().await;
-                let (_, pem) = fresh_key_pem(self.next());
+                let key = fresh_key(self.next());
                 (
                     Method::POST,
                     format!("/api/v1/keys/{keyid}/rotate"),
-                    json!({ "public_key_pem": pem }),
+                    r.proven_key(&r.vendor_a, &key).await,
                 )
             }
             "POST keys/revoke" => {
@@ -250,6 +244,7 @@ async fn every_endpoint_answers_each_role_as_expected() {
     #[rustfmt::skip]
     let matrix: Vec<(&str, [StatusCode; 5])> = vec![
         ("GET me",                       [NO, OK, OK, OK, OK]),
+        ("POST keys/challenge",          [NO, NEW, NEW, DENY, NEW]),
         ("POST keys",                    [NO, NEW, NEW, DENY, DENY]),
         ("GET keys",                     [NO, OK, OK, OK, OK]),
         ("POST keys/rotate",             [NO, NEW, DENY, DENY, NEW]),
@@ -296,7 +291,7 @@ async fn every_endpoint_answers_each_role_as_expected() {
     let mut mismatches = Vec::new();
     for (endpoint, expected) in &matrix {
         for (i, want) in expected.iter().enumerate() {
-            let (method, path, body) = f.request(endpoint).await;
+            let (method, path, body) = f.request(endpoint, i).await;
             let body = if body.is_null() {
                 String::new()
             } else {

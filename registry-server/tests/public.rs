@@ -670,6 +670,8 @@ async fn the_openapi_document_describes_the_public_api() {
         "/api/v1/vendors/{slug}/entry",
         "/api/v1/export/certified.json",
         "/api/v1/export/certified.csv",
+        "/api/v1/keys/challenge",
+        "/api/v1/keys",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -709,6 +711,8 @@ async fn the_openapi_document_describes_the_public_api() {
         "VendorListing",
         "DirectoryEntry",
         "CertifiedExport",
+        "RegisterBody",
+        "Challenge",
         "ErrorBody",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");

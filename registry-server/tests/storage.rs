@@ -59,11 +59,22 @@ async fn org_with_key(
             &keys::key_id(&key.verifying_key()),
             &keys::public_key_to_pem(&key.verifying_key()).unwrap(),
             "",
+            &challenge(store, &org.id).await,
             &cli,
         )
         .await
         .unwrap();
     (org, key)
+}
+
+/// A fresh key challenge of `org_id` (its SHA-256, what the store is given).
+async fn challenge(store: &Store, org_id: &str) -> String {
+    let sha = mxcert_registry::ingest::sha256_hex(uuid::Uuid::new_v4().to_string().as_bytes());
+    store
+        .create_key_challenge(org_id, &sha, chrono::Duration::minutes(10))
+        .await
+        .unwrap();
+    sha
 }
 
 fn fake_certificate(id: &str) -> IssuedCertificate {
@@ -174,22 +185,31 @@ async fn story(kind: &str) {
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let pem = keys::public_key_to_pem(&key.verifying_key()).unwrap();
     let keyid = keys::key_id(&key.verifying_key());
-    assert!(
-        store
-            .register_key(&a.id, &keyid, &pem, "lab", &cli)
+    for new in [true, false] {
+        let (_, created) = store
+            .register_key(
+                &a.id,
+                &keyid,
+                &pem,
+                "lab",
+                &challenge(store, &a.id).await,
+                &cli,
+            )
             .await
-            .unwrap()
-            .1
-    );
-    assert!(
-        !store
-            .register_key(&a.id, &keyid, &pem, "lab", &cli)
-            .await
-            .unwrap()
-            .1
-    );
+            .unwrap();
+        assert_eq!(created, new);
+    }
     assert!(matches!(
-        store.register_key(&a2.id, &keyid, &pem, "", &cli).await,
+        store
+            .register_key(
+                &a2.id,
+                &keyid,
+                &pem,
+                "",
+                &challenge(store, &a2.id).await,
+                &cli
+            )
+            .await,
         Err(StoreError::Conflict(_))
     ));
 
@@ -360,6 +380,7 @@ async fn story(kind: &str) {
             &new_id,
             &keys::public_key_to_pem(&new_key.verifying_key()).unwrap(),
             "2026",
+            &challenge(store, &a.id).await,
             &cli,
         )
         .await

@@ -157,6 +157,13 @@ async fn nobody_reviews_their_own_organisation() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["code"], "own_organisation");
     let page = c.get(&format!("/certificados/{cert}")).await;
+    page.assert_lacks(&format!("/certificados/{cert}/revocar"));
+    let mut other = Client::new(&r.state);
+    other.sign_in(&r.reviewer).await;
+    other
+        .get(&format!("/certificados/{cert}"))
+        .await
+        .assert_has(&format!("/certificados/{cert}/revocar"));
     let done = c
         .submit(
             &page,
@@ -235,12 +242,10 @@ async fn concurrent_rotations_of_one_key_leave_one_winner() {
         let mut tasks = tokio::task::JoinSet::new();
         for n in 0..8u8 {
             let key = mxcert_core::keys::SigningKey::from_bytes(&[100 + n; 32]);
-            let pem = mxcert_core::keys::public_key_to_pem(&key.verifying_key()).unwrap();
+            let body = r.proven_key(&r.vendor_a, &key).await;
             let req = axum::http::Request::post(format!("/api/v1/keys/{keyid}/rotate"))
                 .header("authorization", format!("Bearer {}", r.vendor_a))
-                .body(axum::body::Body::from(
-                    json!({ "public_key_pem": pem }).to_string(),
-                ))
+                .body(axum::body::Body::from(body.to_string()))
                 .unwrap();
             let app = mxcert_registry::server::app(r.state.clone());
             tasks
@@ -384,5 +389,155 @@ async fn a_directory_entry_lists_only_its_own_valid_certificates() {
             .contains("expired"),
         "{body}"
     );
+    r.db.cleanup().await;
+}
+
+/// Item 7: registering (or rotating to) a key proves possession of its private key with a
+/// registry-issued challenge: B cannot register A's key, A can; a reused, expired or other
+/// organisation's challenge and a bad signature are refused.
+#[tokio::test]
+async fn a_key_is_registered_only_by_the_holder_of_its_private_key() {
+    use mxcert_core::keys::{self, SigningKey};
+    let r = Registry::new("sqlite").await;
+    let key_a = SigningKey::from_bytes(&[21u8; 32]);
+    let key_b = SigningKey::from_bytes(&[22u8; 32]);
+    let pem_a = keys::public_key_to_pem(&key_a.verifying_key()).unwrap();
+    let code = |body: &serde_json::Value| body["error"]["code"].as_str().unwrap_or("").to_owned();
+
+    // B holds only A's public key: a proof signed by B's own key, or A's proof replayed, fails.
+    let mut forged = r.proven_key(&r.vendor_b, &key_b).await;
+    forged["public_key_pem"] = json!(pem_a);
+    let (status, body) = r.post("/api/v1/keys", Some(&r.vendor_b), forged).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "invalid_proof");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("failed to register key"));
+    let proof_a = r.proven_key(&r.vendor_a, &key_a).await;
+    let (status, body) = r
+        .post("/api/v1/keys", Some(&r.vendor_b), proof_a.clone())
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "invalid_proof");
+    // Nor by rotating B's own key to it.
+    let (status, body) = r.register_key(&r.vendor_b, &key_b).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let keyid_b = keys::key_id(&key_b.verifying_key());
+    let mut forged = r.proven_key(&r.vendor_b, &key_b).await;
+    forged["public_key_pem"] = json!(pem_a);
+    let (status, body) = r
+        .post(
+            &format!("/api/v1/keys/{keyid_b}/rotate"),
+            Some(&r.vendor_b),
+            forged,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "invalid_proof");
+
+    // A registers it with its own proof; the challenge is then used up.
+    let (status, body) = r
+        .post("/api/v1/keys", Some(&r.vendor_a), proof_a.clone())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["org_id"], json!(r.org_a));
+    let (status, body) = r.post("/api/v1/keys", Some(&r.vendor_a), proof_a).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(code(&body), "invalid_challenge");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already used"));
+
+    // Another organisation's challenge, even correctly signed for the caller's organisation.
+    let key_c = SigningKey::from_bytes(&[23u8; 32]);
+    let (_, c) = r
+        .post(
+            "/api/v1/keys/challenge",
+            Some(&r.vendor_a),
+            serde_json::Value::Null,
+        )
+        .await;
+    let challenge = c["challenge"].as_str().unwrap();
+    let body = json!({
+        "public_key_pem": keys::public_key_to_pem(&key_c.verifying_key()).unwrap(),
+        "challenge": challenge,
+        "signature": keys::sign_registration(&key_c, challenge, &r.org_b),
+    });
+    let (status, answer) = r.post("/api/v1/keys", Some(&r.vendor_b), body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not issued to your organisation"));
+
+    // An expired challenge.
+    let expired = "mxk_expired-for-the-test";
+    r.state
+        .store
+        .create_key_challenge(
+            &r.org_a,
+            &mxcert_registry::ingest::sha256_hex(expired.as_bytes()),
+            chrono::Duration::seconds(-1),
+        )
+        .await
+        .unwrap();
+    let body = json!({
+        "public_key_pem": keys::public_key_to_pem(&key_c.verifying_key()).unwrap(),
+        "challenge": expired,
+        "signature": keys::sign_registration(&key_c, expired, &r.org_a),
+    });
+    let (status, answer) = r.post("/api/v1/keys", Some(&r.vendor_a), body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+
+    // A bad signature, and the old body without a proof.
+    let mut bad = r.proven_key(&r.vendor_a, &key_c).await;
+    bad["signature"] = json!(keys::sign_registration(
+        &key_c,
+        "another challenge",
+        &r.org_a
+    ));
+    let (status, answer) = r.post("/api/v1/keys", Some(&r.vendor_a), bad).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::BAD_REQUEST, "invalid_proof".into())
+    );
+    let (status, answer) = r
+        .post(
+            "/api/v1/keys",
+            Some(&r.vendor_a),
+            json!({ "public_key_pem": keys::public_key_to_pem(&key_c.verifying_key()).unwrap() }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("challenge"));
+    // Reviewers get no challenge; vendors none for another organisation.
+    let (status, _) = r
+        .post(
+            "/api/v1/keys/challenge",
+            Some(&r.reviewer),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = r
+        .post(
+            "/api/v1/keys/challenge",
+            Some(&r.vendor_b),
+            json!({ "org_id": r.org_a }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Only challenges' digests are stored.
+    let keys_listed = r.get("/api/v1/keys", Some(&r.vendor_a)).await.1;
+    assert_eq!(keys_listed.as_array().unwrap().len(), 2, "{keys_listed}");
     r.db.cleanup().await;
 }

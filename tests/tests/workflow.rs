@@ -121,13 +121,20 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
         cmd
     };
 
-    // The vendor makes a key, registers it, probes this machine.
+    // The vendor makes a key, registers it (signing the registry's challenge with the private
+    // key: a public key alone proves nothing), probes this machine.
     let keys = d.join("keys");
     let keyid = run_ok(mxcert().args(["keygen", "--out-dir", p(&keys)]));
+    let lone = d.join("lone.pub");
+    std::fs::copy(keys.join("mxcert.pub"), &lone).unwrap();
+    let out = run(&mut as_vendor(&["keys", "register", p(&lone)]));
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("failed to prove possession"), "{err}");
     let registered = run_ok(&mut as_vendor(&[
         "keys",
         "register",
-        p(&keys.join("mxcert.pub")),
+        p(&keys.join("mxcert.key")),
     ]));
     assert_eq!(registered.trim(), keyid.trim());
     let inventory_path = d.join("inventory.json");

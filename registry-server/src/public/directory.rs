@@ -1,13 +1,15 @@
 //! The partner directory: organisations that sell equipment with MxOS preinstalled or offer
 //! services around it, as the MxOS partner programme lists them.
 //!
-//! A vendor edits its own organisation's entry ([`save_draft`]: name, description in Spanish and
-//! optionally English, website and contact, the Mexican states served, services from the
-//! [catalogue](super::catalogue), products each linked to a certificate). Every edit waits for an
-//! admin ([`decide`]); the public sees only the last approved version ([`list`], [`get`]), with
-//! each product's certificate status as it is now. Drafts are validated here (states against the
-//! 32 federal entities, certificates must exist and be valid, support must state its SLA); the
-//! store audits every change.
+//! A vendor edits its own organisation's entry (`workflow::directory::save_draft`: name,
+//! description in Spanish and optionally English, website and contact, the Mexican states served,
+//! services from the [catalogue](super::catalogue), products each linked to one of the
+//! organisation's own certificates). Every edit waits for an admin
+//! (`workflow::directory::decide`); who may do what is [`crate::workflow::directory`]'s. The
+//! public sees only the last approved version ([`list`], [`get`]), with each product's
+//! certificate status as it is now. Drafts are validated here ([`validate`]: states against the 32
+//! federal entities, products only the organisation's own valid certificates, support must state
+//! its SLA); the store audits every change.
 
 use std::collections::BTreeSet;
 
@@ -18,10 +20,9 @@ use super::catalogue::ServiceKind;
 use super::mexico::{entity, FederalEntity};
 use super::systems::CertificateStatus;
 use super::text::{fold, search_terms};
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::store::directory::DirectoryRow;
-use crate::store::{Organisation, Role, Store, StoreError};
+use crate::store::{Organisation, Store, StoreError};
 
 /// A directory entry as a vendor writes it (`PUT /api/v1/vendors/{slug}/entry`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -101,7 +102,7 @@ pub struct ProductOffer {
 
 const MAX_PRODUCTS: usize = 200;
 
-fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {
+pub(crate) fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request("invalid_field", format!("{field}: {message}"))
 }
 
@@ -121,7 +122,7 @@ fn text(field: &str, v: &str, max: usize) -> ApiResult<String> {
     Ok(v.to_owned())
 }
 
-fn opt_text(field: &str, v: Option<&str>, max: usize) -> ApiResult<Option<String>> {
+pub(crate) fn opt_text(field: &str, v: Option<&str>, max: usize) -> ApiResult<Option<String>> {
     match v.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => text(field, v, max).map(Some),
@@ -448,7 +449,7 @@ pub async fn list(store: &Store, q: &VendorQuery) -> ApiResult<Vec<VendorListing
 }
 
 /// The organisation of a slug (or id).
-async fn organisation(store: &Store, slug: &str) -> ApiResult<Organisation> {
+pub(crate) async fn organisation(store: &Store, slug: &str) -> ApiResult<Organisation> {
     if slug.is_empty() || slug.len() > 200 {
         return Err(ApiError::bad_request(
             "malformed_path",
@@ -489,7 +490,7 @@ pub struct EntryView {
     pub url: String,
 }
 
-fn entry_view(row: DirectoryRow) -> ApiResult<EntryView> {
+pub(crate) fn entry_view(row: DirectoryRow) -> ApiResult<EntryView> {
     Ok(EntryView {
         url: crate::urls::vendor(&row.org_slug),
         draft: parse_entry(&row.draft)?,
@@ -501,86 +502,4 @@ fn entry_view(row: DirectoryRow) -> ApiResult<EntryView> {
         reviewed_at: row.reviewed_at,
         review_note: row.review_note,
     })
-}
-
-/// May `caller` edit `org`'s entry? Its own vendors, and admins.
-fn may_edit(caller: &Caller, org: &Organisation) -> ApiResult<()> {
-    match caller.role {
-        Role::Admin => Ok(()),
-        Role::Vendor if caller.org_id == org.id => Ok(()),
-        Role::Vendor => Err(ApiError::forbidden(
-            "vendors edit their own organisation's directory entry only",
-        )),
-        Role::Reviewer => Err(ApiError::forbidden(
-            "directory entries are edited by their vendor or an admin",
-        )),
-    }
-}
-
-/// The entry of `slug` as its vendor or an admin sees it.
-pub async fn entry(store: &Store, caller: &Caller, slug: &str) -> ApiResult<EntryView> {
-    let org = organisation(store, slug).await?;
-    if !caller.role.can_review() {
-        may_edit(caller, &org)?;
-    }
-    let row = store
-        .directory_entry(&org.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("{slug} has no directory entry yet")))?;
-    entry_view(row)
-}
-
-/// Saves a vendor's new draft for review.
-pub async fn save_draft(
-    store: &Store,
-    caller: &Caller,
-    slug: &str,
-    draft: &DirectoryEntry,
-) -> ApiResult<EntryView> {
-    let org = organisation(store, slug).await?;
-    may_edit(caller, &org)?;
-    if org.disabled_at.is_some() {
-        return Err(ApiError::forbidden(format!(
-            "organisation {slug} is disabled"
-        )));
-    }
-    let clean = validate(store, &org.id, draft).await?;
-    let json = serde_json::to_string(&clean).map_err(ApiError::internal)?;
-    entry_view(
-        store
-            .save_directory_draft(&org.id, &json, &caller.actor())
-            .await?,
-    )
-}
-
-/// Entries waiting for an admin, oldest first (admins and reviewers).
-pub async fn pending(store: &Store, caller: &Caller) -> ApiResult<Vec<EntryView>> {
-    caller.require_review()?;
-    store
-        .directory_entries(Some("pending"))
-        .await?
-        .into_iter()
-        .map(entry_view)
-        .collect()
-}
-
-/// An admin approves (publishes) or rejects a pending entry.
-pub async fn decide(
-    store: &Store,
-    caller: &Caller,
-    slug: &str,
-    approve: bool,
-    note: Option<&str>,
-) -> ApiResult<EntryView> {
-    caller.require_admin()?;
-    let org = organisation(store, slug).await?;
-    let note = opt_text(if approve { "note" } else { "reason" }, note, 2000)?;
-    if !approve && note.is_none() {
-        return Err(invalid("reason", "a rejection needs a reason"));
-    }
-    entry_view(
-        store
-            .decide_directory_entry(&org.id, approve, note.as_deref(), &caller.actor())
-            .await?,
-    )
 }

@@ -1,25 +1,49 @@
-//! `/api/v1/keys`: a vendor organisation's signing keys — register, list, rotate, revoke (the
-//! rules: [`crate::workflow::keys`]).
+//! `/api/v1/keys`: a vendor organisation's signing keys — a challenge to prove possession with,
+//! register, list, rotate, revoke (the rules: [`crate::workflow::keys`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
+use super::openapi::ErrorBody;
 use super::{optional_text, required_text};
 use crate::auth::{Caller, Vendor};
 use crate::error::ApiResult;
-use crate::extract::{self, parse_json, Path, Query, RawBody};
+use crate::extract::{self, parse_json, OptionalJson, Path, Query, RawBody};
 use crate::state::AppState;
 use crate::store::SigningKey;
 use crate::workflow::keys as workflow;
 
-#[derive(Debug, Deserialize)]
+/// A public key with its proof of possession.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     pub public_key_pem: String,
+    /// A challenge from `POST /api/v1/keys/challenge`.
+    pub challenge: String,
+    /// The key's signature (base64) of `mxcert_core::keys::registration_message`.
+    pub signature: String,
     #[serde(default)]
     pub label: Option<String>,
+}
+
+impl RegisterBody {
+    fn proven(&self) -> workflow::Proven<'_> {
+        workflow::Proven {
+            public_key_pem: &self.public_key_pem,
+            challenge: &self.challenge,
+            signature: &self.signature,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeBody {
+    /// Admins: the organisation the key is for (vendors: their own, the default).
+    #[serde(default)]
+    pub org_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,19 +62,66 @@ pub struct ListQuery {
     pub org: Option<String>,
 }
 
+/// Registers a key for the caller's organisation. The body proves possession of the private
+/// key: the key's signature (Ed25519, base64) of `mxcert_core::keys::registration_message` —
+/// the lines `mxcert key registration proof v1`, `purpose: register this key for signing
+/// reports`, `challenge: C`, `organisation: ORG`, `keyid: K`, each ended by a newline — over a
+/// challenge from `POST /api/v1/keys/challenge`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys",
+    tag = "keys",
+    request_body = RegisterBody,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Registered", body = SigningKey),
+        (status = 200, description = "Already registered by this organisation", body = SigningKey),
+        (status = 400, description = "Malformed body, key or proof (`malformed_body`, `invalid_field`, `invalid_proof`)", body = ErrorBody),
+        (status = 401, description = "No token", body = ErrorBody),
+        (status = 403, description = "Not a vendor", body = ErrorBody),
+        (status = 409, description = "Challenge unknown, another organisation's, used or expired (`invalid_challenge`); key registered to another organisation or no longer active", body = ErrorBody),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     Vendor(caller): Vendor,
     extract::Json(body): extract::Json<RegisterBody>,
 ) -> ApiResult<(StatusCode, Json<SigningKey>)> {
     let label = optional_text("label", body.label.as_deref(), 200)?.unwrap_or_default();
-    let (key, created) = workflow::register(&state, &caller, &body.public_key_pem, &label).await?;
+    let (key, created) = workflow::register(&state, &caller, body.proven(), &label).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     Ok((status, Json(key)))
+}
+
+/// A single-use challenge for registering a key: random, bound to the caller's organisation (an
+/// admin may name another with `{"org_id"}`), valid for ten minutes, stored hashed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys/challenge",
+    tag = "keys",
+    request_body(content = Option<ChallengeBody>, description = "Optional; admins name the organisation"),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "A new challenge, shown once", body = workflow::Challenge),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "No token", body = ErrorBody),
+        (status = 403, description = "A reviewer, or a vendor naming another organisation", body = ErrorBody),
+        (status = 404, description = "No such organisation", body = ErrorBody),
+        (status = 409, description = "The organisation holds too many unused challenges (`too_many_challenges`)", body = ErrorBody),
+    )
+)]
+pub async fn challenge(
+    State(state): State<AppState>,
+    caller: Caller,
+    OptionalJson(body): OptionalJson<ChallengeBody>,
+) -> ApiResult<(StatusCode, Json<workflow::Challenge>)> {
+    let org = body.and_then(|b| b.org_id);
+    let c = workflow::challenge(&state, &caller, org.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(c)))
 }
 
 pub async fn list(
@@ -76,7 +147,7 @@ pub async fn rotate(
     workflow::managed_key(&state, &caller, &keyid).await?;
     let body: RegisterBody = parse_json(&body)?;
     let label = optional_text("label", body.label.as_deref(), 200)?.unwrap_or_default();
-    let key = workflow::rotate(&state, &caller, &keyid, &body.public_key_pem, &label).await?;
+    let key = workflow::rotate(&state, &caller, &keyid, body.proven(), &label).await?;
     Ok((StatusCode::CREATED, Json(key)))
 }
 

@@ -12,8 +12,9 @@
 //! | GET | `/healthz`, `/readyz`, `/metrics`, `/api/v1/openapi.json` | public |
 //! | GET | `/api/v1/registry-key` | public (PEM; JSON with `Accept: application/json`) |
 //! | GET | `/api/v1/me` | any token |
-//! | POST, GET | `/api/v1/keys` | vendor (own organisation); GET also reviewer/admin |
-//! | POST | `/api/v1/keys/{keyid}/rotate`, `/revoke` | the owning vendor, admin |
+//! | POST | `/api/v1/keys/challenge` | vendor (own organisation), admin (any, `{"org_id"}`) |
+//! | POST, GET | `/api/v1/keys` | vendor (own organisation, with a signed challenge); GET also reviewer/admin |
+//! | POST | `/api/v1/keys/{keyid}/rotate` (with a signed challenge), `/revoke` | the owning vendor, admin |
 //! | POST | `/api/v1/submissions` | vendor |
 //! | GET | `/api/v1/submissions` | vendor (own), reviewer, admin; `?status=&org=&limit=&offset=` |
 //! | GET | `/api/v1/submissions/{id}`, `/diff`, `/history` | the owning vendor, reviewer, admin |
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/registry-key", get(registry_key::get_key))
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/keys", post(keys::register).get(keys::list))
+        .route("/api/v1/keys/challenge", post(keys::challenge))
         .route("/api/v1/keys/{keyid}/rotate", post(keys::rotate))
         .route("/api/v1/keys/{keyid}/revoke", post(keys::revoke))
         .route(

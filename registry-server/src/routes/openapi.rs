@@ -1,7 +1,8 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of the public API, generated from the
 //! handlers' `#[utoipa::path]` attributes and the response types' `ToSchema` derives, so it
 //! cannot drift from the code (a snapshot test keeps changes visible). It covers the public side
-//! (systems, devices, check, partner directory, exports) and the operational endpoints.
+//! (systems, devices, check, partner directory, exports), key registration with its proof of
+//! possession, and the operational endpoints.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -64,6 +65,8 @@ impl Modify for BearerToken {
         super::vendors::approve,
         super::vendors::reject,
         super::vendors::pending,
+        super::keys::challenge,
+        super::keys::register,
         super::export::json,
         super::export::csv,
         super::health::healthz,
@@ -83,6 +86,7 @@ impl Modify for BearerToken {
         (name = "check", description = "Does my machine work with MxOS?"),
         (name = "vendors", description = "The partner directory"),
         (name = "export", description = "Open data"),
+        (name = "keys", description = "Vendors' signing keys, registered with proof of possession"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

@@ -15,6 +15,7 @@ use crate::error::ApiResult;
 use crate::extract::{self, OptionalJson, Path, Query};
 use crate::public::directory::{self, DirectoryEntry, EntryView, VendorListing, VendorQuery};
 use crate::state::AppState;
+use crate::workflow::directory as workflow;
 
 /// The public directory, by name.
 #[utoipa::path(
@@ -73,7 +74,7 @@ pub async fn entry(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<EntryView>> {
-    Ok(Json(directory::entry(&state.store, &caller, &slug).await?))
+    Ok(Json(workflow::entry(&state.store, &caller, &slug).await?))
 }
 
 /// Replaces the organisation's draft and sends it for approval; the published listing stays
@@ -100,7 +101,7 @@ pub async fn save(
     extract::Json(draft): extract::Json<DirectoryEntry>,
 ) -> ApiResult<Json<EntryView>> {
     Ok(Json(
-        directory::save_draft(&state.store, &caller, &slug, &draft).await?,
+        workflow::save_draft(&state.store, &caller, &slug, &draft).await?,
     ))
 }
 
@@ -138,7 +139,7 @@ pub async fn approve(
 ) -> ApiResult<Json<EntryView>> {
     let note = body.and_then(|b| b.note);
     Ok(Json(
-        directory::decide(&state.store, &caller, &slug, true, note.as_deref()).await?,
+        workflow::decide(&state.store, &caller, &slug, true, note.as_deref()).await?,
     ))
 }
 
@@ -166,7 +167,7 @@ pub async fn reject(
     extract::Json(body): extract::Json<DecisionBody>,
 ) -> ApiResult<Json<EntryView>> {
     Ok(Json(
-        directory::decide(&state.store, &caller, &slug, false, body.note.as_deref()).await?,
+        workflow::decide(&state.store, &caller, &slug, false, body.note.as_deref()).await?,
     ))
 }
 
@@ -186,5 +187,5 @@ pub async fn pending(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<EntryView>>> {
-    Ok(Json(directory::pending(&state.store, &caller).await?))
+    Ok(Json(workflow::pending(&state.store, &caller).await?))
 }

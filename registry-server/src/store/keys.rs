@@ -63,17 +63,22 @@ async fn insert_key(
 }
 
 impl Store {
-    /// Registers a public key for an organisation. Returns the key and whether it is new; the same
-    /// key registered again by the same organisation is not an error while it is active.
+    /// Registers a public key for an organisation, using up the challenge (its SHA-256) whose
+    /// signature by the key the caller verified (proof of possession). Returns the key and
+    /// whether it is new; the same key registered again by the same organisation is not an error
+    /// while it is active. Key ids are unique across organisations: with the proof, only the
+    /// holder of the private key can claim it.
     pub async fn register_key(
         &self,
         org_id: &str,
         keyid: &str,
         pem: &str,
         label: &str,
+        challenge_sha256: &str,
         actor: &Actor,
     ) -> Result<(SigningKey, bool)> {
         let mut tx = self.begin_write().await?;
+        super::key_challenges::consume(&mut tx, org_id, challenge_sha256).await?;
         if let Some(existing) = sqlx::query("SELECT * FROM signing_keys WHERE keyid = $1")
             .bind(keyid)
             .fetch_optional(&mut *tx.tx)
@@ -103,7 +108,7 @@ impl Store {
                 id: keyid,
                 org_id: Some(org_id),
             },
-            json!({ "label": label }),
+            json!({ "label": label, "proof": "challenge" }),
         )
         .await?;
         tx.commit().await?;
@@ -204,6 +209,7 @@ impl Store {
         new_keyid: &str,
         new_pem: &str,
         label: &str,
+        challenge_sha256: &str,
         actor: &Actor,
     ) -> Result<SigningKey> {
         let old = self.get_key(old_keyid).await?;
@@ -217,6 +223,7 @@ impl Store {
             return Err(StoreError::Conflict("the new key is the old key".into()));
         }
         let mut tx = self.begin_write().await?;
+        super::key_challenges::consume(&mut tx, &old.org_id, challenge_sha256).await?;
         // First the old key, conditionally: on PostgreSQL a concurrent rotation waits for this
         // row's lock and then finds the key no longer active.
         let retired = sqlx::query(

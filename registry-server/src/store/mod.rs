@@ -18,6 +18,7 @@ pub mod certificates;
 pub mod devices;
 pub mod directory;
 pub mod indexer;
+pub mod key_challenges;
 pub mod keys;
 pub mod orgs;
 pub mod postgres;

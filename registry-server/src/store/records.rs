@@ -157,7 +157,7 @@ pub struct TokenIdentity {
     pub last_used_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SigningKey {
     pub keyid: String,
     pub org_id: String,

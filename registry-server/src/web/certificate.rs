@@ -118,8 +118,14 @@ pub async fn show(
     let (report_sha256, envelope_sha256) = certified_digests(payload);
     let status = labels::status_str(d.summary.status);
     let public_url = ctx.state.web.config.public_url.as_deref();
+    let can_revoke = match &ctx.user {
+        Some(u) if d.summary.status == CertificateStatus::Valid => {
+            crate::workflow::certificates::may_revoke(&ctx.state, u, &id).await?
+        }
+        _ => false,
+    };
     page(&CertificatePage {
-        can_revoke: ctx.is_reviewer() && d.summary.status == CertificateStatus::Valid,
+        can_revoke,
         flash: (f.ok.as_deref() == Some("revoked")).then(|| msg("certificate.done_revoked")),
         flash_error: (f.error.as_deref() == Some("reason")).then(|| msg("submission.error_reason")),
         status: labels::certificate_status(status),

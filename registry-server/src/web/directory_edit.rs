@@ -1,7 +1,7 @@
 //! A vendor edits its organisation's entry in the partner directory (`/proveedor/directorio`):
 //! name, description in Spanish and English, website and contact, the Mexican states served, the
 //! services offered (technical support states its SLA) and the products sold with MxOS
-//! preinstalled, each with its certificate. Saving calls `public::directory::save_draft`, exactly
+//! preinstalled, each with its certificate. Saving calls `workflow::directory::save_draft`, exactly
 //! what `PUT /api/v1/vendors/{slug}/entry` does: the draft is validated there and waits for an
 //! admin before the public sees it. A refused draft is shown again with the reason.
 //!
@@ -23,7 +23,7 @@ use super::submissions::vendor_caller;
 use crate::auth::Caller;
 use crate::public::catalogue::ServiceKind;
 use crate::public::directory::{
-    self, DirectoryEntry, EntryView, ProductOffer, ServiceOffer, Sla, SlaCoverage,
+    DirectoryEntry, EntryView, ProductOffer, ServiceOffer, Sla, SlaCoverage,
 };
 use crate::public::mexico::FEDERAL_ENTITIES;
 
@@ -200,7 +200,7 @@ pub struct Flash {
 /// `GET /proveedor/directorio`.
 pub async fn form(ctx: Ctx, PageQuery(f): PageQuery<Flash>) -> Result<Response, PageError> {
     let (caller, slug) = vendor(&ctx).await?;
-    let view = match directory::entry(&ctx.state.store, caller, &slug).await {
+    let view = match crate::workflow::directory::entry(&ctx.state.store, caller, &slug).await {
         Ok(v) => Some(v),
         Err(e) if e.status == StatusCode::NOT_FOUND => None,
         Err(e) => return Err(e.into()),
@@ -316,10 +316,12 @@ pub fn entry_from_form(pairs: &Pairs) -> Result<DirectoryEntry, String> {
 pub async fn save(ctx: Ctx, CsrfForm(pairs): CsrfForm<Pairs>) -> Result<Response, PageError> {
     let (caller, slug) = vendor(&ctx).await?;
     let entry = entry_from_form(&pairs).map_err(PageError::bad_request)?;
-    match directory::save_draft(&ctx.state.store, caller, &slug, &entry).await {
+    match crate::workflow::directory::save_draft(&ctx.state.store, caller, &slug, &entry).await {
         Ok(_) => Ok(see_other("/proveedor/directorio?ok=saved")),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let view = directory::entry(&ctx.state.store, caller, &slug).await.ok();
+            let view = crate::workflow::directory::entry(&ctx.state.store, caller, &slug)
+                .await
+                .ok();
             let mut r = page(&edit_page(
                 &ctx,
                 slug,

@@ -1,6 +1,6 @@
 //! The directory entries waiting for an admin (`/revision/directorio`): each pending draft next
 //! to what is published now, with approve and reject (with a reason) for admins. Reviewers may
-//! look; only admins decide. It calls `public::directory::{pending, decide}`, exactly what
+//! look; only admins decide. It calls `workflow::directory::{pending, decide}`, exactly what
 //! `GET /api/v1/vendor-entries` and `POST /api/v1/vendors/{slug}/entry/{approve,reject}` do.
 //!
 //! This module must not change an entry's contents: it only publishes or refuses a draft.
@@ -17,9 +17,10 @@ use super::partners::safe_url;
 use super::render::{msg, page, PageError};
 use super::signin::see_other;
 use super::submissions::{reviewer, signed_in};
-use crate::public::directory::{self, EntryView};
+use crate::public::directory::EntryView;
 use crate::public::mexico::entity;
 use crate::store::Role;
+use crate::workflow::directory;
 
 /// A pending entry as shown.
 #[derive(Debug)]

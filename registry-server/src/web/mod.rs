@@ -37,8 +37,11 @@
 //! | `/salir` | sign out (POST) |
 //! | `/static/{name}` | stylesheet, script, icon |
 //!
-//! This module must not hold business rules (lifecycle, verification, storage): those live in the
-//! rest of the crate, which the pages call.
+//! This module must not hold business rules (who may do what, lifecycle, verification, storage):
+//! those live in [`crate::workflow`], [`crate::public`] and the rest of the crate, which the pages
+//! call exactly as the JSON routes do; it never calls [`crate::routes`]. Links to API resources
+//! come from [`crate::urls`], never from the request's `Host`. [`fallback`] is the whole
+//! application's answer to a path no route matched.
 
 pub mod assets;
 pub mod certificate;

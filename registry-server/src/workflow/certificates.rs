@@ -25,6 +25,16 @@ pub fn current_status(c: &CertificateRecord, now: chrono::DateTime<chrono::Utc>)
     }
 }
 
+/// Whether `caller` may revoke certificate `id`: a reviewer or admin of another organisation than
+/// the certificate's (what the portal offers; [`revoke`] enforces it).
+pub async fn may_revoke(state: &AppState, caller: &Caller, id: &str) -> ApiResult<bool> {
+    if !caller.role.can_review() {
+        return Ok(false);
+    }
+    let cert = state.store.get_certificate(id).await?;
+    Ok(super::submissions::may_review(caller, &cert.org_id))
+}
+
 /// Revokes a valid certificate with a signed revocation, as `caller` (a reviewer, checked by the
 /// caller): the API's `/revoke` and the web portal's revoke button.
 pub async fn revoke(

@@ -1,8 +1,7 @@
 //! The workflow's rules: what may be done to a submission, a certificate, a signing key, a token
 //! or a membership, and by whom. Both interfaces call these functions — the JSON API
 //! ([`crate::routes`]) and the web portal ([`crate::web`]) — so each rule is written once and
-//! both obey it. Directory entries' rules (drafts, validation, decisions) live with the rest of
-//! the directory in [`crate::public::directory`], which both interfaces call the same way.
+//! both obey it.
 //!
 //! Layering: `workflow` sits on [`crate::store`], [`crate::review`], [`crate::ingest`],
 //! [`crate::signing`] and [`crate::urls`]; it never calls `routes` or `web`, and neither of those
@@ -13,11 +12,13 @@
 //! |---|---|
 //! | [`submissions`] | who reads a submission; approve, reject, withdraw, comment; the diff to the previous one |
 //! | [`certificates`] | revocation by reviewers |
+//! | [`directory`] | editing, reading and deciding partner directory entries |
 //! | [`keys`] | registering, rotating and revoking an organisation's signing keys |
 //! | [`tokens`] | issuing API tokens |
 //! | [`members`] | role names |
 
 pub mod certificates;
+pub mod directory;
 pub mod keys;
 pub mod members;
 pub mod submissions;

@@ -166,15 +166,27 @@ impl Registry {
         r
     }
 
-    /// Registers `key` for the organisation of the vendor token `token`.
+    /// Registers `key` for the organisation of the vendor token `token`, with its proof of
+    /// possession.
     pub async fn register_key(&self, token: &str, key: &SigningKey) -> (StatusCode, Value) {
-        let pem = keys::public_key_to_pem(&key.verifying_key()).unwrap();
-        self.post(
-            "/api/v1/keys",
-            Some(token),
-            serde_json::json!({ "public_key_pem": pem }),
-        )
-        .await
+        let body = self.proven_key(token, key).await;
+        self.post("/api/v1/keys", Some(token), body).await
+    }
+
+    /// A key registration body for `key`: its PEM, a challenge asked for with `token`, and the
+    /// key's signature of the registration for the challenge's organisation.
+    pub async fn proven_key(&self, token: &str, key: &SigningKey) -> Value {
+        let (status, c) = self
+            .post("/api/v1/keys/challenge", Some(token), Value::Null)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        let challenge = c["challenge"].as_str().unwrap();
+        let org = c["org_id"].as_str().unwrap();
+        serde_json::json!({
+            "public_key_pem": keys::public_key_to_pem(&key.verifying_key()).unwrap(),
+            "challenge": challenge,
+            "signature": keys::sign_registration(key, challenge, org),
+        })
     }
 
     /// Sends a request through the real router; returns the status and the body as JSON (or as a

@@ -108,10 +108,19 @@ impl LiveRegistry {
         (status, resp.json().unwrap_or(Value::Null))
     }
 
-    /// Registers a vendor's public key.
+    /// Registers a vendor's key, proving possession with a challenge from the registry.
     pub fn register_key(&self, token: &str, key: &mxcert_core::keys::SigningKey) {
         let pem = mxcert_core::keys::public_key_to_pem(&key.verifying_key()).expect("pem");
-        let body = serde_json::json!({ "public_key_pem": pem }).to_string();
+        let (status, c) = self.api("POST", "/api/v1/keys/challenge", token, Vec::new());
+        assert_eq!(status, 201, "{c}");
+        let challenge = c["challenge"].as_str().expect("challenge");
+        let org = c["org_id"].as_str().expect("org_id");
+        let body = serde_json::json!({
+            "public_key_pem": pem,
+            "challenge": challenge,
+            "signature": mxcert_core::keys::sign_registration(key, challenge, org),
+        })
+        .to_string();
         let (status, answer) = self.api("POST", "/api/v1/keys", token, body.into_bytes());
         assert_eq!(status, 201, "{answer}");
     }
