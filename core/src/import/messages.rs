@@ -58,12 +58,25 @@ fn is_ids_complaint(line: &str) -> bool {
         && rest.starts_with(|c: char| c.is_ascii_digit())
 }
 
-/// The first message spliced into a line: its byte position.
-fn spliced_at(line: &str) -> Option<usize> {
-    if is_ids_complaint(line) {
-        return Some(0);
+/// The length of the longest of [`SPLICED`], in bytes.
+const LONGEST: usize = 54;
+
+/// The first of [`SPLICED`] in a line at or after byte `from` (a character boundary).
+fn spliced_from(line: &str, from: usize) -> Option<usize> {
+    let rest = &line[from..];
+    SPLICED
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()
+        .map(|at| from + at)
+}
+
+/// The largest character boundary of `s` at or before `i`.
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
     }
-    SPLICED.iter().filter_map(|m| line.find(m)).min()
+    i
 }
 
 /// A capture's lines without the tool's messages, and notes naming what was taken out.
@@ -87,10 +100,20 @@ pub(super) fn unmix<'a>(text: &'a str, starts_line: impl Fn(&str) -> bool) -> Un
         .peekable();
     while let Some((index, line)) = lines.next() {
         let n = index + 1;
-        let mut current: Cow<'a, str> = Cow::Borrowed(line);
+        // The line as mended so far, once it had to change, and where a message may still start:
+        // only the text appended by the last join is searched again, so a long line cut by many
+        // messages costs its length once, not once per message.
+        let mut mended: Option<String> = None;
+        let mut from = 0;
         let mut only_messages = false;
-        // A joined line may carry another message; each round consumes one input line.
-        while let Some(at) = spliced_at(&current) {
+        loop {
+            let current = mended.as_deref().unwrap_or(line);
+            let found = if from == 0 && is_ids_complaint(current) {
+                Some(0)
+            } else {
+                spliced_from(current, from)
+            };
+            let Some(at) = found else { break };
             taken += 1;
             if taken <= NOTED {
                 out.notes.push(format!(
@@ -98,24 +121,25 @@ pub(super) fn unmix<'a>(text: &'a str, starts_line: impl Fn(&str) -> bool) -> Un
                     shown(&current[at..])
                 ));
             }
-            let head = current[..at].to_owned();
-            if head.is_empty() {
+            if at == 0 {
                 only_messages = true;
                 break;
             }
+            let buffer = mended.get_or_insert_with(|| line.to_owned());
+            buffer.truncate(at);
             match lines.peek() {
                 Some((_, next)) if !starts_line(next) && !is_message_line(next) => {
-                    current = Cow::Owned(head + next);
+                    // A message may only start in the joined text (or just before it).
+                    from = floor_char_boundary(buffer, at.saturating_sub(LONGEST - 1));
+                    buffer.push_str(next);
                     lines.next();
                 }
-                _ => {
-                    current = Cow::Owned(head);
-                    break;
-                }
+                _ => break,
             }
         }
         if !only_messages {
-            out.lines.push((n, current));
+            let line = mended.map_or(Cow::Borrowed(line), Cow::Owned);
+            out.lines.push((n, line));
         }
     }
     if taken > NOTED {
@@ -163,6 +187,31 @@ mod tests {
                 (2, "Device Descriptor:".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_long_line_cut_by_many_messages_is_mended_whole() {
+        assert_eq!(LONGEST, SPLICED.iter().map(|m| m.len()).max().unwrap_or(0));
+        let mut text = "\tA".repeat(50_000);
+        for i in 0..1000 {
+            text.push_str(&format!("{i}pcilib: warning {i}\n"));
+        }
+        text.push_str("end\n");
+        let u = unmix(&text, |l| l.starts_with('\t'));
+        assert_eq!(u.lines.len(), 1);
+        let mut want = "\tA".repeat(50_000);
+        (0..1000).for_each(|i| want.push_str(&i.to_string()));
+        want.push_str("end");
+        assert_eq!(u.lines[0].1, want);
+        assert_eq!(
+            u.notes.last().unwrap(),
+            "995 more of the tool's own messages skipped"
+        );
+        // Multi-byte text just before a join: the search restarts at a character boundary.
+        let u = unmix("\tx ééépci\u{e9}pcilib: a\nlib: b\n", |l| {
+            l.starts_with('\t')
+        });
+        assert_eq!(lines(&u), [(1, "\tx ééépci\u{e9}lib: b".into())]);
     }
 
     #[test]
