@@ -10,24 +10,49 @@ use mxcert_tests::repo_root;
 /// without their slashes so that this file does not name them).
 const MACHINE_DIRS: [&str; 4] = ["work", "home", "Users", "root"];
 
-/// Every file of the repository, leaving out build output, git's own files and fuzzing
-/// corpora (none of which is committed).
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The files of the repository: those git tracks or would add (ignored build output, logs and
+/// fuzzing corpora left out); without git, every file below `root` except `target/` and hidden
+/// directories.
+fn repository_files(root: &Path) -> Vec<PathBuf> {
+    let listed = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    if let Some(out) = listed {
+        return out
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| root.join(String::from_utf8_lossy(p).as_ref()))
+            .filter(|p| p.is_file())
+            .collect();
+    }
+    let mut all = Vec::new();
+    walk(root, &mut all);
+    all
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
         let name = entry.file_name();
-        let name = name.to_string_lossy();
         let Ok(kind) = entry.file_type() else {
             continue;
         };
         if kind.is_dir() {
-            if !(name.starts_with('.')
-                || ["target", "corpus", "artifacts", "coverage", "node_modules"]
-                    .contains(&name.as_ref()))
-            {
-                files(&path, out);
+            if !name.to_string_lossy().starts_with('.') && name != "target" {
+                walk(&path, out);
             }
-        } else if kind.is_file() && name != ".git" {
+        } else if kind.is_file() {
             out.push(path);
         }
     }
@@ -36,8 +61,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn no_file_names_an_absolute_path_of_one_machine() {
     let root = repo_root();
-    let mut all = Vec::new();
-    files(&root, &mut all);
+    let all = repository_files(&root);
     assert!(
         all.iter().any(|p| p.ends_with("scripts/test")),
         "the walk missed scripts/test"
