@@ -36,4 +36,11 @@ for dir in "$repo"/cli/tests/fixtures/roots/laptop/sys/firmware/dmi/tables "$sha
 done
 seed smbios "$tmp"/smbios-*
 seed ids "$repo"/cli/tests/fixtures/roots/*/usr/share/misc/*.ids
+# The envelope decoder: an envelope of the registry's shape (the signature need not verify) and
+# the project's own importer fixtures for the importers.
+printf '{"payloadType":"application/vnd.mxos.report.v1+json","payload":"eyJzY2hlbWFfdmVyc2lvbiI6MX0=","signatures":[{"keyid":"SHA256:abc","sig":"AAAA"}]}\n' > "$tmp/envelope-sample"
+seed envelope "$tmp"/envelope-*
+seed import_lspci "$repo"/core/tests/fixtures/import/*.lspci-*.txt "$repo"/registry-server/tests/fixtures/check/*.lspci-*.txt
+seed import_lsusb "$repo"/core/tests/fixtures/import/*.lsusb-*.txt "$repo"/registry-server/tests/fixtures/check/*.lsusb.txt
+seed import_udevadm "$repo"/core/tests/fixtures/import/*.udevadm-*.txt
 echo "seeded $(find "$here/corpus" -type f | wc -l) inputs under $here/corpus"
