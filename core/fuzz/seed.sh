@@ -40,4 +40,8 @@ seed plan "$repo"/test-suites/plans/*.toml "$repo"/cli/tests/fixtures/plans/*.to
 printf '{"payloadType":"application/vnd.mxos.report.v1+json","payload":"eyJzY2hlbWFfdmVyc2lvbiI6MX0=","signatures":[{"keyid":"%s","sig":"%s"}]}' \
   "$(printf '%064d' 0)" "$(head -c 64 /dev/zero | base64 -w0)" > "$tmp/dsse-envelope"
 seed dsse "$tmp"/dsse-* "$repo"/test-suites/tests/fixtures/inventories/*.json
+# The project's own importer fixtures for the importers.
+seed import_lspci "$repo"/core/tests/fixtures/import/*.lspci-*.txt "$repo"/registry-server/tests/fixtures/check/*.lspci-*.txt
+seed import_lsusb "$repo"/core/tests/fixtures/import/*.lsusb-*.txt "$repo"/registry-server/tests/fixtures/check/*.lsusb.txt
+seed import_udevadm "$repo"/core/tests/fixtures/import/*.udevadm-*.txt
 echo "seeded $(find "$here/corpus" -type f | wc -l) inputs under $here/corpus"
