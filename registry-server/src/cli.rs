@@ -347,8 +347,9 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
     let actor = Actor::cli();
     match cmd {
         AdminCommand::CreateOrg { name } => {
-            let name = crate::workflow::required_text("name", &name, 200).map_err(|e| e.message)?;
-            let org = store.create_org(&name, &actor).await?;
+            let org = crate::workflow::members::create_org(store, &name, &actor)
+                .await
+                .map_err(|e| e.message)?;
             println!("{}", org.id);
         }
         AdminCommand::ListOrgs => {
@@ -362,13 +363,16 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
             email,
             role,
         } => {
-            let m = store
-                .add_member(&org, &name, email.as_deref(), parse_role(&role)?, &actor)
-                .await?;
+            let m =
+                crate::workflow::members::add(store, &org, &name, email.as_deref(), &role, &actor)
+                    .await
+                    .map_err(|e| e.message)?;
             println!("{}", m.id);
         }
         AdminCommand::DisableMember { id } => {
-            store.disable_member(&id, &actor).await?;
+            crate::workflow::members::disable(store, &id, &actor)
+                .await
+                .map_err(|e| e.message)?;
             eprintln!("mxcert-registry: disabled member {id} and revoked their tokens");
         }
         AdminCommand::CreateToken {

@@ -53,6 +53,40 @@ async fn admin_commands_print_only_their_result_and_store_only_hashes() {
     );
     assert_eq!(code, 0);
     let member = member.trim().to_owned();
+    // The admin commands obey the same membership rules as the API (`workflow::members`).
+    let long = "x".repeat(201);
+    for (args, says) in [
+        (
+            vec![
+                "add-member",
+                "--org",
+                &org,
+                "--name",
+                &long,
+                "--role",
+                "vendor",
+            ],
+            "name is longer than 200 characters",
+        ),
+        (
+            vec![
+                "add-member",
+                "--org",
+                &org,
+                "--name",
+                " ",
+                "--role",
+                "vendor",
+            ],
+            "name must not be empty",
+        ),
+    ] {
+        let mut argv = vec!["admin"];
+        argv.extend(args);
+        let (code, out, err) = run(&argv, &db);
+        assert_eq!(code, 1, "{argv:?}: {out}{err}");
+        assert!(err.contains(says), "{argv:?}: {err}");
+    }
     let (code, token, _) = run(
         &[
             "admin",

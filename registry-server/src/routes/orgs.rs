@@ -5,13 +5,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use super::{optional_text, required_text};
 use crate::auth::Admin;
 use crate::error::ApiResult;
 use crate::extract::{self, Path};
 use crate::state::AppState;
 use crate::store::{Member, Organisation};
-use crate::workflow::members::parse_role;
+use crate::workflow::members;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,8 +23,7 @@ pub async fn create(
     Admin(caller): Admin,
     extract::Json(body): extract::Json<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<Organisation>)> {
-    let name = required_text("name", &body.name, 200)?;
-    let org = state.store.create_org(&name, &caller.actor()).await?;
+    let org = members::create_org(&state.store, &body.name, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
@@ -59,13 +57,15 @@ pub async fn add_member(
     Path(org_id): Path<String>,
     extract::Json(body): extract::Json<MemberBody>,
 ) -> ApiResult<(StatusCode, Json<Member>)> {
-    let name = required_text("name", &body.name, 200)?;
-    let email = optional_text("email", body.email.as_deref(), 320)?;
-    let role = parse_role(&body.role)?;
-    let m = state
-        .store
-        .add_member(&org_id, &name, email.as_deref(), role, &caller.actor())
-        .await?;
+    let m = members::add(
+        &state.store,
+        &org_id,
+        &body.name,
+        body.email.as_deref(),
+        &body.role,
+        &caller.actor(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
 
@@ -84,6 +84,6 @@ pub async fn disable_member(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Member>> {
     Ok(Json(
-        state.store.disable_member(&id, &caller.actor()).await?,
+        members::disable(&state.store, &id, &caller.actor()).await?,
     ))
 }
