@@ -32,6 +32,7 @@ pub mod procfs;
 pub mod report;
 pub mod schema;
 pub mod smbios;
+pub mod tlog;
 
 pub use format::FormatError;
 

@@ -1,0 +1,9 @@
+//! The transparency log's pure parts (issue 16): RFC 6962 / RFC 9162 Merkle hashing and proofs
+//! ([`merkle`]), C2SP `signed-note` with Ed25519 verifier keys ([`note`]) and the C2SP
+//! `tlog-checkpoint` body ([`checkpoint`]).
+//!
+//! No storage here: proofs are generated through a caller-supplied [`merkle::HashReader`] that
+//! hands out the hashes of complete subtrees the caller stored, so the registry keeps its tables
+//! and this module keeps the arithmetic.
+
+pub mod merkle;
