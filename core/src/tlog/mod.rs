@@ -7,3 +7,4 @@
 //! and this module keeps the arithmetic.
 
 pub mod merkle;
+pub mod note;
