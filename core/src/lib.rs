@@ -4,7 +4,7 @@
 //! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
 //! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
 //! privacy rules and the pseudonymous machine id ([`privacy`]), the generated JSON Schemas
-//! ([`schema`]), and the parsers the probe and the registry share: device classification from
+//! ([`schema`]), the transparency log's Merkle proofs, signed notes and checkpoints ([`tlog`]), and the parsers the probe and the registry share: device classification from
 //! udev/sysfs records ([`devices`]), imports of dumps and tool output ([`import`]), SMBIOS tables
 //! ([`smbios`]), `pci.ids`/`usb.ids` ([`ids`]), modaliases and `modules.alias` ([`modalias`]),
 //! `/proc` files ([`procfs`]) and `os-release` ([`os_release`]).

@@ -5,11 +5,14 @@
 //! corruptions of `corruptInclusionProof` / `corruptConsistencyProof`). In those files leaf
 //! indexes of `inclusionProofs` count from 1; here they count from 0.
 
+mod tlog_common;
+
 use mxcert_core::tlog::merkle::{
     consistency_proof, inclusion_proof, leaf_hash, node_hash, root_from_leaf_hashes, tree_root,
     verify_consistency, verify_inclusion, Hash, MemoryStore, ProofError, SubtreeId, TreeError,
     EMPTY_ROOT,
 };
+use tlog_common::Rng;
 
 fn h(hex: &str) -> Hash {
     let mut out = [0; 32];
@@ -432,22 +435,6 @@ fn generation_refuses_bad_arguments() {
         consistency_proof(5, 4, &store),
         Err(TreeError::BadSizes { old: 5, new: 4 })
     );
-}
-
-/// splitmix64: a small deterministic generator, so failures replay.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 #[test]

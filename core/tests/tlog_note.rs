@@ -6,12 +6,15 @@
 //! signer key `PRIVATE+KEY+PeterNeumann+c74f20a3+…` and the signed note of the Peter Neumann
 //! quote. The same note is the example in `sumdb/note/note.go`'s package docs.
 
+mod tlog_common;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ed25519_dalek::SigningKey;
 use mxcert_core::tlog::note::{
     key_hash, open, parse, sign, KeyError, NoteError, Signature, VerifierKey, MAX_SIGNATURES,
 };
+use tlog_common::Rng;
 
 const PETER_KEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 const PETER_SKEY: &str =
@@ -302,14 +305,9 @@ fn garbage_never_panics() {
         let _ = open(&bytes[..end], &[peter(), enoch()]);
         let _ = open(&bytes[end..], &[peter()]);
     }
-    let mut rng = 0x2014u64;
+    let mut rng = Rng(0x2014);
     for _ in 0..3000 {
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let mut m = bytes.to_vec();
-        let at = (rng >> 33) as usize % m.len();
-        m[at] = (rng >> 17) as u8;
+        let m = rng.garble(bytes);
         if let Ok(n) = open(&m, &[peter(), enoch()]) {
             // A change in one signature line can make it an unknown key's, ignored, while the
             // other still verifies; the text itself can never change.

@@ -6,5 +6,6 @@
 //! hands out the hashes of complete subtrees the caller stored, so the registry keeps its tables
 //! and this module keeps the arithmetic.
 
+pub mod checkpoint;
 pub mod merkle;
 pub mod note;
