@@ -675,6 +675,32 @@ async fn the_openapi_document_describes_the_public_api() {
         "/healthz",
         "/readyz",
         "/metrics",
+        "/api/v1/submissions",
+        "/api/v1/submissions/{id}",
+        "/api/v1/submissions/{id}/envelope",
+        "/api/v1/submissions/{id}/diff",
+        "/api/v1/submissions/{id}/history",
+        "/api/v1/submissions/{id}/comments",
+        "/api/v1/submissions/{id}/approve",
+        "/api/v1/submissions/{id}/reject",
+        "/api/v1/submissions/{id}/withdraw",
+        "/api/v1/certified",
+        "/api/v1/certificates/{id}",
+        "/api/v1/certificates/{id}/envelope",
+        "/api/v1/certificates/{id}/revocation",
+        "/api/v1/certificates/{id}/revoke",
+        "/api/v1/certificate-events",
+        "/api/v1/orgs",
+        "/api/v1/orgs/{id}",
+        "/api/v1/orgs/{id}/members",
+        "/api/v1/members/{id}/disable",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}/revoke",
+        "/api/v1/audit",
+        "/api/v1/me",
+        "/api/v1/registry-key",
+        "/api/v1/keys/{keyid}/rotate",
+        "/api/v1/keys/{keyid}/revoke",
     ] {
         assert!(paths.contains(&p), "{p} missing from {paths:?}");
         // Every documented path answers (not the 404 fallback) for a GET or the documented method.
@@ -714,6 +740,14 @@ async fn the_openapi_document_describes_the_public_api() {
         "RegisterBody",
         "Challenge",
         "ErrorBody",
+        "SubmissionDetail",
+        "SubmissionRef",
+        "CertificateView",
+        "Organisation",
+        "OrgBody",
+        "TokenBody",
+        "CreatedToken",
+        "Me",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
@@ -741,6 +775,9 @@ async fn the_openapi_document_describes_the_public_api() {
             "{r} does not resolve"
         );
     }
+    // Operation ids are unique (OpenAPI requires it), and what answers 401 may answer 429 too
+    // (the limit on failed authentications).
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
@@ -749,6 +786,14 @@ async fn the_openapi_document_describes_the_public_api() {
                     "{method} {path}: no 401"
                 );
             }
+            if op["responses"]["401"].is_object() {
+                assert!(
+                    op["responses"]["429"].is_object(),
+                    "{method} {path}: no 429"
+                );
+            }
+            let id = op["operationId"].as_str().unwrap();
+            assert!(operation_ids.insert(id), "{method} {path}: {id} twice");
         }
     }
     insta::assert_json_snapshot!("openapi", doc);

@@ -1,8 +1,10 @@
-//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of the public API, generated from the
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of the JSON API, generated from the
 //! handlers' `#[utoipa::path]` attributes and the response types' `ToSchema` derives, so it
 //! cannot drift from the code (a snapshot test keeps changes visible). It covers the public side
-//! (systems, devices, check, partner directory, exports), key registration with its proof of
-//! possession, and the operational endpoints.
+//! (systems, devices, check, partner directory, exports, certified list, certificates), keys
+//! with their proof of possession, submissions and their review, organisations, members,
+//! tokens, the audit log, `/api/v1/me` and the operational endpoints: `scripts/api-fuzz` fuzzes
+//! whatever it lists.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -42,14 +44,55 @@ impl Modify for BearerToken {
     }
 }
 
+/// Every operation that takes a token (those that answer 401) may also answer 429: an address
+/// that has used up its failed authentications gets `rate_limited` instead of 401 until the
+/// window ends, whatever token it sends next ([`crate::auth::FailureLimiter`]).
+struct AuthFailureLimit;
+
+impl Modify for AuthFailureLimit {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let limited = ResponseBuilder::new()
+            .description(
+                "Too many failed authentications from this address (`rate_limited`, with \
+                 `Retry-After`)",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                if responses.contains_key("401") {
+                    responses
+                        .entry("429".to_string())
+                        .or_insert_with(|| RefOr::T(limited.clone()));
+                }
+            }
+        }
+    }
+}
+
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "mxcert registry — public API",
+        title = "mxcert registry API",
         description = "The MxOS hardware certification registry: certified systems, device \
                        compatibility, \"does my machine work?\", the partner directory and open \
-                       data. Every error is `{\"error\":{\"code\",\"message\"}}`.",
+                       data; submissions, review and certificates; organisations, members, \
+                       tokens and the audit log. Every error is `{\"error\":{\"code\",\"message\"}}`.",
         license(name = "GPL-3.0-or-later"),
     ),
     paths(
@@ -67,6 +110,37 @@ impl Modify for BearerToken {
         super::vendors::pending,
         super::keys::challenge,
         super::keys::register,
+        super::keys::list,
+        super::keys::rotate,
+        super::keys::revoke,
+        super::submissions::create,
+        super::submissions::list,
+        super::submissions::show,
+        super::submissions::envelope,
+        super::submissions::diff,
+        super::submissions::history,
+        super::submissions::comment,
+        super::submissions::approve,
+        super::submissions::reject,
+        super::submissions::withdraw,
+        super::certified::list,
+        super::certificates::show,
+        super::certificates::envelope,
+        super::certificates::revocation,
+        super::certificates::revoke,
+        super::certificates::events,
+        super::registry_key::get_key,
+        super::orgs::create,
+        super::orgs::list,
+        super::orgs::show,
+        super::orgs::add_member,
+        super::orgs::members,
+        super::orgs::disable_member,
+        super::tokens::create,
+        super::tokens::list,
+        super::tokens::revoke,
+        super::audit::list,
+        super::me::me,
         super::export::json,
         super::export::csv,
         super::health::healthz,
@@ -79,7 +153,7 @@ impl Modify for BearerToken {
         crate::public::systems::StatusParam,
         crate::public::systems::SortParam
     )),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &AuthFailureLimit),
     tags(
         (name = "systems", description = "Certified systems"),
         (name = "devices", description = "Per-device compatibility"),
@@ -87,6 +161,12 @@ impl Modify for BearerToken {
         (name = "vendors", description = "The partner directory"),
         (name = "export", description = "Open data"),
         (name = "keys", description = "Vendors' signing keys, registered with proof of possession"),
+        (name = "submissions", description = "Signed reports: submit, review, approve, reject, withdraw"),
+        (name = "certificates", description = "Certificates, their revocations and events, the registry's key"),
+        (name = "orgs", description = "Organisations and their members (admins)"),
+        (name = "tokens", description = "API tokens (admins)"),
+        (name = "audit", description = "The audit log (admins, reviewers)"),
+        (name = "me", description = "Who a token belongs to"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
