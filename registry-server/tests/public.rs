@@ -833,3 +833,40 @@ async fn the_server_counts_submissions_into_the_public_index_by_itself() {
         r.db.cleanup().await;
     }
 }
+
+/// Text with a NUL character (which PostgreSQL refuses to store or compare) in a body, a path or
+/// a query is answered 400 on both databases (PostgreSQL answered 500).
+#[tokio::test]
+async fn nul_characters_in_requests_are_not_server_errors() {
+    for kind in common::database_kinds() {
+        let r = common::Registry::new(kind).await;
+        for (method, path, body) in [
+            (Method::POST, "/api/v1/orgs", r#"{"name":"a\u0000b"}"#),
+            (Method::GET, "/api/v1/orgs/a%00b", ""),
+            (Method::GET, "/api/v1/submissions?org=a%00b", ""),
+            (Method::GET, "/api/v1/submissions/a%00b", ""),
+            (Method::GET, "/api/v1/tokens?org=a%00b", ""),
+            (Method::GET, "/api/v1/audit?subject_id=a%00b", ""),
+            (Method::GET, "/api/v1/keys?org=a%00b", ""),
+            (Method::POST, "/api/v1/tokens/a%00b/revoke", ""),
+        ] {
+            let (status, body) = r.call(method.clone(), path, Some(&r.admin), body).await;
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{kind}: {method} {path}: {body}"
+            );
+        }
+        // An escaped backslash before `u0000` is no NUL.
+        let (status, body) = r
+            .call(
+                Method::POST,
+                "/api/v1/orgs",
+                Some(&r.admin),
+                r#"{"name":"a\\u0000b"}"#,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
+        r.db.cleanup().await;
+    }
+}
