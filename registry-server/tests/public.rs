@@ -775,8 +775,8 @@ async fn the_openapi_document_describes_the_public_api() {
             "{r} does not resolve"
         );
     }
-    // Operation ids are unique (OpenAPI requires it), and what answers 401 may answer 429 too
-    // (the limit on failed authentications).
+    // Operation ids are unique (OpenAPI requires it), what answers 401 may answer 429 too (the
+    // limit on failed authentications), what takes parameters may answer 400 for them.
     let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -790,6 +790,15 @@ async fn the_openapi_document_describes_the_public_api() {
                 assert!(
                     op["responses"]["429"].is_object(),
                     "{method} {path}: no 429"
+                );
+            }
+            let takes_parameters = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" || p["in"] == "query"));
+            if takes_parameters {
+                assert!(
+                    op["responses"]["400"].is_object(),
+                    "{method} {path}: no 400"
                 );
             }
             let id = op["operationId"].as_str().unwrap();

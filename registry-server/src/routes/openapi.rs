@@ -44,6 +44,39 @@ impl Modify for BearerToken {
     }
 }
 
+/// Every operation of the document.
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
+/// An answer with an [`ErrorBody`].
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
 /// Every operation that takes a token (those that answer 401) may also answer 429: an address
 /// that has used up its failed authentications gets `rate_limited` instead of 401 until the
 /// window ends, whatever token it sends next ([`crate::auth::FailureLimiter`]).
@@ -51,34 +84,42 @@ struct AuthFailureLimit;
 
 impl Modify for AuthFailureLimit {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let limited = ResponseBuilder::new()
-            .description(
-                "Too many failed authentications from this address (`rate_limited`, with \
-                 `Retry-After`)",
-            )
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
-                let responses = &mut op.responses.responses;
-                if responses.contains_key("401") {
-                    responses
-                        .entry("429".to_string())
-                        .or_insert_with(|| RefOr::T(limited.clone()));
-                }
+        let limited = error_response(
+            "Too many failed authentications from this address (`rate_limited`, with \
+             `Retry-After`)",
+        );
+        for op in operations(openapi) {
+            let responses = &mut op.responses.responses;
+            if responses.contains_key("401") {
+                responses
+                    .entry("429".to_string())
+                    .or_insert_with(|| limited.clone());
+            }
+        }
+    }
+}
+
+/// Every operation with path or query parameters may answer 400 for them (`malformed_path`,
+/// `malformed_query`: not UTF-8, a NUL character, a value of the wrong type) before its handler
+/// runs ([`crate::extract`]); where the handler's own 400 is not described, this one is.
+struct MalformedParameters;
+
+impl Modify for MalformedParameters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        let malformed =
+            error_response("Malformed path or query (`malformed_path`, `malformed_query`)");
+        for op in operations(openapi) {
+            let takes_parameters = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query));
+            if takes_parameters {
+                op.responses
+                    .responses
+                    .entry("400".to_string())
+                    .or_insert_with(|| malformed.clone());
             }
         }
     }
@@ -153,7 +194,7 @@ impl Modify for AuthFailureLimit {
         crate::public::systems::StatusParam,
         crate::public::systems::SortParam
     )),
-    modifiers(&BearerToken, &AuthFailureLimit),
+    modifiers(&BearerToken, &AuthFailureLimit, &MalformedParameters),
     tags(
         (name = "systems", description = "Certified systems"),
         (name = "devices", description = "Per-device compatibility"),
