@@ -352,7 +352,7 @@ pub const WITHDRAWABLE: [SubmissionStatus; 2] =
     [SubmissionStatus::InReview, SubmissionStatus::ChecksFailed];
 
 /// One field that changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldChange {
     pub field: String,
     pub before: Option<String>,
@@ -360,7 +360,7 @@ pub struct FieldChange {
 }
 
 /// A device present in one submission and not the other.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeviceBrief {
     pub identity: String,
     pub category: String,
@@ -369,7 +369,7 @@ pub struct DeviceBrief {
 }
 
 /// What changed between two submissions of the same model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Diff {
     pub previous_id: String,
     pub current_id: String,

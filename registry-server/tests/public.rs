@@ -675,6 +675,32 @@ async fn the_openapi_document_describes_the_public_api() {
         "/healthz",
         "/readyz",
         "/metrics",
+        "/api/v1/submissions",
+        "/api/v1/submissions/{id}",
+        "/api/v1/submissions/{id}/envelope",
+        "/api/v1/submissions/{id}/diff",
+        "/api/v1/submissions/{id}/history",
+        "/api/v1/submissions/{id}/comments",
+        "/api/v1/submissions/{id}/approve",
+        "/api/v1/submissions/{id}/reject",
+        "/api/v1/submissions/{id}/withdraw",
+        "/api/v1/certified",
+        "/api/v1/certificates/{id}",
+        "/api/v1/certificates/{id}/envelope",
+        "/api/v1/certificates/{id}/revocation",
+        "/api/v1/certificates/{id}/revoke",
+        "/api/v1/certificate-events",
+        "/api/v1/orgs",
+        "/api/v1/orgs/{id}",
+        "/api/v1/orgs/{id}/members",
+        "/api/v1/members/{id}/disable",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}/revoke",
+        "/api/v1/audit",
+        "/api/v1/me",
+        "/api/v1/registry-key",
+        "/api/v1/keys/{keyid}/rotate",
+        "/api/v1/keys/{keyid}/revoke",
     ] {
         assert!(paths.contains(&p), "{p} missing from {paths:?}");
         // Every documented path answers (not the 404 fallback) for a GET or the documented method.
@@ -714,6 +740,14 @@ async fn the_openapi_document_describes_the_public_api() {
         "RegisterBody",
         "Challenge",
         "ErrorBody",
+        "SubmissionDetail",
+        "SubmissionRef",
+        "CertificateView",
+        "Organisation",
+        "OrgBody",
+        "TokenBody",
+        "CreatedToken",
+        "Me",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
@@ -741,6 +775,9 @@ async fn the_openapi_document_describes_the_public_api() {
             "{r} does not resolve"
         );
     }
+    // Operation ids are unique (OpenAPI requires it), what answers 401 may answer 429 too (the
+    // limit on failed authentications), what takes parameters may answer 400 for them.
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
@@ -749,6 +786,23 @@ async fn the_openapi_document_describes_the_public_api() {
                     "{method} {path}: no 401"
                 );
             }
+            if op["responses"]["401"].is_object() {
+                assert!(
+                    op["responses"]["429"].is_object(),
+                    "{method} {path}: no 429"
+                );
+            }
+            let takes_parameters = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" || p["in"] == "query"));
+            if takes_parameters {
+                assert!(
+                    op["responses"]["400"].is_object(),
+                    "{method} {path}: no 400"
+                );
+            }
+            let id = op["operationId"].as_str().unwrap();
+            assert!(operation_ids.insert(id), "{method} {path}: {id} twice");
         }
     }
     insta::assert_json_snapshot!("openapi", doc);
@@ -785,6 +839,43 @@ async fn the_server_counts_submissions_into_the_public_index_by_itself() {
         let stats = store.device_stats("pci:8086:a7a1").await.unwrap().unwrap();
         assert_eq!((stats.works, stats.systems), (2, 2), "{kind}: {stats:?}");
         store.close().await;
+        r.db.cleanup().await;
+    }
+}
+
+/// Text with a NUL character (which PostgreSQL refuses to store or compare) in a body, a path or
+/// a query is answered 400 on both databases (PostgreSQL answered 500).
+#[tokio::test]
+async fn nul_characters_in_requests_are_not_server_errors() {
+    for kind in common::database_kinds() {
+        let r = common::Registry::new(kind).await;
+        for (method, path, body) in [
+            (Method::POST, "/api/v1/orgs", r#"{"name":"a\u0000b"}"#),
+            (Method::GET, "/api/v1/orgs/a%00b", ""),
+            (Method::GET, "/api/v1/submissions?org=a%00b", ""),
+            (Method::GET, "/api/v1/submissions/a%00b", ""),
+            (Method::GET, "/api/v1/tokens?org=a%00b", ""),
+            (Method::GET, "/api/v1/audit?subject_id=a%00b", ""),
+            (Method::GET, "/api/v1/keys?org=a%00b", ""),
+            (Method::POST, "/api/v1/tokens/a%00b/revoke", ""),
+        ] {
+            let (status, body) = r.call(method.clone(), path, Some(&r.admin), body).await;
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{kind}: {method} {path}: {body}"
+            );
+        }
+        // An escaped backslash before `u0000` is no NUL.
+        let (status, body) = r
+            .call(
+                Method::POST,
+                "/api/v1/orgs",
+                Some(&r.admin),
+                r#"{"name":"a\\u0000b"}"#,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
         r.db.cleanup().await;
     }
 }

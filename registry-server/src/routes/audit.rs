@@ -4,13 +4,16 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
+use super::openapi::ErrorBody;
+use super::submissions::Events;
 use crate::auth::Reviewer;
 use crate::error::ApiResult;
 use crate::extract::Query;
 use crate::state::AppState;
 use crate::store::audit::AuditFilter;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     #[serde(default)]
@@ -29,11 +32,26 @@ fn default_limit() -> i64 {
     200
 }
 
+/// The audit log, in order (admins and reviewers).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "list_audit",
+    tag = "audit",
+    params(AuditQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The events", body = Events),
+        (status = 400, description = "Malformed query (`malformed_query`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not a reviewer nor an admin", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
-    Reviewer(_): Reviewer,
+    _reviewer: Reviewer,
     Query(q): Query<AuditQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Events>> {
     let entries = state
         .store
         .audit_list(&AuditFilter {
@@ -44,5 +62,5 @@ pub async fn list(
             limit: q.limit,
         })
         .await?;
-    Ok(Json(serde_json::json!({ "events": entries })))
+    Ok(Json(Events { events: entries }))
 }

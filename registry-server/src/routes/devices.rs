@@ -14,6 +14,7 @@ use crate::state::AppState;
 #[utoipa::path(
     get,
     path = "/api/v1/devices/{bus}/{id}",
+    operation_id = "show_device",
     tag = "devices",
     params(
         ("bus" = String, Path, description = "`pci`, `usb`, `acpi`, ..."),

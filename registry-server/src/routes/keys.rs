@@ -46,7 +46,7 @@ pub struct ChallengeBody {
     pub org_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     pub reason: String,
@@ -55,7 +55,8 @@ pub struct ReasonBody {
     pub compromised: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
@@ -124,6 +125,20 @@ pub async fn challenge(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
+/// Signing keys: a vendor's own organisation's; reviewers and admins any (`org`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/keys",
+    operation_id = "list_keys",
+    tag = "keys",
+    params(ListQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The keys", body = Vec<SigningKey>),
+        (status = 400, description = "Malformed query (`malformed_query`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -137,6 +152,26 @@ pub async fn list(
     Ok(Json(state.store.list_keys(org.as_deref()).await?))
 }
 
+/// Replaces an active key by a new one (with its proof of possession, as for registering); the
+/// old key is retired.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys/{keyid}/rotate",
+    operation_id = "rotate_key",
+    tag = "keys",
+    params(("keyid" = String, Path, description = "The key's id")),
+    request_body = RegisterBody,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The new key", body = SigningKey),
+        (status = 400, description = "Malformed body, key or proof (`malformed_body`, `invalid_field`, `invalid_proof`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not the owning vendor nor an admin", body = ErrorBody),
+        (status = 404, description = "No such key (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Challenge unknown, used or expired (`invalid_challenge`); the key is not active, or the new key is registered already", body = ErrorBody),
+        (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
+    )
+)]
 pub async fn rotate(
     State(state): State<AppState>,
     caller: Caller,
@@ -151,6 +186,25 @@ pub async fn rotate(
     Ok((StatusCode::CREATED, Json(key)))
 }
 
+/// Revokes a key with a reason; `compromised` also stops what it signed from being approved.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys/{keyid}/revoke",
+    operation_id = "revoke_key",
+    tag = "keys",
+    params(("keyid" = String, Path, description = "The key's id")),
+    request_body = ReasonBody,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = SigningKey),
+        (status = 400, description = "Malformed body or empty reason (`malformed_body`, `invalid_field`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not the owning vendor nor an admin", body = ErrorBody),
+        (status = 404, description = "No such key (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Already revoked (`invalid_state`)", body = ErrorBody),
+        (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
+    )
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

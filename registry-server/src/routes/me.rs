@@ -1,19 +1,22 @@
 //! `GET /api/v1/me`: who the token belongs to (organisation, role, name).
 
 use axum::Json;
-use serde_json::{json, Value};
 
-use crate::auth::Auth;
+use super::openapi::ErrorBody;
+use crate::auth::{Auth, Caller};
 use crate::error::ApiResult;
 
-pub async fn me(auth: Auth) -> ApiResult<Json<Value>> {
-    let c = auth.caller()?;
-    Ok(Json(json!({
-        "token_id": c.token_id,
-        "org_id": c.org_id,
-        "org_name": c.org_name,
-        "role": c.role,
-        "member_id": c.member_id,
-        "name": c.name,
-    })))
+/// Who the token belongs to.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "me",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The token's organisation, role and member", body = Caller),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+    )
+)]
+pub async fn me(auth: Auth) -> ApiResult<Json<Caller>> {
+    Ok(Json(auth.caller()?))
 }

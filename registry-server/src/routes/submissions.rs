@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
+use super::openapi::ErrorBody;
 use super::Page;
 use crate::auth::{Auth, Caller, Reviewer, Vendor};
 use crate::error::{ApiError, ApiResult};
@@ -26,7 +27,7 @@ use crate::workflow::submissions as workflow;
 
 /// The answer to a submission or a decision: `{"id","status","url"}` (plus the certificate once
 /// approved).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubmissionRef {
     pub id: String,
     pub status: SubmissionStatus,
@@ -48,7 +49,7 @@ fn reference(s: &Submission) -> SubmissionRef {
 }
 
 /// A submission in a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubmissionItem {
     #[serde(flatten)]
     pub submission: Submission,
@@ -56,7 +57,7 @@ pub struct SubmissionItem {
 }
 
 /// A submission with everything a reviewer (or its vendor) reads.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubmissionDetail {
     #[serde(flatten)]
     pub submission: Submission,
@@ -68,7 +69,19 @@ pub struct SubmissionDetail {
     pub links: Links,
 }
 
-#[derive(Debug, Serialize)]
+/// A page of submissions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubmissionList {
+    pub submissions: Vec<SubmissionItem>,
+}
+
+/// Audit events, in order (a submission's history, the audit log).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Events {
+    pub events: Vec<AuditEntry>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Links {
     pub envelope: String,
     pub history: String,
@@ -80,6 +93,26 @@ pub struct Links {
     pub certificate: Option<String>,
 }
 
+/// Submits a signed report (a DSSE envelope, JSON, signed by one of the organisation's active
+/// keys). The same bytes again answer the same submission.
+#[utoipa::path(
+    post,
+    path = "/api/v1/submissions",
+    operation_id = "create_submission",
+    tag = "submissions",
+    request_body(content = Object, description = "The DSSE envelope of an mxcert report, as `mxcert sign` writes it", content_type = "application/json"),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Stored; automated checks recorded", body = SubmissionRef),
+        (status = 200, description = "Already submitted by this organisation (the same bytes, or the same report)", body = SubmissionRef),
+        (status = 400, description = "Not an envelope (`malformed_body`, `malformed_envelope`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not a vendor", body = ErrorBody),
+        (status = 409, description = "Another envelope with the same report id (`duplicate_report_id`)", body = ErrorBody),
+        (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
+        (status = 422, description = "Signature or payload refused (`schema_invalid`, `unknown_keyid`, `key_revoked`, a signature error's code)", body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     Vendor(caller): Vendor,
@@ -120,7 +153,8 @@ pub async fn create(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
@@ -137,11 +171,25 @@ fn default_limit() -> i64 {
     100
 }
 
+/// Submissions, newest first: a vendor's own organisation's; reviewers and admins any (`org`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/submissions",
+    operation_id = "list_submissions",
+    tag = "submissions",
+    params(ListQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "A page of submissions", body = SubmissionList),
+        (status = 400, description = "Unknown status or malformed query (`malformed_query`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<SubmissionList>> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(SubmissionStatus::parse(s).ok_or_else(|| {
@@ -179,9 +227,24 @@ pub async fn list(
             submission: s,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "submissions": items })))
+    Ok(Json(SubmissionList { submissions: items }))
 }
 
+/// A submission with its automated checks, comments, results, devices and links.
+#[utoipa::path(
+    get,
+    path = "/api/v1/submissions/{id}",
+    operation_id = "show_submission",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The submission", body = SubmissionDetail),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Another organisation's submission, and not a reviewer", body = ErrorBody),
+        (status = 404, description = "No such submission (`not_found`)", body = ErrorBody),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -207,6 +270,20 @@ pub async fn show(
 }
 
 /// The signed report exactly as submitted. Public once approved (certificates link to it).
+#[utoipa::path(
+    get,
+    path = "/api/v1/submissions/{id}/envelope",
+    operation_id = "submission_envelope",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    security((), ("token" = [])),
+    responses(
+        (status = 200, description = "The DSSE envelope, byte for byte as submitted", content_type = "application/json", body = Object),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yet approved, another organisation's, and not a reviewer", body = ErrorBody),
+        (status = 404, description = "No such submission (`not_found`)", body = ErrorBody),
+    )
+)]
 pub async fn envelope(
     State(state): State<AppState>,
     auth: Auth,
@@ -232,6 +309,21 @@ pub fn json_bytes(bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// What changed since the previous submission of the same model.
+#[utoipa::path(
+    get,
+    path = "/api/v1/submissions/{id}/diff",
+    operation_id = "submission_diff",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The differences", body = review::Diff),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Another organisation's submission, and not a reviewer", body = ErrorBody),
+        (status = 404, description = "No such submission, or no previous submission of the same model (`not_found`)", body = ErrorBody),
+    )
+)]
 pub async fn diff(
     State(state): State<AppState>,
     caller: Caller,
@@ -248,11 +340,26 @@ pub async fn diff(
     Ok(Json(diff))
 }
 
+/// The submission's audit events, in order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/submissions/{id}/history",
+    operation_id = "submission_history",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The events", body = Events),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Another organisation's submission, and not a reviewer", body = ErrorBody),
+        (status = 404, description = "No such submission (`not_found`)", body = ErrorBody),
+    )
+)]
 pub async fn history(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Events>> {
     workflow::readable(&state, &caller, &id).await?;
     let events: Vec<AuditEntry> = state
         .store
@@ -263,15 +370,33 @@ pub async fn history(
             ..Default::default()
         })
         .await?;
-    Ok(Json(serde_json::json!({ "events": events })))
+    Ok(Json(Events { events }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
     pub comment: String,
 }
 
+/// Comments on a submission the caller may read.
+#[utoipa::path(
+    post,
+    path = "/api/v1/submissions/{id}/comments",
+    operation_id = "comment_submission",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    request_body = CommentBody,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The comment", body = Comment),
+        (status = 400, description = "Malformed body or empty comment (`malformed_body`, `invalid_field`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Another organisation's submission, and not a reviewer", body = ErrorBody),
+        (status = 404, description = "No such submission (`not_found`)", body = ErrorBody),
+        (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
+    )
+)]
 pub async fn comment(
     State(state): State<AppState>,
     caller: Caller,
@@ -283,13 +408,33 @@ pub async fn comment(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     #[serde(default)]
     pub comment: Option<String>,
 }
 
+/// Approves a submission in review and issues its certificate (a reviewer or admin of another
+/// organisation).
+#[utoipa::path(
+    post,
+    path = "/api/v1/submissions/{id}/approve",
+    operation_id = "approve_submission",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    request_body(content = Option<ApproveBody>, description = "Optional: a comment"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Approved, with its certificate", body = SubmissionRef),
+        (status = 400, description = "Malformed body (`malformed_body`, `invalid_field`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not a reviewer, or the caller's own organisation's (`forbidden`, `own_organisation`)", body = ErrorBody),
+        (status = 404, description = "No such submission (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Not in review, or its signing key was revoked as compromised (`invalid_state`, `signing_key_compromised`)", body = ErrorBody),
+        (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
+    )
+)]
 pub async fn approve(
     State(state): State<AppState>,
     Reviewer(caller): Reviewer,
@@ -301,12 +446,31 @@ pub async fn approve(
     Ok(Json(reference(&s)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     pub reason: String,
 }
 
+/// Rejects a submission with a reason (a reviewer or admin of another organisation).
+#[utoipa::path(
+    post,
+    path = "/api/v1/submissions/{id}/reject",
+    operation_id = "reject_submission",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    request_body = RejectBody,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Rejected", body = SubmissionRef),
+        (status = 400, description = "Malformed body or empty reason (`malformed_body`, `invalid_field`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not a reviewer, or the caller's own organisation's (`forbidden`, `own_organisation`)", body = ErrorBody),
+        (status = 404, description = "No such submission (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Already decided (`invalid_state`)", body = ErrorBody),
+        (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
+    )
+)]
 pub async fn reject(
     State(state): State<AppState>,
     Reviewer(caller): Reviewer,
@@ -317,13 +481,32 @@ pub async fn reject(
     Ok(Json(reference(&s)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {
     #[serde(default)]
     pub reason: Option<String>,
 }
 
+/// Withdraws a submission not yet decided (a vendor of the submitting organisation).
+#[utoipa::path(
+    post,
+    path = "/api/v1/submissions/{id}/withdraw",
+    operation_id = "withdraw_submission",
+    tag = "submissions",
+    params(("id" = String, Path, description = "The submission's id")),
+    request_body(content = Option<WithdrawBody>, description = "Optional: a reason"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = SubmissionRef),
+        (status = 400, description = "Malformed body (`malformed_body`, `invalid_field`)", body = ErrorBody),
+        (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not a vendor, or another organisation's submission", body = ErrorBody),
+        (status = 404, description = "No such submission (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Already decided (`invalid_state`)", body = ErrorBody),
+        (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
+    )
+)]
 pub async fn withdraw(
     State(state): State<AppState>,
     Vendor(caller): Vendor,

@@ -45,6 +45,7 @@ pub async fn facets(State(state): State<AppState>) -> ApiResult<Json<SystemFacet
 #[utoipa::path(
     get,
     path = "/api/v1/systems/{certificate_id}",
+    operation_id = "show_system",
     tag = "systems",
     params(("certificate_id" = String, Path, description = "e.g. `MX-2026-000123`")),
     responses(

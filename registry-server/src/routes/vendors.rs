@@ -21,6 +21,7 @@ use crate::workflow::directory as workflow;
 #[utoipa::path(
     get,
     path = "/api/v1/vendors",
+    operation_id = "list_vendors",
     tag = "vendors",
     params(VendorQuery),
     responses(
@@ -39,6 +40,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api/v1/vendors/{slug}",
+    operation_id = "show_vendor",
     tag = "vendors",
     params(("slug" = String, Path, description = "The organisation's slug")),
     responses(
@@ -118,6 +120,7 @@ pub struct DecisionBody {
 #[utoipa::path(
     post,
     path = "/api/v1/vendors/{slug}/entry/approve",
+    operation_id = "approve_vendor_entry",
     tag = "vendors",
     params(("slug" = String, Path, description = "The organisation's slug")),
     request_body(content = Option<DecisionBody>, description = "Optional note"),
@@ -147,6 +150,7 @@ pub async fn approve(
 #[utoipa::path(
     post,
     path = "/api/v1/vendors/{slug}/entry/reject",
+    operation_id = "reject_vendor_entry",
     tag = "vendors",
     params(("slug" = String, Path, description = "The organisation's slug")),
     request_body = DecisionBody,

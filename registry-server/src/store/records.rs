@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 /// A role a token (and the member behind it) acts in. The public has no token and no role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The Foundation's administrators: organisations, members, tokens; everything a reviewer can.
@@ -47,7 +49,9 @@ impl std::fmt::Display for Role {
 
 /// Where a submission is in its lifecycle:
 /// `submitted -> (automated checks) -> in_review | checks_failed -> approved | rejected | withdrawn`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SubmissionStatus {
     /// Stored; automated checks not yet recorded (only inside the ingest transaction).
@@ -101,7 +105,7 @@ impl std::fmt::Display for SubmissionStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Organisation {
     pub id: String,
     pub name: String,
@@ -110,7 +114,7 @@ pub struct Organisation {
     pub disabled_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Member {
     pub id: String,
     pub org_id: String,
@@ -122,7 +126,7 @@ pub struct Member {
 }
 
 /// An API token as listed: never the token itself, never its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: String,
     pub org_id: String,
@@ -175,7 +179,7 @@ pub struct SigningKey {
 }
 
 /// A submission's index row (everything but the envelope bytes).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Submission {
     pub id: String,
     pub org_id: String,
@@ -200,7 +204,7 @@ pub struct Submission {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SystemIdentity {
     pub system_id: String,
     pub vendor: Option<String>,
@@ -215,7 +219,7 @@ pub struct SystemIdentity {
     pub display_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OsIdentity {
     pub id: Option<String>,
     pub version: Option<String>,
@@ -224,20 +228,20 @@ pub struct OsIdentity {
     pub arch: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlanIdentity {
     pub id: String,
     pub version: String,
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ToolIdentity {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SubmissionSummary {
     pub verdict: String,
     pub total: i64,
@@ -248,7 +252,7 @@ pub struct SubmissionSummary {
     pub timeout: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeviceRow {
     pub bus: String,
     pub identity: String,
@@ -261,7 +265,7 @@ pub struct DeviceRow {
     pub needs_driver: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ResultRow {
     pub test_id: String,
     pub check: String,
@@ -273,7 +277,7 @@ pub struct ResultRow {
 }
 
 /// The outcome of one automated check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckOutcome {
     Pass,
@@ -302,7 +306,7 @@ impl CheckOutcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AutomatedCheck {
     /// `signature`, `schema`, `plan`, `blockers`, `tool_version`, `system_identity`, ...
     pub name: String,
@@ -316,7 +320,7 @@ pub struct AutomatedCheck {
     pub args: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Comment {
     pub id: String,
     pub submission_id: String,
@@ -327,7 +331,7 @@ pub struct Comment {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CertificateRecord {
     pub id: String,
     pub submission_id: String,
@@ -349,7 +353,7 @@ pub struct CertificateRecord {
     pub revocation_envelope_sha256: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CertificateEvent {
     pub seq: i64,
     pub certificate_id: String,
@@ -359,7 +363,7 @@ pub struct CertificateEvent {
     pub envelope_sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
@@ -376,7 +380,7 @@ pub struct AuditEntry {
 }
 
 /// An approved system in the public list (`GET /api/v1/certified`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CertifiedEntry {
     pub certificate_id: String,
     pub submission_id: String,

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{Actor, NewToken, Role, Store, TokenInfo};
 
 /// A new token: the secret, shown once, and its listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     pub token: String,
     #[serde(flatten)]
