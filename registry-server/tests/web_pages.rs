@@ -1487,3 +1487,28 @@ async fn a_hostile_host_never_reaches_a_page_or_an_answer() {
         r.db.cleanup().await;
     }
 }
+
+/// A NUL character (`%00`) in a page's query or a form is a 400 page naming the field, on both
+/// databases: PostgreSQL can neither store nor compare it, and the portal's searches answered 500.
+#[tokio::test]
+async fn nul_characters_in_queries_and_forms_are_refused_not_server_errors() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        let mut c = Client::new(&r.state);
+        for path in [
+            "/sistemas?q=a%00b",
+            "/buscar?q=a%00b",
+            "/socios?q=a%00b",
+            "/sistemas?vendor=%00",
+        ] {
+            let page = c.get(path).await;
+            assert_eq!(page.status, StatusCode::BAD_REQUEST, "{kind}: {path}");
+            page.assert_has("NUL");
+        }
+        let page = c.sign_in(&r.reviewer).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{kind}: {}", page.body);
+        let queue = c.get("/revision?org=a%00b").await;
+        assert_eq!(queue.status, StatusCode::BAD_REQUEST, "{kind}");
+        r.db.cleanup().await;
+    }
+}

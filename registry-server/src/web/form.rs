@@ -77,9 +77,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         if !ctx.csrf_ok(&token.csrf) {
             return Err(PageError::csrf());
         }
+        refuse_nul("form", &body)?;
         let value = serde_urlencoded::from_bytes(&body)
             .map_err(|e| PageError::bad_request(format!("form: {e}")))?;
         Ok(CsrfForm(value))
+    }
+}
+
+/// Refuses a form or query with a NUL character in a name or value (`%00`) with a 400 page naming
+/// the field: no text the portal stores or searches may hold one (PostgreSQL can neither store nor
+/// compare it; the JSON API refuses it the same way, `crate::extract`).
+fn refuse_nul(what: &str, encoded: &[u8]) -> Result<(), PageError> {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(encoded) else {
+        return Ok(()); // the caller's own parse names what is wrong
+    };
+    match pairs
+        .iter()
+        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+    {
+        Some((name, _)) => Err(PageError::bad_request(format!(
+            "{what}: field {:?} contains a NUL character",
+            name.replace('\0', "\\0")
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -95,6 +115,7 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
         _: &S,
     ) -> Result<Self, PageError> {
         let query = parts.uri.query().unwrap_or_default();
+        refuse_nul("query", query.as_bytes())?;
         serde_urlencoded::from_str(query)
             .map(PageQuery)
             .map_err(|e| PageError::bad_request(format!("query: {e}")))
