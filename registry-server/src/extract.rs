@@ -44,7 +44,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Where in `value` a key or string holds a NUL: `name`, `a.b`, `list[2]`, or `the body`.
-fn nul_path(value: &serde_json::Value) -> Option<String> {
+pub(crate) fn nul_path(value: &serde_json::Value) -> Option<String> {
     fn walk(value: &serde_json::Value, path: &str) -> Option<String> {
         match value {
             serde_json::Value::String(s) if s.contains('\0') => Some(path.to_owned()),

@@ -58,6 +58,14 @@ pub fn verify(
     schema
         .validate(&value)
         .map_err(|e| ApiError::unprocessable("schema_invalid", e.to_string()))?;
+    // No text of a report may hold a NUL: PostgreSQL can neither store nor compare one in the
+    // index rows derived from it (the API refuses it in every other body too: `crate::extract`).
+    if let Some(field) = crate::extract::nul_path(&value) {
+        return Err(ApiError::unprocessable(
+            "invalid_report",
+            format!("failed to accept the report: {field} contains a NUL character (\\u0000)"),
+        ));
+    }
     let report = Report::from_json(&verified.payload)
         .map_err(|e| ApiError::unprocessable("schema_invalid", e.to_string()))?;
     Ok(VerifiedReport {

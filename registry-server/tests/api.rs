@@ -1358,3 +1358,30 @@ async fn the_access_log_names_the_client_behind_a_trusted_proxy() {
         "{text}"
     );
 }
+
+/// A signed report with a NUL character in a text field is refused 422 naming the field, on both
+/// databases: PostgreSQL can neither store nor compare NUL, and indexing such a report answered
+/// 500 there. Nothing is stored.
+#[tokio::test]
+async fn a_report_with_a_nul_character_is_refused_not_a_server_error() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        let report = report(ReportSpec {
+            model: Some("21\u{0}HM"),
+            ..Default::default()
+        });
+        let (status, body) = r.submit(&sign(&report, &r.key_a)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_report", "{kind}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("system.product"), "{kind}: {message}");
+        let (status, list) = r.get("/api/v1/submissions", Some(&r.reviewer)).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {list}");
+        assert_eq!(
+            list["submissions"].as_array().map(Vec::len),
+            Some(0),
+            "{kind}: {list}"
+        );
+        r.db.cleanup().await;
+    }
+}

@@ -569,3 +569,33 @@ async fn real_world_dumps_from_the_shared_fixtures_are_checked() {
     );
     w.r.db.cleanup().await;
 }
+
+/// Text with a NUL character in a checked probe (a device id, a system's name) or in a dump is
+/// never a server error, on either database (PostgreSQL can neither store nor compare NUL).
+#[tokio::test]
+async fn nul_characters_in_a_check_are_not_server_errors() {
+    for kind in common::database_kinds() {
+        let w = World::new(kind).await;
+        let probe = String::from_utf8(fixture("firecracker-vm.probe.json")).unwrap();
+        let mut hostile = probe.clone();
+        for at in ["\"id\": \"acpi:", "\"id\": \"debian"] {
+            let at = hostile.find(at).expect("the fixture's ids") + "\"id\": \"".len();
+            hostile.insert_str(at, "\\u0000");
+        }
+        let lspci =
+            "00:02.0 VGA compatible controller [0300]: Intel\u{0} Corporation Device [8086:9a49]\n";
+        let udevadm = "P: /devices/pci0000:00/0000:00:02.0\nE: SUBSYSTEM=pci\nE: PCI_ID=8086:9A\u{0}49\nE: DRIVER=i915\n\n";
+        for (content_type, body) in [
+            ("application/json", hostile.into_bytes()),
+            ("text/plain", lspci.as_bytes().to_vec()),
+            ("text/plain", udevadm.as_bytes().to_vec()),
+        ] {
+            let (status, answer) = check(&w, Some(content_type), body).await;
+            assert!(
+                status.is_success() || status.is_client_error(),
+                "{kind}: {status} {answer}"
+            );
+        }
+        w.r.db.cleanup().await;
+    }
+}

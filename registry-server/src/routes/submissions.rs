@@ -110,7 +110,7 @@ pub struct Links {
         (status = 403, description = "Not a vendor", body = ErrorBody),
         (status = 409, description = "Another envelope with the same report id (`duplicate_report_id`)", body = ErrorBody),
         (status = 413, description = "The body is too large (`too_large`)", body = ErrorBody),
-        (status = 422, description = "Signature or payload refused (`schema_invalid`, `unknown_keyid`, `key_revoked`, a signature error's code)", body = ErrorBody),
+        (status = 422, description = "Signature or payload refused (`schema_invalid`, `invalid_report` (a text with a NUL character), `unknown_keyid`, `key_revoked`, a signature error's code)", body = ErrorBody),
     )
 )]
 pub async fn create(
