@@ -460,11 +460,7 @@ async fn a_key_is_registered_only_by_the_holder_of_its_private_key() {
         )
         .await;
     let challenge = c["challenge"].as_str().unwrap();
-    let body = json!({
-        "public_key_pem": keys::public_key_to_pem(&key_c.verifying_key()).unwrap(),
-        "challenge": challenge,
-        "signature": keys::sign_registration(&key_c, challenge, &r.org_b),
-    });
+    let body = common::registration_body(&key_c, challenge, &r.org_b);
     let (status, answer) = r.post("/api/v1/keys", Some(&r.vendor_b), body).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert!(answer["error"]["message"]
@@ -483,11 +479,7 @@ async fn a_key_is_registered_only_by_the_holder_of_its_private_key() {
         )
         .await
         .unwrap();
-    let body = json!({
-        "public_key_pem": keys::public_key_to_pem(&key_c.verifying_key()).unwrap(),
-        "challenge": expired,
-        "signature": keys::sign_registration(&key_c, expired, &r.org_a),
-    });
+    let body = common::registration_body(&key_c, expired, &r.org_a);
     let (status, answer) = r.post("/api/v1/keys", Some(&r.vendor_a), body).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert!(answer["error"]["message"]

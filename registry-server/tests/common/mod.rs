@@ -180,13 +180,11 @@ impl Registry {
             .post("/api/v1/keys/challenge", Some(token), Value::Null)
             .await;
         assert_eq!(status, StatusCode::CREATED, "{c}");
-        let challenge = c["challenge"].as_str().unwrap();
-        let org = c["org_id"].as_str().unwrap();
-        serde_json::json!({
-            "public_key_pem": keys::public_key_to_pem(&key.verifying_key()).unwrap(),
-            "challenge": challenge,
-            "signature": keys::sign_registration(key, challenge, org),
-        })
+        registration_body(
+            key,
+            c["challenge"].as_str().unwrap(),
+            c["org_id"].as_str().unwrap(),
+        )
     }
 
     /// Sends a request through the real router; returns the status and the body as JSON (or as a
@@ -306,6 +304,16 @@ impl Registry {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_str().unwrap().to_owned()
     }
+}
+
+/// The body of `POST /api/v1/keys`: `key`'s public half and its signature over `challenge` for
+/// organisation `org` (the proof of possession).
+pub fn registration_body(key: &SigningKey, challenge: &str, org: &str) -> Value {
+    serde_json::json!({
+        "public_key_pem": keys::public_key_to_pem(&key.verifying_key()).unwrap(),
+        "challenge": challenge,
+        "signature": keys::sign_registration(key, challenge, org),
+    })
 }
 
 /// What varies between test reports.
