@@ -55,6 +55,9 @@ pub enum Command {
     /// certified systems like it.
     #[command(name = "check")]
     CheckMachine(CheckArgs),
+    /// Share what works on this machine with the community (no account; shows what it sends and
+    /// asks first).
+    Share(ShareArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Write the manual pages.
@@ -421,6 +424,39 @@ pub struct CheckArgs {
     /// --export-db`, `lspci -nn[k]` or `lsusb` output (`-` reads standard input).
     #[arg(long, value_name = "FILE")]
     pub from: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    #[command(flatten)]
+    pub registry: PublicRegistryArgs,
+    /// Share a probe taken earlier (`mxcert probe --format json`; `-` reads standard input)
+    /// instead of probing this machine.
+    #[arg(long, value_name = "PROBE.json")]
+    pub from: Option<std::path::PathBuf>,
+    /// Ask nothing (for scripts): needs `--works`; sends without asking.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// What works: `all`, `none`, or the identities of the devices confirmed working
+    /// (comma-separated).
+    #[arg(long, value_name = "all|none|ID", value_delimiter = ',', requires = "non_interactive")]
+    pub works: Vec<String>,
+    /// Identities of devices that do not work (comma-separated).
+    #[arg(long, value_name = "ID", value_delimiter = ',', requires = "non_interactive")]
+    pub fails: Vec<String>,
+    /// Areas that fail as a whole: a device category (wireless, audio, camera, ...) or suspend,
+    /// hotkeys, battery (comma-separated).
+    #[arg(long, value_name = "AREA", value_delimiter = ',', requires = "non_interactive")]
+    pub areas: Vec<String>,
+    /// A public comment (no e-mail addresses, phone or serial numbers).
+    #[arg(long, value_name = "TEXT", requires = "non_interactive")]
+    pub comment: Option<String>,
+    /// Delete the report with this id instead of sharing (needs `--deletion-token`).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["from", "non_interactive"])]
+    pub delete: Option<String>,
+    /// The deletion token printed when the report was shared.
+    #[arg(long, value_name = "TOKEN", requires = "delete")]
+    pub deletion_token: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -94,6 +94,16 @@ impl Client {
         )
     }
 
+    /// DELETE with one extra header (e.g. a community report's deletion token).
+    pub fn delete_with_header(&self, path: &str, header: &str, value: &str) -> Result<()> {
+        self.send_raw(
+            path,
+            self.request(reqwest::Method::DELETE, path)
+                .header(header, value),
+        )
+        .map(|_| ())
+    }
+
     /// GET raw bytes (signed documents as stored, PEM keys).
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
         self.send_raw(path, self.request(reqwest::Method::GET, path))

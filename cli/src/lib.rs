@@ -85,6 +85,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Certificate(CertificateCommand::Fetch(a)) => commands::certificate::fetch(&a),
         Command::Certificate(CertificateCommand::Status(a)) => commands::certificate::status(&a),
         Command::CheckMachine(a) => commands::check::check(&a),
+        Command::Share(a) => commands::share::share(&a),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man(a) => commands::docs::man(&a),
     }

@@ -3,7 +3,7 @@
 //! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
 //! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
 //! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
-//! privacy rules and the pseudonymous machine id ([`privacy`]), the generated JSON Schemas
+//! privacy rules and the pseudonymous machine id ([`privacy`]), community reports ([`community`]), the generated JSON Schemas
 //! ([`schema`]), the transparency log's Merkle proofs, signed notes and checkpoints ([`tlog`]), and the parsers the probe and the registry share: device classification from
 //! udev/sysfs records ([`devices`]), imports of dumps and tool output ([`import`]), SMBIOS tables
 //! ([`smbios`]), `pci.ids`/`usb.ids` ([`ids`]), modaliases and `modules.alias` ([`modalias`]),
@@ -16,6 +16,7 @@
 pub mod cancel;
 pub mod category;
 pub mod certificate;
+pub mod community;
 pub mod devices;
 pub mod dsse;
 pub mod format;

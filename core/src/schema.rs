@@ -39,6 +39,7 @@ pub fn published() -> Vec<PublishedSchema> {
         gen::<crate::certificate::Certificate>("certificate.v1.schema.json"),
         gen::<crate::certificate::Revocation>("revocation.v1.schema.json"),
         with_id("test-plan.v1.schema.json", crate::plan::json_schema()),
+        gen::<crate::community::CommunityReport>("community-report.v1.schema.json"),
     ]
 }
 

@@ -184,6 +184,15 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
             .or(file.public_posts_per_minute)
             .unwrap_or(d.public_posts_per_minute),
         public_post_burst: file.public_post_burst.unwrap_or(d.public_post_burst),
+        community_reports_per_hour: file
+            .community_reports_per_hour
+            .unwrap_or(d.community_reports_per_hour),
+        community_report_burst: file
+            .community_report_burst
+            .unwrap_or(d.community_report_burst),
+        community_reports_per_machine_per_hour: file
+            .community_reports_per_machine_per_hour
+            .unwrap_or(d.community_reports_per_machine_per_hour),
         auth_failures_per_window: file
             .auth_failures_per_minute
             .unwrap_or(d.auth_failures_per_window),

@@ -76,6 +76,12 @@ pub struct Config {
     /// `public_post_burst`; 0 turns the limit off.
     pub public_posts_per_minute: u32,
     pub public_post_burst: u32,
+    /// Community reports per client address per hour, after a burst of
+    /// `community_report_burst`; 0 turns the limit off.
+    pub community_reports_per_hour: u32,
+    pub community_report_burst: u32,
+    /// Community reports per machine id per hour (after a burst of 3); 0 turns it off.
+    pub community_reports_per_machine_per_hour: u32,
     /// How often certificates that expired are swept out of the device index.
     pub expiry_sweep_interval: Duration,
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client (see
@@ -100,6 +106,9 @@ impl Default for Config {
             check_max_body_bytes: DEFAULT_CHECK_MAX_BODY_BYTES,
             public_posts_per_minute: 60,
             public_post_burst: 20,
+            community_reports_per_hour: 30,
+            community_report_burst: 10,
+            community_reports_per_machine_per_hour: 6,
             expiry_sweep_interval: Duration::from_secs(600),
             trusted_proxies: TrustedProxies::default(),
         }
@@ -133,6 +142,9 @@ pub struct FileSettings {
     pub public_url: Option<String>,
     pub public_posts_per_minute: Option<u32>,
     pub public_post_burst: Option<u32>,
+    pub community_reports_per_hour: Option<u32>,
+    pub community_report_burst: Option<u32>,
+    pub community_reports_per_machine_per_hour: Option<u32>,
     pub auth_failures_per_minute: Option<u32>,
     /// Addresses or CIDR ranges, e.g. `["10.0.0.1", "fd00::/8"]`.
     pub trusted_proxies: Option<Vec<TrustedProxy>>,

@@ -1,5 +1,6 @@
 //! Rate limits on the public POST endpoints (`/api/v1/check` and the web form `/funciona`, one
-//! bucket for both): a token bucket per client address (the callers pass
+//! bucket for both; community reports, per address and per machine id): a token bucket per key,
+//! usually the client address (the callers pass
 //! [`crate::client_addr::ClientAddr`], so clients behind a trusted proxy each have their own).
 //!
 //! Each address may send `burst` requests at once and then `per_minute` requests per minute;
@@ -8,18 +9,19 @@
 //! are limited by [`crate::auth`] instead. This module only counts; it must not read requests.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::error::ApiError;
 
-/// A token bucket per client address.
+/// A token bucket per key: a client address unless said otherwise.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -30,19 +32,24 @@ struct Bucket {
 
 const MAX_TRACKED: usize = 100_000;
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     /// `per_minute` requests per minute after a burst of `burst`; `per_minute == 0` disables the
     /// limit.
-    pub fn new(per_minute: u32, burst: u32) -> RateLimiter {
+    pub fn new(per_minute: u32, burst: u32) -> RateLimiter<K> {
+        Self::per_hour(per_minute.saturating_mul(60), burst)
+    }
+
+    /// `per_hour` requests per hour after a burst of `burst`; `per_hour == 0` disables the limit.
+    pub fn per_hour(per_hour: u32, burst: u32) -> RateLimiter<K> {
         RateLimiter {
-            per_second: f64::from(per_minute) / 60.0,
+            per_second: f64::from(per_hour) / 3600.0,
             burst: f64::from(burst.max(1)),
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Takes one token for `ip`, or answers 429 with the seconds until the next one.
-    pub fn check(&self, ip: IpAddr) -> Result<(), ApiError> {
+    /// Takes one token for `ip` (the key), or answers 429 with the seconds until the next one.
+    pub fn check(&self, ip: K) -> Result<(), ApiError> {
         if self.per_second <= 0.0 {
             return Ok(());
         }
@@ -81,7 +88,7 @@ mod tests {
 
     #[test]
     fn a_burst_passes_then_requests_wait_per_address() {
-        let l = RateLimiter::new(60, 3);
+        let l: RateLimiter = RateLimiter::new(60, 3);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..3 {
@@ -96,7 +103,7 @@ mod tests {
 
     #[test]
     fn zero_disables_the_limit() {
-        let l = RateLimiter::new(0, 1);
+        let l: RateLimiter = RateLimiter::new(0, 1);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..1000 {
             l.check(a).unwrap();

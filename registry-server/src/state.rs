@@ -30,6 +30,9 @@ pub struct Inner {
     pub web: crate::web::WebState,
     /// Rate limit of the public POST endpoints (`/api/v1/check` and `/funciona`, one bucket).
     pub public_posts: RateLimiter,
+    /// Rate limits of community reports: per client address, and per machine id.
+    pub community_posts: RateLimiter,
+    pub community_machines: RateLimiter<String>,
     pub metrics: Metrics,
     /// The cap on public parses of untrusted input.
     pub heavy: crate::heavy::HeavyWork,
@@ -86,7 +89,15 @@ impl AppState {
         let hw_names = tokio::task::spawn_blocking(crate::hwnames::system)
             .await
             .unwrap_or_default();
+        let community_posts = RateLimiter::per_hour(
+            config.community_reports_per_hour,
+            config.community_report_burst,
+        );
+        let community_machines =
+            RateLimiter::per_hour(config.community_reports_per_machine_per_hour, 3);
         Ok(AppState(Arc::new(Inner {
+            community_posts,
+            community_machines,
             hw_names,
             web,
             public_posts,

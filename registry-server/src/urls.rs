@@ -62,6 +62,16 @@ pub fn device(base_identity: &str) -> String {
 }
 
 /// A partner's directory listing: `/api/v1/vendors/{slug}`.
+/// A community report's public page (HTML; `GET /api/v1/community/reports/{id}` is its JSON).
+pub fn community_report(id: &str) -> String {
+    format!("/comunidad/{id}")
+}
+
+/// A community report in the API.
+pub fn community_report_api(id: &str) -> String {
+    format!("/api/v1/community/reports/{id}")
+}
+
 pub fn vendor(slug: &str) -> String {
     format!("/api/v1/vendors/{slug}")
 }

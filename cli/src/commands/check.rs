@@ -82,6 +82,17 @@ pub struct Device {
     pub driver_missing: bool,
     pub status: String,
     pub systems: i64,
+    /// Community reports (machines where people say it works / has problems); absent from
+    /// registries older than community reports.
+    #[serde(default)]
+    pub community: Option<CommunityCount>,
+}
+
+/// Machines whose person says a device works or does not (community reports).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct CommunityCount {
+    pub works: i64,
+    pub problems: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -127,7 +138,7 @@ struct Text {
     model_certified: &'static str,
     model_not_certified: &'static str,
     devices: &'static str,
-    header: [&'static str; 4],
+    header: [&'static str; 5],
     no_driver: &'static str,
     unnamed: &'static str,
     same_board: &'static str,
@@ -141,12 +152,12 @@ const ES: Text = Text {
     model_certified: "Este modelo está certificado para MxOS",
     model_not_certified: "Este modelo no tiene certificado vigente",
     devices: "Dispositivos",
-    header: ["ESTADO", "DISPOSITIVO", "NOMBRE", "SISTEMAS"],
+    header: ["ESTADO", "DISPOSITIVO", "NOMBRE", "SISTEMAS", "COMUNIDAD"],
     no_driver: "sin controlador",
     unnamed: "(sin nombre)",
     same_board: "Certificados con la misma tarjeta madre",
     same_family: "Certificados de la misma familia",
-    legend: "certificado: en un equipo certificado · funciona: sus pruebas pasaron · problema: falló o no tuvo controlador · visto: reportado sin más datos",
+    legend: "certificado: en un equipo certificado · funciona: sus pruebas pasaron · problema: falló o no tuvo controlador · visto: reportado sin más datos\ncomunidad: equipos de personas donde funciona/tiene problemas (reportes de la comunidad, no certificación)",
 };
 
 const EN: Text = Text {
@@ -155,12 +166,12 @@ const EN: Text = Text {
     model_certified: "This model is certified for MxOS",
     model_not_certified: "This model has no valid certificate",
     devices: "Devices",
-    header: ["STATUS", "DEVICE", "NAME", "SYSTEMS"],
+    header: ["STATUS", "DEVICE", "NAME", "SYSTEMS", "COMMUNITY"],
     no_driver: "no driver",
     unnamed: "(unnamed)",
     same_board: "Certified with the same board",
     same_family: "Certified in the same family",
-    legend: "certified: in a certified system · works: its tests passed · problem: failed or no driver bound · seen: reported, nothing more known",
+    legend: "certified: in a certified system · works: its tests passed · problem: failed or no driver bound · seen: reported, nothing more known\ncommunity: people's machines where it works/has problems (community reports, not certification)",
 };
 
 fn certified_list(out: &mut String, title: &str, list: &[CertifiedSystem]) {
@@ -216,7 +227,7 @@ pub fn table(a: &Answer, lang: Lang) -> String {
         s.unknown,
         status_word("unknown", lang),
     );
-    let rows: Vec<[String; 4]> = a
+    let rows: Vec<[String; 5]> = a
         .devices
         .iter()
         .map(|d| {
@@ -236,6 +247,9 @@ pub fn table(a: &Answer, lang: Lang) -> String {
                 d.identity.clone(),
                 name,
                 d.systems.to_string(),
+                d.community
+                    .filter(|c| c.works + c.problems > 0)
+                    .map_or_else(|| "-".to_owned(), |c| format!("{}/{}", c.works, c.problems)),
             ]
         })
         .collect();
@@ -246,15 +260,19 @@ pub fn table(a: &Answer, lang: Lang) -> String {
             .max()
             .unwrap_or(0)
     };
-    let (w0, w1) = (width(0), width(1));
+    let (w0, w1, w4) = (width(0), width(1), width(4));
     let _ = writeln!(
         out,
-        "{:<w0$}  {:<w1$}  {}  {}",
-        t.header[0], t.header[1], t.header[3], t.header[2]
+        "{:<w0$}  {:<w1$}  {}  {:<w4$}  {}",
+        t.header[0], t.header[1], t.header[3], t.header[4], t.header[2]
     );
     let w3 = t.header[3].chars().count();
     for r in &rows {
-        let _ = writeln!(out, "{:<w0$}  {:<w1$}  {:>w3$}  {}", r[0], r[1], r[3], r[2]);
+        let _ = writeln!(
+            out,
+            "{:<w0$}  {:<w1$}  {:>w3$}  {:<w4$}  {}",
+            r[0], r[1], r[3], r[4], r[2]
+        );
     }
     out.push('\n');
     let m = &a.certified_systems;
@@ -345,7 +363,8 @@ mod tests {
             "devices": [
                 {"identity": "pci:8086:a7a1:17aa:22e4", "vendor_name": "Intel Corporation",
                  "device_name": "Raptor Lake-P [Iris Xe Graphics]", "driver": "i915",
-                 "driver_missing": false, "status": "certified", "systems": 12},
+                 "driver_missing": false, "status": "certified", "systems": 12,
+                 "community": {"works": 41, "problems": 2}},
                 {"identity": "usb:06cb:00fc", "vendor_name": "Synaptics, Inc.", "device_name": null,
                  "driver": null, "driver_missing": true, "status": "problem", "systems": 3},
                 {"identity": "usb:ffff:0001", "vendor_name": null, "device_name": null,

@@ -11,6 +11,7 @@ pub mod probe;
 pub mod record;
 pub mod review;
 pub mod run;
+pub mod share;
 pub mod sign;
 pub mod submissions;
 pub mod submit;

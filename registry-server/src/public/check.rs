@@ -7,7 +7,7 @@
 //! recording, `lspci -nn` (`-nnk`) or `lsusb` — everything is read by `mxcert_core::import`, with
 //! this machine's `pci.ids`/`usb.ids` for names. Signatures are not verified: nothing a check
 //! answers is stored or trusted. Answering costs one indexed read of the
-//! per-device counts for all devices at once and three small reads for related systems, whatever
+//! per-device counts for all devices at once, one of their community counts, and three small reads for related systems, whatever
 //! the registry's size.
 
 use std::collections::BTreeSet;
@@ -21,7 +21,7 @@ use mxcert_core::inventory::{Device, Inventory, System};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::devices::{base_identity, DeviceStatus, StatusCounts};
+use super::devices::{base_identity, combined_status, CommunityCount, DeviceStatus, StatusCounts};
 use super::system_category::SystemCategory;
 use super::systems::SystemSummary;
 use super::text::fold;
@@ -308,10 +308,13 @@ pub struct CheckedDevice {
     pub driver: Option<String>,
     /// Whether this device needs a driver and the input shows none bound.
     pub driver_missing: bool,
-    /// `unknown` when no report contains it.
+    /// `unknown` when no report contains it; the best of certification evidence and community
+    /// reports.
     pub status: DeviceStatus,
-    /// Reports per status (all zero when unknown).
+    /// Certification reports per status (all zero when unknown).
     pub reports: StatusCounts,
+    /// Community reports: machines whose person says it works or not (not certification).
+    pub community: CommunityCount,
     /// How many system models contain it.
     pub systems: i64,
     /// The device in the API.
@@ -368,9 +371,9 @@ pub async fn check(store: &Store, machine: &Machine) -> ApiResult<CheckAnswer> {
         .map(|d| base_identity(&d.id))
         .collect();
     let distinct: BTreeSet<&str> = bases.iter().map(String::as_str).collect();
-    let stats = store
-        .devices_stats(&distinct.into_iter().collect::<Vec<_>>())
-        .await?;
+    let distinct: Vec<&str> = distinct.into_iter().collect();
+    let stats = store.devices_stats(&distinct).await?;
+    let community = store.devices_community(&distinct).await?;
     let mut summary = CheckSummary {
         devices: machine.devices.len(),
         ..CheckSummary::default()
@@ -381,7 +384,14 @@ pub async fn check(store: &Store, machine: &Machine) -> ApiResult<CheckAnswer> {
         .zip(&bases)
         .map(|(d, base)| {
             let known = stats.get(base);
-            let status = known.map_or(DeviceStatus::Unknown, |s| s.status());
+            let people = community
+                .get(base)
+                .map(|&(works, problems)| CommunityCount { works, problems })
+                .unwrap_or_default();
+            let status = combined_status(
+                known.map_or(DeviceStatus::Unknown, |s| s.status()),
+                people,
+            );
             match status {
                 DeviceStatus::Certified => summary.certified += 1,
                 DeviceStatus::Works => summary.works += 1,
@@ -404,6 +414,7 @@ pub async fn check(store: &Store, machine: &Machine) -> ApiResult<CheckAnswer> {
                 driver_missing: d.needs_driver && d.driver.is_none(),
                 status,
                 reports: known.map(StatusCounts::from_stats).unwrap_or_default(),
+                community: people,
                 systems: known.map_or(0, |s| s.systems),
                 url: device_url(base),
             }

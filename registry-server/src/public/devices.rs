@@ -8,6 +8,11 @@
 //! it needs one, or a test of its category failed), `seen` — see
 //! [`crate::store::public_index`] for the exact rules. The counts per status say how much
 //! evidence there is.
+//!
+//! Community reports (issue 18) add a tier beside certification, counted in distinct machines
+//! and kept in their own `community` object: a device no certified system contains is `works`
+//! when people confirm it works on their machines, `problem` when they only report problems
+//! ([`combined_status`]: certified > works > problem > seen).
 
 use mxcert_core::identity::Identity;
 use serde::{Deserialize, Serialize};
@@ -92,6 +97,49 @@ impl StatusCounts {
     }
 }
 
+/// Machines whose person says a device works, or does not (community reports, not
+/// certification; distinct machines, hidden reports excluded).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CommunityCount {
+    pub works: i64,
+    pub problems: i64,
+}
+
+/// The community tier of a device: machine counts in all, and per release and kernel series.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CommunityCounts {
+    /// Machines (in all releases) whose person says it works.
+    pub works: i64,
+    /// Machines (in all releases) whose person says it does not work.
+    pub problems: i64,
+    /// The same per distribution release and kernel series, most machines first.
+    pub by_release: Vec<CommunityRelease>,
+}
+
+/// Community machine counts in one release and kernel series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CommunityRelease {
+    /// `mxos 1.0`.
+    pub release: String,
+    /// `6.8`.
+    pub kernel_series: String,
+    pub works: i64,
+    pub problems: i64,
+}
+
+/// A device's status from certification evidence (`vendor`) and community reports: certified
+/// stays certified; otherwise a device works when any report or machine says so, has problems
+/// when only problems are reported, and is seen (or unknown) otherwise.
+pub fn combined_status(vendor: DeviceStatus, community: CommunityCount) -> DeviceStatus {
+    match vendor {
+        DeviceStatus::Certified | DeviceStatus::Works => vendor,
+        _ if community.works > 0 => DeviceStatus::Works,
+        DeviceStatus::Problem => vendor,
+        _ if community.problems > 0 => DeviceStatus::Problem,
+        _ => vendor,
+    }
+}
+
 /// A system model that contains the device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DeviceSystem {
@@ -133,9 +181,12 @@ pub struct DeviceCompat {
     pub category: String,
     pub vendor_name: Option<String>,
     pub device_name: Option<String>,
+    /// The best of certification evidence and community reports ([`combined_status`]).
     pub status: DeviceStatus,
-    /// Reports per status.
+    /// Certification reports per status.
     pub reports: StatusCounts,
+    /// Community reports: machines whose person says it works or not (not certification).
+    pub community: CommunityCounts,
     /// How many system models contain it.
     pub systems_count: i64,
     /// System models that contain it, best status first (one page).
@@ -168,7 +219,7 @@ pub fn identity_from_path(bus: &str, id: &str) -> ApiResult<Identity> {
         .map_err(|e| ApiError::bad_request("malformed_path", e.to_string()))
 }
 
-/// The compatibility of one device; 404 when no report contains it.
+/// The compatibility of one device; 404 when no report, certification or community, contains it.
 pub async fn lookup(
     store: &Store,
     identity: &Identity,
@@ -183,10 +234,31 @@ pub async fn lookup(
         ));
     }
     let id = identity.to_string();
-    let stats = store
-        .device_stats(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no report contains the device {id}")))?;
+    let by_release = store.community_counts(&id).await?;
+    let community = CommunityCounts {
+        works: by_release.iter().map(|r| r.works).sum(),
+        problems: by_release.iter().map(|r| r.problems).sum(),
+        by_release: by_release
+            .into_iter()
+            .map(|r| CommunityRelease {
+                release: r.release,
+                kernel_series: r.kernel_series,
+                works: r.works,
+                problems: r.problems,
+            })
+            .collect(),
+    };
+    let stats = match store.device_stats(&id).await? {
+        Some(stats) => stats,
+        None if community.works + community.problems > 0 => {
+            only_community(store, identity, &id).await?
+        }
+        None => {
+            return Err(ApiError::not_found(format!(
+                "no report contains the device {id}"
+            )))
+        }
+    };
     let systems = store
         .device_systems(
             &id,
@@ -216,8 +288,15 @@ pub async fn lookup(
         category: stats.category.clone(),
         vendor_name: stats.vendor_name.clone(),
         device_name: stats.device_name.clone(),
-        status: stats.status(),
+        status: combined_status(
+            stats.status(),
+            CommunityCount {
+                works: community.works,
+                problems: community.problems,
+            },
+        ),
         reports: StatusCounts::from_stats(&stats),
+        community,
         systems_count: stats.systems,
         systems: systems
             .into_iter()
@@ -244,6 +323,33 @@ pub async fn lookup(
             .collect(),
         first_seen_at: stats.first_seen_at,
         last_seen_at: stats.last_seen_at,
+    })
+}
+
+/// The row of a device only community reports contain: no certification counts, its category
+/// as people's probes gave it.
+async fn only_community(
+    store: &Store,
+    identity: &Identity,
+    id: &str,
+) -> ApiResult<DeviceStatsRow> {
+    let category = store
+        .community_category(id)
+        .await?
+        .unwrap_or_else(|| "other".into());
+    Ok(DeviceStatsRow {
+        base_identity: id.to_owned(),
+        bus: identity.bus().to_owned(),
+        category,
+        vendor_name: None,
+        device_name: None,
+        certified: 0,
+        works: 0,
+        problem: 0,
+        seen: 0,
+        systems: 0,
+        first_seen_at: String::new(),
+        last_seen_at: String::new(),
     })
 }
 

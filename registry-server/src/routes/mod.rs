@@ -33,6 +33,10 @@
 //! | GET | `/api/v1/systems`, `/api/v1/systems/facets`, `/api/v1/systems/{certificate_id}` | public |
 //! | GET | `/api/v1/devices/{bus}/{id}` | public |
 //! | POST | `/api/v1/check` | public (rate-limited per address) |
+//! | POST | `/api/v1/community/reports` | public (rate-limited per address and per machine id) |
+//! | GET | `/api/v1/community/reports/{id}` | public (hidden reports: reviewer, admin) |
+//! | DELETE | `/api/v1/community/reports/{id}` | whoever holds the report's deletion token |
+//! | GET | `/api/v1/community/reports`; POST `/api/v1/community/reports/{id}/hide` | reviewer, admin |
 //! | GET | `/api/v1/vendors`, `/api/v1/vendors/{slug}` | public |
 //! | GET, PUT | `/api/v1/vendors/{slug}/entry` | the organisation's vendors, admin (GET also reviewer) |
 //! | POST | `/api/v1/vendors/{slug}/entry/approve`, `/reject` | admin |
@@ -43,6 +47,7 @@ pub mod audit;
 pub mod certificates;
 pub mod certified;
 pub mod check;
+pub mod community;
 pub mod devices;
 pub mod export;
 pub mod health;
@@ -135,6 +140,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/systems/{certificate_id}", get(systems::show))
         .route("/api/v1/devices/{bus}/{id}", get(devices::show))
         .route("/api/v1/check", post(check::check))
+        .route(
+            "/api/v1/community/reports",
+            post(community::share).get(community::queue),
+        )
+        .route(
+            "/api/v1/community/reports/{id}",
+            get(community::show).delete(community::delete),
+        )
+        .route(
+            "/api/v1/community/reports/{id}/hide",
+            post(community::hide),
+        )
         .route("/api/v1/vendors", get(vendors::list))
         .route("/api/v1/vendors/{slug}", get(vendors::show))
         .route(

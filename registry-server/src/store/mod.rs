@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod certificates;
+pub mod community;
 pub mod devices;
 pub mod directory;
 pub mod indexer;

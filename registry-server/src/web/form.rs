@@ -138,6 +138,15 @@ impl CsrfMultipart {
             .map(|(_, v)| v.as_slice())
     }
 
+    /// Every field called `name` as text (checkboxes), in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .collect()
+    }
+
     /// The first field called `name` as text (invalid UTF-8 replaced).
     pub fn text(&self, name: &str) -> Option<String> {
         self.bytes(name)

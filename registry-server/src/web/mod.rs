@@ -17,7 +17,7 @@
 //! | [`assets`] | the vendored stylesheet, script and icon |
 //! | [`signin`] | signing in and out |
 //! | [`labels`] | the words for statuses and categories |
-//! | [`home`], [`search`], [`systems`], [`certificate`], [`device`], [`check`], [`partners`], [`submissions`], [`submission`], [`directory_edit`], [`directory_review`] | one module per page or group of pages |
+//! | [`home`], [`search`], [`systems`], [`certificate`], [`device`], [`check`], [`share`], [`partners`], [`submissions`], [`submission`], [`directory_edit`], [`directory_review`] | one module per page or group of pages |
 //!
 //! | path | page |
 //! |---|---|
@@ -27,6 +27,8 @@
 //! | `/certificados/{id}` | a certificate: identity, results by area, downloads, how to verify; POST `/revocar` (reviewers) |
 //! | `/dispositivos/{bus}/{id}` | a device: status, names, systems that contain it, drivers |
 //! | `/funciona` | "¿Funciona mi equipo con MxOS?": paste a dump or upload a probe (POST) |
+//! | `/comparte` | "Comparte tu equipo": how to use `mxcert share`, and the same questions over an uploaded probe (POST) |
+//! | `/comunidad/{id}` | a community report (hidden ones: reviewers) |
 //! | `/socios`, `/socios/{slug}` | the partner directory, filtered by service and state; a partner |
 //! | `/proveedor/directorio` | vendors: edit their directory entry (GET form, POST) |
 //! | `/revision/directorio` | reviewers see, admins approve or reject, pending directory entries |
@@ -60,6 +62,7 @@ pub mod partners;
 pub mod render;
 pub mod search;
 pub mod session;
+pub mod share;
 pub mod signin;
 pub mod submission;
 pub mod submissions;
@@ -127,6 +130,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/certificados/{id}/revocar", post(certificate::revoke))
         .route("/dispositivos/{bus}/{id}", get(device::show))
         .route("/funciona", get(check::form).post(check::submit))
+        .route("/comparte", get(share::form).post(share::submit))
+        .route("/comunidad/{id}", get(share::show))
         .route("/socios", get(partners::list))
         .route("/socios/{slug}", get(partners::show))
         .route(

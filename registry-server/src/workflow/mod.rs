@@ -12,12 +12,14 @@
 //! |---|---|
 //! | [`submissions`] | who reads a submission; approve, reject, withdraw, comment; the diff to the previous one |
 //! | [`certificates`] | revocation by reviewers |
+//! | [`community`] | sharing, reading, deleting (with the token) and hiding (reviewers) community reports |
 //! | [`directory`] | editing, reading and deciding partner directory entries |
 //! | [`keys`] | registering, rotating and revoking an organisation's signing keys |
 //! | [`tokens`] | issuing API tokens |
 //! | [`members`] | role names |
 
 pub mod certificates;
+pub mod community;
 pub mod directory;
 pub mod keys;
 pub mod members;
