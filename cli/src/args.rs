@@ -439,14 +439,29 @@ pub struct ShareArgs {
     pub non_interactive: bool,
     /// What works: `all`, `none`, or the identities of the devices confirmed working
     /// (comma-separated).
-    #[arg(long, value_name = "all|none|ID", value_delimiter = ',', requires = "non_interactive")]
+    #[arg(
+        long,
+        value_name = "all|none|ID",
+        value_delimiter = ',',
+        requires = "non_interactive"
+    )]
     pub works: Vec<String>,
     /// Identities of devices that do not work (comma-separated).
-    #[arg(long, value_name = "ID", value_delimiter = ',', requires = "non_interactive")]
+    #[arg(
+        long,
+        value_name = "ID",
+        value_delimiter = ',',
+        requires = "non_interactive"
+    )]
     pub fails: Vec<String>,
     /// Areas that fail as a whole: a device category (wireless, audio, camera, ...) or suspend,
     /// hotkeys, battery (comma-separated).
-    #[arg(long, value_name = "AREA", value_delimiter = ',', requires = "non_interactive")]
+    #[arg(
+        long,
+        value_name = "AREA",
+        value_delimiter = ',',
+        requires = "non_interactive"
+    )]
     pub areas: Vec<String>,
     /// A public comment (no e-mail addresses, phone or serial numbers).
     #[arg(long, value_name = "TEXT", requires = "non_interactive")]

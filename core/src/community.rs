@@ -72,7 +72,9 @@ pub enum Summary {
 }
 
 /// A device's verdict in one community report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The person confirmed it works.
@@ -98,7 +100,10 @@ pub enum CommunityError {
     #[error("`{field}` lists {count} entries; at most {MAX_LISTED}")]
     TooManyListed { field: &'static str, count: usize },
     #[error("`{field}` names {identity:?}, which is not a device of this machine")]
-    UnknownDevice { field: &'static str, identity: String },
+    UnknownDevice {
+        field: &'static str,
+        identity: String,
+    },
     #[error("{identity:?} is listed both as working and as not working")]
     Contradiction { identity: String },
     #[error("problem_areas names {0:?}: use a device category (wireless, audio, camera, ...) or one of suspend, hotkeys, battery")]
@@ -274,7 +279,8 @@ impl CommunityReport {
     /// other device works (the person said what fails); the rest are unconfirmed (not
     /// counted). Call [`validate`](Self::validate) first.
     pub fn device_verdicts(&self) -> BTreeMap<String, (Category, Verdict)> {
-        let listed = |list: &[String]| -> Vec<String> { list.iter().filter_map(|i| base_of(i)).collect() };
+        let listed =
+            |list: &[String]| -> Vec<String> { list.iter().filter_map(|i| base_of(i)).collect() };
         let works = listed(&self.works);
         let problems = listed(&self.problems);
         let mut out = BTreeMap::new();
@@ -353,7 +359,9 @@ pub fn personal_data_in(text: &str) -> Option<PersonalData> {
             if !local.is_empty()
                 && domain.contains('.')
                 && !domain.starts_with('.')
-                && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+                && domain
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
             {
                 return Some(PersonalData::Email);
             }
@@ -380,17 +388,26 @@ pub fn personal_data_in(text: &str) -> Option<PersonalData> {
         let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         let letters = t.chars().filter(char::is_ascii_alphabetic).count();
         let numbers = t.chars().filter(char::is_ascii_digit).count();
-        t.chars().all(|c| c.is_ascii_alphanumeric()) && t.len() >= 10 && letters >= 3 && numbers >= 3
+        t.chars().all(|c| c.is_ascii_alphanumeric())
+            && t.len() >= 10
+            && letters >= 3
+            && numbers >= 3
     };
     if tokens.iter().any(|t| serialish(t)) {
         return Some(PersonalData::SerialNumber);
     }
     let lower: Vec<String> = tokens.iter().map(|t| t.to_lowercase()).collect();
     for (i, t) in lower.iter().enumerate() {
-        let marker = matches!(t.trim_end_matches(':'), "serial" | "s/n" | "sn" | "serie" | "serial#");
+        let marker = matches!(
+            t.trim_end_matches(':'),
+            "serial" | "s/n" | "sn" | "serie" | "serial#"
+        );
         if marker {
             let next = lower.get(i + 1).map(String::as_str).unwrap_or_default();
-            let next = if matches!(next, "number" | "no" | "no." | "nr" | "#" | ":" | "es" | "is") {
+            let next = if matches!(
+                next,
+                "number" | "no" | "no." | "nr" | "#" | ":" | "es" | "is"
+            ) {
                 lower.get(i + 2).map(String::as_str).unwrap_or_default()
             } else {
                 next

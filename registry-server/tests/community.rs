@@ -42,7 +42,8 @@ fn report(machine: &str, kernel: &str, extra: Value) -> Value {
 }
 
 async fn share(r: &Registry, body: &Value) -> (StatusCode, Value) {
-    r.post("/api/v1/community/reports", None, body.clone()).await
+    r.post("/api/v1/community/reports", None, body.clone())
+        .await
 }
 
 async fn community(r: &Registry, device: &str) -> Value {
@@ -64,7 +65,10 @@ async fn delete(r: &Registry, id: &str, token: Option<&str>) -> (StatusCode, Val
         .unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -76,7 +80,11 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
         let (status, _) = r.get(&format!("/api/v1/devices/{wifi}"), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{kind}");
 
-        let (status, first) = share(&r, &report("m1", "6.8.0-45", json!({"summary": "all_work"}))).await;
+        let (status, first) = share(
+            &r,
+            &report("m1", "6.8.0-45", json!({"summary": "all_work"})),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{kind}: {first}");
         assert_eq!(first["works"], 3);
         assert_eq!(first["replaced"], false);
@@ -87,7 +95,10 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
         assert_eq!(d["status"], "works", "{kind}: {d}");
         assert_eq!(d["community"]["works"], 1);
         assert_eq!(d["community"]["problems"], 0);
-        assert_eq!(d["reports"]["works"], 0, "community is not certification evidence");
+        assert_eq!(
+            d["reports"]["works"], 0,
+            "community is not certification evidence"
+        );
 
         // The same machine again: it replaces, so the count does not double; now Wi-Fi fails.
         for _ in 0..2 {
@@ -112,10 +123,18 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
         assert_eq!(bt["community"]["works"], 1, "the rest confirmed working");
 
         // Two more machines, one on another kernel series: counted per release and series.
-        let (_, m2) = share(&r, &report("m2", "6.8.0-50", json!({"summary": "all_work"}))).await;
+        let (_, m2) = share(
+            &r,
+            &report("m2", "6.8.0-50", json!({"summary": "all_work"})),
+        )
+        .await;
         let (status, m3) = share(
             &r,
-            &report("m3", "6.11.2", json!({"summary": "all_work", "works": ["pci:8086:51f1"]})),
+            &report(
+                "m3",
+                "6.11.2",
+                json!({"summary": "all_work", "works": ["pci:8086:51f1"]}),
+            ),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{m3}");
@@ -183,8 +202,14 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
         let (status, e) = delete(&r, m2_id, Some(&token1)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
         assert_eq!(e["error"]["code"], "wrong_token");
-        assert_eq!(delete(&r, m2_id, Some(m2_token)).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(delete(&r, m2_id, Some(m2_token)).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            delete(&r, m2_id, Some(m2_token)).await.0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            delete(&r, m2_id, Some(m2_token)).await.0,
+            StatusCode::NOT_FOUND
+        );
         let d = community(&r, wifi).await;
         assert_eq!(d["community"]["works"], 1, "{kind}: {d}");
 
@@ -193,9 +218,7 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, _) = r.get("/api/v1/community/reports", None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let (status, queue) = r
-            .get("/api/v1/community/reports", Some(&r.reviewer))
-            .await;
+        let (status, queue) = r.get("/api/v1/community/reports", Some(&r.reviewer)).await;
         assert_eq!(status, StatusCode::OK, "{queue}");
         let ids: Vec<&str> = queue["reports"]
             .as_array()
@@ -212,7 +235,11 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, hidden) = r
-            .post(&hide, Some(&r.reviewer), json!({"reason": "mismo equipo, ids falsos"}))
+            .post(
+                &hide,
+                Some(&r.reviewer),
+                json!({"reason": "mismo equipo, ids falsos"}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{hidden}");
         assert!(hidden["hidden_at"].is_string());
@@ -228,7 +255,10 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "hidden from the public");
         let (status, _) = r
-            .get(&format!("/api/v1/community/reports/{m3_id}"), Some(&r.reviewer))
+            .get(
+                &format!("/api/v1/community/reports/{m3_id}"),
+                Some(&r.reviewer),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "reviewers still see it");
         let (status, audit) = r
@@ -256,8 +286,13 @@ async fn hostile_reports_are_refused_with_the_reason() {
         let raw = |body: &'static [u8]| {
             let r = &r;
             async move {
-                r.call(Method::POST, "/api/v1/community/reports", None, body.to_vec())
-                    .await
+                r.call(
+                    Method::POST,
+                    "/api/v1/community/reports",
+                    None,
+                    body.to_vec(),
+                )
+                .await
             }
         };
         assert_eq!(raw(b"").await.0, StatusCode::BAD_REQUEST);
@@ -270,27 +305,47 @@ async fn hostile_reports_are_refused_with_the_reason() {
                 "surprise",
             ),
             (
-                report("m1", "6.8", json!({"summary": "all_work", "comment": "escríbeme: ana@example.mx"})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "all_work", "comment": "escríbeme: ana@example.mx"}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "e-mail",
             ),
             (
-                report("m1", "6.8", json!({"summary": "all_work", "comment": "tel 55 1234 5678"})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "all_work", "comment": "tel 55 1234 5678"}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "phone",
             ),
             (
-                report("m1", "6.8", json!({"summary": "all_work", "comment": "serie 5CG1234XYZ"})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "all_work", "comment": "serie 5CG1234XYZ"}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "serial",
             ),
             (
-                report("m1", "6.8", json!({"summary": "all_work", "comment": "mac aa:bb:cc:dd:ee:ff"})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "all_work", "comment": "mac aa:bb:cc:dd:ee:ff"}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "MAC",
             ),
             (
-                report("m1", "6.8", json!({"summary": "some_problems", "problems": ["pci:1234:5678"]})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "some_problems", "problems": ["pci:1234:5678"]}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "not a device of this machine",
             ),
@@ -300,23 +355,39 @@ async fn hostile_reports_are_refused_with_the_reason() {
                 "neither problems",
             ),
             (
-                report("m1", "6.8", json!({"summary": "all_work", "problem_areas": ["teleportation"]})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "all_work", "problem_areas": ["teleportation"]}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "teleportation",
             ),
             (
-                report("m1", "6.8", json!({"summary": "some_problems",
-                    "works": ["usb:8087:0033"], "problems": ["usb:8087:0033"]})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "some_problems",
+                    "works": ["usb:8087:0033"], "problems": ["usb:8087:0033"]}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "both",
             ),
             (
-                report("m1", "6.8", json!({"summary": "all_work", "comment": "a\u{0}b"})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "all_work", "comment": "a\u{0}b"}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "NUL",
             ),
             (
-                report("m1", "6.8", json!({"summary": "all_work", "comment": "x".repeat(2001)})),
+                report(
+                    "m1",
+                    "6.8",
+                    json!({"summary": "all_work", "comment": "x".repeat(2001)}),
+                ),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "2001 characters",
             ),
@@ -325,7 +396,10 @@ async fn hostile_reports_are_refused_with_the_reason() {
             let (got, e) = share(&r, &body).await;
             assert_eq!(got, status, "{kind}: {e}");
             assert!(
-                e["error"]["message"].as_str().unwrap_or_default().contains(words),
+                e["error"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(words),
                 "{kind}: {words}: {e}"
             );
         }
@@ -343,7 +417,10 @@ async fn hostile_reports_are_refused_with_the_reason() {
         big["inventory"]["devices"] = Value::Array(vec![one; 2001]);
         let (status, e) = share(&r, &big).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-        assert!(e["error"]["message"].as_str().unwrap().contains("2001 devices"));
+        assert!(e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2001 devices"));
         // Over the body limit.
         let huge = vec![b' '; r.state.config.check_max_body_bytes + 1];
         let (status, _) = r
@@ -416,7 +493,12 @@ async fn the_portal_shares_an_uploaded_probe_and_shows_the_report() {
             Some(("probe", "equipo.json", &probe)),
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     refused.assert_has("phone number");
 
     let shared = c

@@ -82,7 +82,8 @@ const EN: Text = Text {
     works_opts: "[y = yes, everything · s = some things fail · n = not usable]",
     areas_q: "What fails? Type the numbers, separated by commas:",
     areas_hint: "(at least one)",
-    comment_q: "Optional comment (public: no e-mail addresses, phone or serial numbers; Enter to skip):",
+    comment_q:
+        "Optional comment (public: no e-mail addresses, phone or serial numbers; Enter to skip):",
     preview: "This is exactly what will be sent:",
     withheld: "What the probe left out (it stays on your machine):",
     send_q: "Send this report? [y/N]",
@@ -148,10 +149,7 @@ fn areas_of(inventory: &Inventory, lang: Lang) -> Vec<(String, String)> {
         .into_iter()
         .map(|(c, (n, name))| (c.to_owned(), format!("{name} ({n})")))
         .collect();
-    for (area, word) in FUNCTION_AREAS
-        .iter()
-        .zip([t.suspend, t.hotkeys, t.battery])
-    {
+    for (area, word) in FUNCTION_AREAS.iter().zip([t.suspend, t.hotkeys, t.battery]) {
         out.push(((*area).to_owned(), word.to_owned()));
     }
     out
@@ -226,7 +224,10 @@ fn preview(report: &CommunityReport, lang: Lang, out: &mut dyn Write) -> Result<
     if !withheld.is_empty() {
         say(out, t.withheld)?;
         for w in withheld {
-            say(out, &format!("  - {}", serde_json::to_string(w).unwrap_or_default()))?;
+            say(
+                out,
+                &format!("  - {}", serde_json::to_string(w).unwrap_or_default()),
+            )?;
         }
     }
     Ok(())
@@ -271,7 +272,9 @@ pub fn from_flags(inventory: Inventory, args: &ShareArgs, lang: Lang) -> Result<
 
 fn delete(args: &ShareArgs, id: &str) -> Result<u8> {
     let token = args.deletion_token.as_deref().ok_or_else(|| {
-        CliError::Usage("--delete needs --deletion-token (printed when the report was shared)".into())
+        CliError::Usage(
+            "--delete needs --deletion-token (printed when the report was shared)".into(),
+        )
     })?;
     let client = Client::with_token(&args.registry.registry, None)?;
     client.delete_with_header(
@@ -280,10 +283,13 @@ fn delete(args: &ShareArgs, id: &str) -> Result<u8> {
         token,
     )?;
     let lang = Lang::from_env(|k| std::env::var(k).ok());
-    output::write_stdout(match lang {
-        Lang::Es => format!("Reporte {id} borrado.\n"),
-        Lang::En => format!("Report {id} deleted.\n"),
-    }.as_bytes())?;
+    output::write_stdout(
+        match lang {
+            Lang::Es => format!("Reporte {id} borrado.\n"),
+            Lang::En => format!("Report {id} deleted.\n"),
+        }
+        .as_bytes(),
+    )?;
     Ok(exit::SUCCESS)
 }
 
@@ -383,7 +389,10 @@ mod tests {
         assert_eq!(r.problem_areas, vec!["wireless".to_owned()]);
         assert_eq!(r.works, vec!["pci:8086:a7a1", "usb:8087:0033"]);
         let shown = String::from_utf8(out).unwrap();
-        assert!(shown.contains("This is exactly what will be sent"), "{shown}");
+        assert!(
+            shown.contains("This is exactly what will be sent"),
+            "{shown}"
+        );
         assert!(shown.contains("\"machine_id\": \"m1\""), "{shown}");
         let mut input = std::io::Cursor::new(b"y\n\nn\n".to_vec());
         assert!(ask(inventory(), Lang::En, &mut input, &mut Vec::new())

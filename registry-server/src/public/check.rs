@@ -388,10 +388,8 @@ pub async fn check(store: &Store, machine: &Machine) -> ApiResult<CheckAnswer> {
                 .get(base)
                 .map(|&(works, problems)| CommunityCount { works, problems })
                 .unwrap_or_default();
-            let status = combined_status(
-                known.map_or(DeviceStatus::Unknown, |s| s.status()),
-                people,
-            );
+            let status =
+                combined_status(known.map_or(DeviceStatus::Unknown, |s| s.status()), people);
             match status {
                 DeviceStatus::Certified => summary.certified += 1,
                 DeviceStatus::Works => summary.works += 1,

@@ -328,11 +328,7 @@ pub async fn lookup(
 
 /// The row of a device only community reports contain: no certification counts, its category
 /// as people's probes gave it.
-async fn only_community(
-    store: &Store,
-    identity: &Identity,
-    id: &str,
-) -> ApiResult<DeviceStatsRow> {
+async fn only_community(store: &Store, identity: &Identity, id: &str) -> ApiResult<DeviceStatsRow> {
     let category = store
         .community_category(id)
         .await?

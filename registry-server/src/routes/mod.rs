@@ -148,10 +148,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/community/reports/{id}",
             get(community::show).delete(community::delete),
         )
-        .route(
-            "/api/v1/community/reports/{id}/hide",
-            post(community::hide),
-        )
+        .route("/api/v1/community/reports/{id}/hide", post(community::hide))
         .route("/api/v1/vendors", get(vendors::list))
         .route("/api/v1/vendors/{slug}", get(vendors::show))
         .route(

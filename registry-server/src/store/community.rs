@@ -294,7 +294,11 @@ impl Store {
     }
 
     /// The moderation queue: reports newest first, hidden ones included.
-    pub async fn community_queue(&self, limit: i64, offset: i64) -> Result<Vec<CommunityReportRow>> {
+    pub async fn community_queue(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<CommunityReportRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {REPORT_COLUMNS} FROM community_reports \
              ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2"
@@ -335,12 +339,11 @@ impl Store {
 
     /// The category people's probes give a device, if a community report contains it.
     pub async fn community_category(&self, base_identity: &str) -> Result<Option<String>> {
-        let r = sqlx::query(
-            "SELECT category FROM community_devices WHERE base_identity = $1 LIMIT 1",
-        )
-        .bind(base_identity)
-        .fetch_optional(self.pool())
-        .await?;
+        let r =
+            sqlx::query("SELECT category FROM community_devices WHERE base_identity = $1 LIMIT 1")
+                .bind(base_identity)
+                .fetch_optional(self.pool())
+                .await?;
         r.as_ref().map(|r| col(r, "category")).transpose()
     }
 
@@ -371,7 +374,10 @@ impl Store {
                 q = q.bind(*id);
             }
             for r in q.fetch_all(self.pool()).await? {
-                out.insert(col(&r, "base_identity")?, (col(&r, "works")?, col(&r, "problems")?));
+                out.insert(
+                    col(&r, "base_identity")?,
+                    (col(&r, "works")?, col(&r, "problems")?),
+                );
             }
         }
         Ok(out)

@@ -154,26 +154,28 @@ pub async fn submit(ctx: Ctx, req: Request) -> Result<Response, PageError> {
         let (report, body) = ctx
             .state
             .heavy
-            .run(move |_cancel| -> Result<(CommunityReport, Vec<u8>), ApiError> {
-                let inventory: Inventory = serde_json::from_slice(&probe).map_err(|e| {
-                    ApiError::unprocessable(
-                        "invalid_report",
-                        format!("not an mxcert probe (mxcert probe --format json): {e}"),
-                    )
-                })?;
-                let report = CommunityReport::from_answers(
-                    inventory,
-                    summary,
-                    areas,
-                    Vec::new(),
-                    comment,
-                    Some(lang.to_owned()),
-                );
-                let body = serde_json::to_vec(&report).map_err(ApiError::internal)?;
-                // The same strict rules as the API, on the same bytes.
-                let report = workflow::parse(&body)?;
-                Ok((report, body))
-            })
+            .run(
+                move |_cancel| -> Result<(CommunityReport, Vec<u8>), ApiError> {
+                    let inventory: Inventory = serde_json::from_slice(&probe).map_err(|e| {
+                        ApiError::unprocessable(
+                            "invalid_report",
+                            format!("not an mxcert probe (mxcert probe --format json): {e}"),
+                        )
+                    })?;
+                    let report = CommunityReport::from_answers(
+                        inventory,
+                        summary,
+                        areas,
+                        Vec::new(),
+                        comment,
+                        Some(lang.to_owned()),
+                    );
+                    let body = serde_json::to_vec(&report).map_err(ApiError::internal)?;
+                    // The same strict rules as the API, on the same bytes.
+                    let report = workflow::parse(&body)?;
+                    Ok((report, body))
+                },
+            )
             .await??;
         if let Some(machine) = report.inventory.machine_id.clone() {
             ctx.state.community_machines.check(machine)?;
@@ -241,7 +243,11 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Result<Response, PageErro
         .collect();
     devices.sort_by_key(|d| (d.badge != "problem", d.badge != "works", d.identity.clone()));
     page(&ReportPage {
-        areas: r.problem_areas.iter().map(|a| area_label(&ctx, a)).collect(),
+        areas: r
+            .problem_areas
+            .iter()
+            .map(|a| area_label(&ctx, a))
+            .collect(),
         system,
         summary,
         devices,

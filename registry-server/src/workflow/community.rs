@@ -150,10 +150,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
 pub async fn share(store: &Store, report: CommunityReport) -> ApiResult<Shared> {
     let verdicts = report.device_verdicts();
     let mut inventory = report.inventory.clone();
-    let machine_id = inventory
-        .machine_id
-        .take()
-        .ok_or_else(|| ApiError::unprocessable("invalid_report", community::CommunityError::NoMachineId.to_string()))?;
+    let machine_id = inventory.machine_id.take().ok_or_else(|| {
+        ApiError::unprocessable(
+            "invalid_report",
+            community::CommunityError::NoMachineId.to_string(),
+        )
+    })?;
     let inventory_json = serde_json::to_string(&inventory).map_err(ApiError::internal)?;
     // The probe scrubs; this is the registry's own last line over every string.
     let inventory_json = mxcert_core::privacy::scrub_all(&inventory_json).into_owned();
@@ -179,8 +181,16 @@ pub async fn share(store: &Store, report: CommunityReport) -> ApiResult<Shared> 
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default(),
         problem_areas: report.problem_areas.clone(),
-        comment: report.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned),
-        language: report.language.clone().filter(|l| matches!(l.as_str(), "es" | "en")),
+        comment: report
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+        language: report
+            .language
+            .clone()
+            .filter(|l| matches!(l.as_str(), "es" | "en")),
         // The content without the machine id: the same report replayed under forged machine
         // ids is a duplicate.
         content_sha256: sha256_hex(
@@ -268,11 +278,14 @@ pub async fn view(store: &Store, id: &str, reviewer: bool) -> ApiResult<Communit
 /// Deletes a report with its deletion token: 404 when there is no such report, 403
 /// `wrong_token` when the token is not its own.
 pub async fn delete(store: &Store, id: &str, token: Option<&str>) -> ApiResult<()> {
-    let token = token.map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| {
-        ApiError::unauthenticated(
-            "send the deletion token `mxcert share` printed in the X-Deletion-Token header",
-        )
-    })?;
+    let token = token
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::unauthenticated(
+                "send the deletion token `mxcert share` printed in the X-Deletion-Token header",
+            )
+        })?;
     match store
         .delete_community_report(id, &sha256_hex(token.as_bytes()))
         .await
