@@ -339,7 +339,13 @@ async fn serve(store: Store, config: Config) -> Result<(), BoxError> {
         redact_url(&database),
         state.plans.plans.len()
     );
-    crate::server::serve(listener, state, crate::server::shutdown_signal()).await?;
+    // Migrations ran (`Store::open`) and the listener is bound: ready.
+    crate::notify::notify_or_log(&format!("READY=1\nSTATUS=listening on http://{addr}"));
+    let shutdown = async {
+        crate::server::shutdown_signal().await;
+        crate::notify::notify_or_log("STOPPING=1\nSTATUS=finishing the requests in flight");
+    };
+    crate::server::serve(listener, state, shutdown).await?;
     Ok(())
 }
 
