@@ -8,6 +8,7 @@
 pub mod args;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod exit;
 pub mod output;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Certificate(CertificateCommand::Fetch(a)) => commands::certificate::fetch(&a),
         Command::Certificate(CertificateCommand::Status(a)) => commands::certificate::status(&a),
         Command::CheckMachine(a) => commands::check::check(&a),
+        Command::Login(a) => commands::login::login(&a),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man(a) => commands::docs::man(&a),
     }
