@@ -54,6 +54,16 @@ pub enum Command {
     /// Manage organisations, members, tokens and keys.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Print shell completions (the packages install them).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (mxcert-registry.1 and one per command) into DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +285,33 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    match &cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mxcert-registry",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Command::Man { out_dir } => {
+            let written = std::fs::create_dir_all(out_dir).and_then(|()| {
+                clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), out_dir)
+            });
+            return match written {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!(
+                        "mxcert-registry: failed to write {}: {e}",
+                        out_dir.display()
+                    );
+                    ExitCode::from(1)
+                }
+            };
+        }
+        _ => {}
+    }
     let default_log = if matches!(cli.command, Command::Serve(_)) {
         "info"
     } else {
@@ -324,6 +361,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::Admin(cmd) => admin(&store, cmd).await,
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }
 
