@@ -58,6 +58,9 @@ pub enum Command {
     /// Share what works on this machine with the community (no account; shows what it sends and
     /// asks first).
     Share(ShareArgs),
+    /// Store your API token for the registry (read from standard input, checked with the
+    /// registry, written with mode 0600).
+    Login(LoginArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Write the manual pages.
@@ -109,9 +112,9 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// The private key (PKCS#8 PEM).
-    #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    /// The private key (PKCS#8 PEM) [default: `key` of the configuration files].
+    #[arg(long, env = "MXCERT_KEY", value_name = "KEY")]
+    pub key: Option<PathBuf>,
     /// The report to sign (`-` for standard input).
     #[arg(value_name = "REPORT")]
     pub report: PathBuf,
@@ -139,20 +142,27 @@ pub struct VerifyArgs {
     pub format: TextOrJson,
 }
 
-/// Where the registry is and who you are.
+/// Where the registry is and who you are. Unset, both come from the configuration files (see
+/// [`crate::config`]): the registry defaults to the MxOS Foundation's, the token to the file
+/// `mxcert login` writes.
 #[derive(Debug, Clone, Args)]
 pub struct RegistryArgs {
-    /// The registry's base URL, e.g. https://registro.mxos.mx
+    /// The registry's base URL [default: `registry` of ~/.config/mxcert/config.toml or
+    /// /etc/mxcert/mxcert.toml, else https://registro.mxos.mx]
     #[arg(long, env = "MXCERT_REGISTRY", value_name = "URL")]
-    pub registry: String,
-    /// Your API token (vendor, reviewer or admin).
+    pub registry: Option<String>,
+    /// Your API token (vendor, reviewer or admin) [default: the token file's].
     #[arg(
         long,
         env = "MXCERT_TOKEN",
         value_name = "TOKEN",
         hide_env_values = true
     )]
-    pub token: String,
+    pub token: Option<String>,
+    /// A file holding your API token; it must not be readable by its group or others
+    /// [default: `token_file` of the configuration files, else ~/.config/mxcert/token].
+    #[arg(long, env = "MXCERT_TOKEN_FILE", value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,9 +221,10 @@ pub struct KeysRevokeArgs {
 /// A registry that anyone may read (no token needed).
 #[derive(Debug, Clone, Args)]
 pub struct PublicRegistryArgs {
-    /// The registry's base URL, e.g. https://registro.mxos.mx
+    /// The registry's base URL [default: `registry` of ~/.config/mxcert/config.toml or
+    /// /etc/mxcert/mxcert.toml, else https://registro.mxos.mx]
     #[arg(long, env = "MXCERT_REGISTRY", value_name = "URL")]
-    pub registry: String,
+    pub registry: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -493,9 +504,9 @@ pub struct KeysRegisterArgs {
     /// The key: its private key file (PKCS#8 PEM), or its public key with the private key
     /// beside it (`mxcert.pub` and `mxcert.key`, as `mxcert keygen` writes them). The registry
     /// asks for a signature by the private key (proof of possession); the private key never
-    /// leaves this machine.
-    #[arg(value_name = "KEY")]
-    pub key: PathBuf,
+    /// leaves this machine. [default: `key` of the configuration files, or MXCERT_KEY]
+    #[arg(value_name = "KEY", env = "MXCERT_KEY")]
+    pub key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -508,6 +519,20 @@ pub struct SubmitArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The registry's base URL [default: as for every command, see `mxcert check --help`].
+    #[arg(long, env = "MXCERT_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
+    /// Where to store the token [default: `token_file` of the configuration files, else
+    /// ~/.config/mxcert/token].
+    #[arg(long, env = "MXCERT_TOKEN_FILE", value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Store the token without asking the registry whom it belongs to (offline set-up).
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 #[derive(Debug, Args)]

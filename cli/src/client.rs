@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::args::RegistryArgs;
+use crate::args::{PublicRegistryArgs, RegistryArgs};
+use crate::config::Settings;
 use crate::error::{CliError, Result};
 
 /// A connection to one registry as one user.
@@ -28,9 +29,23 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for the registry and token in `args`.
+    /// A client for the registry and token in `args`, or else in the configuration files
+    /// ([`crate::config`]).
     pub fn new(args: &RegistryArgs) -> Result<Client> {
-        Client::with_token(&args.registry, Some(args.token.clone()))
+        let settings = Settings::load()?;
+        let token = settings.token(args.token.as_deref(), args.token_file.as_deref())?;
+        Client::with_token(&settings.registry(args.registry.as_deref()), Some(token))
+    }
+
+    /// An anonymous client for the registry in `args`, or else in the configuration files.
+    pub fn public(args: &PublicRegistryArgs) -> Result<Client> {
+        let settings = Settings::load()?;
+        Client::with_token(&settings.registry(args.registry.as_deref()), None)
+    }
+
+    /// The registry's base URL, without a trailing `/`.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// A client for `base_url`, optionally authenticated.

@@ -8,6 +8,7 @@
 pub mod args;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod exit;
 pub mod output;
@@ -86,6 +87,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Certificate(CertificateCommand::Status(a)) => commands::certificate::status(&a),
         Command::CheckMachine(a) => commands::check::check(&a),
         Command::Share(a) => commands::share::share(&a),
+        Command::Login(a) => commands::login::login(&a),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man(a) => commands::docs::man(&a),
     }

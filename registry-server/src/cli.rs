@@ -54,6 +54,16 @@ pub enum Command {
     /// Manage organisations, members, tokens and keys.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Print shell completions (the packages install them).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (mxcert-registry.1 and one per command) into DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -284,6 +294,33 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    match &cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mxcert-registry",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Command::Man { out_dir } => {
+            let written = std::fs::create_dir_all(out_dir).and_then(|()| {
+                clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), out_dir)
+            });
+            return match written {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!(
+                        "mxcert-registry: failed to write {}: {e}",
+                        out_dir.display()
+                    );
+                    ExitCode::from(1)
+                }
+            };
+        }
+        _ => {}
+    }
     let default_log = if matches!(cli.command, Command::Serve(_)) {
         "info"
     } else {
@@ -333,6 +370,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::Admin(cmd) => admin(&store, cmd).await,
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }
 
@@ -348,7 +386,13 @@ async fn serve(store: Store, config: Config) -> Result<(), BoxError> {
         redact_url(&database),
         state.plans.plans.len()
     );
-    crate::server::serve(listener, state, crate::server::shutdown_signal()).await?;
+    // Migrations ran (`Store::open`) and the listener is bound: ready.
+    crate::notify::notify_or_log(&format!("READY=1\nSTATUS=listening on http://{addr}"));
+    let shutdown = async {
+        crate::server::shutdown_signal().await;
+        crate::notify::notify_or_log("STOPPING=1\nSTATUS=finishing the requests in flight");
+    };
+    crate::server::serve(listener, state, shutdown).await?;
     Ok(())
 }
 

@@ -16,7 +16,8 @@
 //! error type). The public side — certified systems, device compatibility, "does my machine
 //! work?", the partner directory and open data — is [`public`] (plain async functions over the
 //! store, shared by the JSON routes and the web portal), with [`ratelimit`] (public POSTs),
-//! [`metrics`] (`/metrics`) and [`hwnames`] (`pci.ids`/`usb.ids` for naming devices).
+//! [`metrics`] (`/metrics`) and [`hwnames`] (`pci.ids`/`usb.ids` for naming devices). [`notify`]
+//! tells systemd when the service is ready and when it stops (`Type=notify`).
 //!
 //! This crate must not depend on the `mxcert` CLI crate; shared formats come from `mxcert-core`.
 
@@ -30,6 +31,7 @@ pub mod heavy;
 pub mod hwnames;
 pub mod ingest;
 pub mod metrics;
+pub mod notify;
 pub mod plans;
 pub mod public;
 pub mod ratelimit;

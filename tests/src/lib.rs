@@ -113,7 +113,10 @@ fn is_stale(binary: &Path) -> bool {
     false
 }
 
-/// A `Command` for the real `mxcert` binary with no `MXCERT_*` variables inherited.
+/// A `Command` for the real `mxcert` binary with no `MXCERT_*` variables inherited, and no
+/// configuration file of this machine or user read: the system directory (`MXCERT_SYSCONFDIR`)
+/// and `XDG_CONFIG_HOME` point at a directory that does not exist, and the registry is a closed
+/// loopback port unless the test names one, so no test ever reaches the Foundation's registry.
 pub fn mxcert() -> Command {
     let mut cmd = Command::new(bin("mxcert"));
     for (k, _) in std::env::vars_os() {
@@ -121,7 +124,11 @@ pub fn mxcert() -> Command {
             cmd.env_remove(&k);
         }
     }
-    cmd.env("NO_COLOR", "1");
+    let nowhere = "/nonexistent/mxcert-tests";
+    cmd.env("NO_COLOR", "1")
+        .env("MXCERT_SYSCONFDIR", nowhere)
+        .env("XDG_CONFIG_HOME", nowhere)
+        .env("MXCERT_REGISTRY", "http://127.0.0.1:9");
     cmd
 }
 

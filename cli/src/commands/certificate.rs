@@ -181,7 +181,7 @@ pub fn verify(args: &CertificateVerifyArgs) -> Result<u8> {
 }
 
 pub fn fetch(args: &CertificateFetchArgs) -> Result<u8> {
-    let client = Client::with_token(&args.registry.registry, None)?;
+    let client = Client::public(&args.registry)?;
     let which = if args.revocation {
         "revocation"
     } else {
@@ -200,7 +200,7 @@ pub fn fetch(args: &CertificateFetchArgs) -> Result<u8> {
 }
 
 pub fn status(args: &CertificateStatusArgs) -> Result<u8> {
-    let client = Client::with_token(&args.registry.registry, None)?;
+    let client = Client::public(&args.registry)?;
     let c: Value = client.get_json(&format!(
         "/api/v1/certificates/{}",
         segment(&args.certificate_id)

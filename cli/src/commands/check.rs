@@ -305,7 +305,7 @@ pub fn check(args: &CheckArgs) -> Result<u8> {
             )
         }
     };
-    let client = Client::with_token(&args.registry.registry, None)?;
+    let client = Client::public(&args.registry)?;
     let answer: serde_json::Value = client.post_bytes("/api/v1/check", content_type, body)?;
     let bytes = match args.format {
         TableOrJson::Json => mxcert_core::format::to_json_pretty(&answer),
@@ -313,7 +313,7 @@ pub fn check(args: &CheckArgs) -> Result<u8> {
             let parsed: Answer = serde_json::from_value(answer).map_err(|e| {
                 CliError::Registry(format!(
                     "unexpected answer from {}/api/v1/check: {e}",
-                    args.registry.registry.trim_end_matches('/')
+                    client.base()
                 ))
             })?;
             table(&parsed, Lang::from_env(|k| std::env::var(k).ok())).into_bytes()

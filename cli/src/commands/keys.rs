@@ -114,7 +114,7 @@ fn proven_key(client: &Client, key: &keys::SigningKey) -> Result<serde_json::Val
 /// Registers a key with the registry for the token's organisation, proving possession of its
 /// private key.
 pub fn register(args: &KeysRegisterArgs) -> Result<u8> {
-    let key = key_to_register(&args.key)?;
+    let key = key_to_register(&crate::config::Settings::load()?.key(args.key.as_deref())?)?;
     let client = Client::new(&args.registry)?;
     let body = proven_key(&client, &key)?;
     let answer: serde_json::Value = client.post_json("/api/v1/keys", &body)?;

@@ -276,7 +276,7 @@ fn delete(args: &ShareArgs, id: &str) -> Result<u8> {
             "--delete needs --deletion-token (printed when the report was shared)".into(),
         )
     })?;
-    let client = Client::with_token(&args.registry.registry, None)?;
+    let client = Client::public(&args.registry)?;
     client.delete_with_header(
         &format!("/api/v1/community/reports/{id}"),
         "X-Deletion-Token",
@@ -324,7 +324,7 @@ pub fn share(args: &ShareArgs) -> Result<u8> {
             }
         }
     };
-    let client = Client::with_token(&args.registry.registry, None)?;
+    let client = Client::public(&args.registry)?;
     let body = serde_json::to_vec(&report)
         .map_err(|e| CliError::BadInput(format!("cannot encode the report: {e}")))?;
     let shared: Shared =

@@ -24,7 +24,7 @@ pub fn parse_report(bytes: &[u8], what: &std::path::Path) -> Result<Report> {
 
 /// Signs a report file as it is, byte for byte.
 pub fn sign(args: &SignArgs) -> Result<u8> {
-    let key = read_private_key(&args.key)?;
+    let key = read_private_key(&crate::config::Settings::load()?.key(args.key.as_deref())?)?;
     let bytes = output::read_input(&args.report)?;
     parse_report(&bytes, &args.report)?;
     let envelope = dsse::sign(REPORT_PAYLOAD_TYPE, &bytes, &key);
