@@ -10,6 +10,7 @@
 //!
 //! | module | what it decides |
 //! |---|---|
+//! | [`attachments`] | who reads a submission's attachments; the list and one file |
 //! | [`submissions`] | who reads a submission; approve, reject, withdraw, comment; the diff to the previous one |
 //! | [`certificates`] | revocation by reviewers |
 //! | [`directory`] | editing, reading and deciding partner directory entries |
@@ -17,6 +18,7 @@
 //! | [`tokens`] | issuing API tokens |
 //! | [`members`] | role names |
 
+pub mod attachments;
 pub mod certificates;
 pub mod directory;
 pub mod keys;
