@@ -19,7 +19,13 @@ const KERNEL_LOG: &str = "[   12.345678] usb 1-4: new high-speed USB device numb
 fn with_attachments() -> Report {
     let mut r = report(ReportSpec::default());
     r.attachments = vec![
-        Attachment::new("kernel.log", MEDIA_TYPES[0], KERNEL_LOG.into(), 1 << 20, None),
+        Attachment::new(
+            "kernel.log",
+            MEDIA_TYPES[0],
+            KERNEL_LOG.into(),
+            1 << 20,
+            None,
+        ),
         Attachment::new(
             "fwupd-devices.json",
             MEDIA_TYPES[1],

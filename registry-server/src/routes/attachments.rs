@@ -67,7 +67,10 @@ pub async fn list(
     ),
     security(("token" = [])),
     responses(
-        (status = 200, description = "The content, with the attachment's media type", content_type = "text/plain", body = String),
+        (status = 200, description = "The content, with the attachment's media type", content(
+            (String = "text/plain"),
+            (Object = "application/json"),
+        )),
         (status = 401, description = "No token, or an invalid one (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Another organisation's submission, and not a reviewer", body = ErrorBody),
         (status = 404, description = "No such submission, or no attachment of that name (`not_found`)", body = ErrorBody),
