@@ -138,7 +138,7 @@ pub struct TestResult {
     pub comment: Option<String>,
     /// What the machine did while the test ran, sampled once a second (automated tests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Samples>,
+    pub samples: Option<Box<Samples>>,
 }
 
 impl TestResult {
@@ -309,7 +309,7 @@ impl Report {
             ));
         }
         for r in &report.results {
-            if let Some(Err(e)) = r.samples.as_ref().map(Samples::check) {
+            if let Some(Err(e)) = r.samples.as_ref().map(|s| s.check()) {
                 return Err(crate::FormatError::Inconsistent(format!(
                     "samples of test {}: {e}",
                     r.id

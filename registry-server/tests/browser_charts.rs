@@ -50,7 +50,7 @@ fn the_certificate_page_draws_the_measurements_in_chromium() {
         .iter_mut()
         .find(|r| r.check == "cpu.stress")
         .expect("the quick plan has cpu.stress");
-    stress.samples = Some(throttling());
+    stress.samples = Some(Box::new(throttling()));
     let submitted = registry.submit(&vendor, common::sign(&report, &key));
     let certificate = registry.approve(&reviewer, &submitted);
 

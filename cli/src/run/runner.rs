@@ -259,7 +259,7 @@ impl Runner<'_> {
             }
         };
         let mut result = result_of(test, outcome, started, clock.elapsed());
-        result.samples = samples;
+        result.samples = samples.map(Box::new);
         if result.status == Status::Skip && result.message.is_none() {
             result.message = Some("skipped".into());
         }

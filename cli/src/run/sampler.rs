@@ -37,11 +37,8 @@ impl Sampler {
                 let started = Instant::now();
                 let mut points = Vec::new();
                 let mut every = interval;
-                loop {
-                    match stopped.recv_timeout(every) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-                    }
+                // A stop (or a dropped sampler) ends the loop; only a timeout samples.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                     points.push(probe.sample(started.elapsed()));
                     if points.len() >= MAX_SAMPLES {
                         let mut i = 0;
