@@ -5,6 +5,7 @@
 //! is set.
 
 mod common;
+mod web_client;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -13,6 +14,7 @@ use http_body_util::BodyExt;
 use mxcert_core::attachment::{Attachment, MEDIA_TYPES};
 use mxcert_core::report::Report;
 use tower::ServiceExt;
+use web_client::{check_accessibility, Client};
 
 const KERNEL_LOG: &str = "[   12.345678] usb 1-4: new high-speed USB device number 3 using xhci_hcd\n[   13.000001] ACPI Error: AE_NOT_FOUND, While resolving a named reference\n";
 
@@ -169,4 +171,64 @@ async fn an_attachment_whose_digest_does_not_match_is_refused_at_ingest() {
         assert_eq!(list["submissions"].as_array().map(Vec::len), Some(0));
         r.db.cleanup().await;
     }
+}
+
+#[tokio::test]
+async fn the_submission_page_lists_the_attachments_and_draws_the_samples() {
+    let r = Registry::new("sqlite").await;
+    let mut report = with_attachments();
+    let points: Vec<mxcert_core::samples::Sample> = (0..10u64)
+        .map(|i| mxcert_core::samples::Sample {
+            at_ms: i * 1000,
+            cpu_busy_percent: 97.0,
+            cpu_mhz: None,
+            memory_used_mib: 1500,
+            load_1m: 2.0,
+            temperature_max_c: None,
+        })
+        .collect();
+    let stress = report
+        .results
+        .iter_mut()
+        .find(|t| t.check == "cpu.stress")
+        .unwrap();
+    stress.samples = Some(Box::new(mxcert_core::samples::Samples::from_points(
+        &points,
+    )));
+    let (status, body) = r.submit(&sign(&report, &r.key_a)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+
+    let mut rev = Client::new(&r.state);
+    rev.sign_in(&r.reviewer).await;
+    let page = rev.get(&format!("/envios/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    check_accessibility(&page, "es-MX");
+    page.assert_has("Archivos adjuntos al informe");
+    page.assert_has(&format!("href=\"/envios/{id}/adjuntos/kernel.log\""));
+    page.assert_has("recortado; el original medía 9000000 bytes");
+    page.assert_has("systemctl --failed --no-pager: systemctl is not installed");
+    // The chart: an SVG with the CPU line, no frequency or temperature (never measured), and
+    // the table.
+    page.assert_has("Prueba cpu-stress (cpu.stress)");
+    page.assert_has("<svg class=\"chart\"");
+    page.assert_has("class=\"chart-cpu\"");
+    page.assert_lacks("class=\"chart-temp\"");
+    page.assert_has("10 muestras; la tabla muestra una de cada 1");
+
+    let file = rev.get(&format!("/envios/{id}/adjuntos/kernel.log")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body, KERNEL_LOG);
+    assert_eq!(file.header("content-type"), "text/plain; charset=utf-8");
+    assert_eq!(file.header("x-content-type-options"), "nosniff");
+
+    // Another organisation's vendor sees neither the page nor the file.
+    let mut other = Client::new(&r.state);
+    other.sign_in(&r.vendor_b).await;
+    let denied = other
+        .get(&format!("/envios/{id}/adjuntos/kernel.log"))
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert!(!denied.body.contains("ACPI Error"));
+    r.db.cleanup().await;
 }
