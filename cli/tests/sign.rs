@@ -56,6 +56,7 @@ fn write_report(dir: &Path) -> (PathBuf, Report) {
         evidence: vec![],
         measurements: vec![],
         comment: None,
+        samples: None,
     }];
     let report = Report::new(
         uuid::Uuid::now_v7(),

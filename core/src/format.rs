@@ -19,6 +19,9 @@ pub enum FormatError {
     Version { found: u32, supported: u32 },
     #[error("inconsistent document: {0}")]
     Inconsistent(String),
+    /// An attachment of a report is refused (its digest does not match its content, ...).
+    #[error("{0}")]
+    Attachment(#[from] crate::attachment::AttachmentError),
 }
 
 /// Parses JSON into `T`, naming the path of the first field that does not fit.

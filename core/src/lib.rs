@@ -13,6 +13,7 @@
 //! database, no udev, no clock reads hidden in library calls (callers pass timestamps), no async
 //! runtime. That keeps every function here deterministic and testable from fixtures.
 
+pub mod attachment;
 pub mod cancel;
 pub mod category;
 pub mod certificate;
@@ -31,6 +32,7 @@ pub mod plan;
 pub mod privacy;
 pub mod procfs;
 pub mod report;
+pub mod samples;
 pub mod schema;
 pub mod smbios;
 pub mod tlog;

@@ -11,7 +11,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::attachment::Attachment;
 use crate::inventory::{Device, Hardware, Inventory, Os, ProbeInfo, System};
+use crate::samples::Samples;
 
 /// The current report format version.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -41,6 +43,12 @@ pub struct Report {
     pub plan: PlanRef,
     pub results: Vec<TestResult>,
     pub summary: Summary,
+    /// Files of the run (kernel log, failed units, firmware devices), scrubbed and bounded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// Why an attachment the runner tries to make is absent (e.g. `fwupdmgr` not installed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_notes: Vec<String>,
 }
 
 /// The program that made a document.
@@ -128,6 +136,9 @@ pub struct TestResult {
     /// A tester's comment (manual tests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// What the machine did while the test ran, sampled once a second (automated tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<Box<Samples>>,
 }
 
 impl TestResult {
@@ -265,6 +276,8 @@ impl Report {
             plan,
             results,
             summary,
+            attachments: Vec::new(),
+            attachment_notes: Vec::new(),
         }
     }
 
@@ -283,8 +296,9 @@ impl Report {
         }
     }
 
-    /// Parses a report from JSON bytes: unknown fields and other versions are refused, and the
-    /// summary must agree with the results.
+    /// Parses a report from JSON bytes: unknown fields and other versions are refused, the
+    /// summary must agree with the results, every series of samples must be consistent, and
+    /// every attachment's SHA-256 must be the one of its content.
     pub fn from_json(bytes: &[u8]) -> Result<Report, crate::FormatError> {
         let report: Report = crate::format::from_json(bytes)?;
         crate::format::check_version(report.schema_version, REPORT_SCHEMA_VERSION)?;
@@ -294,6 +308,15 @@ impl Report {
                 "summary does not match the results".into(),
             ));
         }
+        for r in &report.results {
+            if let Some(Err(e)) = r.samples.as_ref().map(|s| s.check()) {
+                return Err(crate::FormatError::Inconsistent(format!(
+                    "samples of test {}: {e}",
+                    r.id
+                )));
+            }
+        }
+        crate::attachment::check_all(&report.attachments)?;
         Ok(report)
     }
 
@@ -319,6 +342,7 @@ mod tests {
             evidence: vec![],
             measurements: vec![],
             comment: None,
+            samples: None,
         }
     }
 

@@ -107,6 +107,7 @@ fn report(n: usize, plan: &mxcert_core::plan::Plan) -> Report {
             evidence: vec![],
             measurements: vec![],
             comment: None,
+            samples: None,
         })
         .collect();
     Report::new(

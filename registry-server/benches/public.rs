@@ -293,6 +293,7 @@ fn signed_report(n: u64, plan: &mxcert_core::plan::Plan, key: &SigningKey) -> Ve
             evidence: vec![],
             measurements: vec![],
             comment: None,
+            samples: None,
         })
         .collect();
     let report = Report::new(

@@ -66,8 +66,11 @@ pub fn verify(
             format!("failed to accept the report: {field} contains a NUL character (\\u0000)"),
         ));
     }
-    let report = Report::from_json(&verified.payload)
-        .map_err(|e| ApiError::unprocessable("schema_invalid", e.to_string()))?;
+    // Each attachment's SHA-256 is recomputed here from its content (`attachment_digest_mismatch`).
+    let report = Report::from_json(&verified.payload).map_err(|e| match e {
+        mxcert_core::FormatError::Attachment(a) => ApiError::unprocessable(a.code(), a.to_string()),
+        e => ApiError::unprocessable("schema_invalid", e.to_string()),
+    })?;
     Ok(VerifiedReport {
         report,
         keyid: verified.keyid,

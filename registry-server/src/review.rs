@@ -528,6 +528,7 @@ mod tests {
                     evidence: vec![],
                     measurements: vec![],
                     comment: None,
+                    samples: None,
                 }
             })
             .collect();

@@ -18,6 +18,11 @@ pub fn submission(id: &str) -> String {
     format!("/api/v1/submissions/{id}")
 }
 
+/// One attachment of a submission's report (attachment names are plain file names).
+pub fn submission_attachment(id: &str, name: &str) -> String {
+    format!("/api/v1/submissions/{id}/attachments/{name}")
+}
+
 /// A submission's signed report as submitted.
 pub fn submission_envelope(id: &str) -> String {
     format!("{}/envelope", submission(id))

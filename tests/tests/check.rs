@@ -36,6 +36,7 @@ fn passing_report(inventory: &Inventory) -> Report {
             evidence: vec![],
             measurements: vec![],
             comment: None,
+            samples: None,
         })
         .collect();
     Report::new(

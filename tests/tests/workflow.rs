@@ -26,6 +26,7 @@ fn result(id: &str, check: &str, blocker: bool, status: Status) -> TestResult {
         evidence: vec![],
         measurements: vec![],
         comment: None,
+        samples: None,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::error::{CliError, Result};
 use crate::run::journal::{Journal, Replay};
 use crate::run::runner::{End, Runner};
 use crate::run::session::{self, Selection, Session};
-use crate::run::{interrupt, plan_source, prompt, report, ui};
+use crate::run::{attachments, interrupt, plan_source, prompt, report, ui};
 use crate::{exit, output, probe};
 
 fn check_selection(plan: &Plan, flag: &str, ids: &[String]) -> Result<()> {
@@ -150,7 +150,10 @@ pub fn run(args: &RunArgs) -> Result<u8> {
             return Err(CliError::Interrupted);
         }
     };
-    let report = report::build(&session.info, results);
+    let mut report = report::build(&session.info, results);
+    let scrubber = attachments::scrubber(probe::live_withholding().unwrap_or_default());
+    (report.attachments, report.attachment_notes) =
+        attachments::collect(&attachments::System, session.info.created_at, &scrubber);
     let bytes = report.to_json_pretty();
     output::write_atomic(&session.report_path(), &bytes, None)?;
     if let Some(out) = absolute(&args.out).or_else(|| session.info.out.clone()) {

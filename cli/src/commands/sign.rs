@@ -42,11 +42,15 @@ pub fn verify(args: &VerifyArgs) -> Result<u8> {
         .and_then(|verified| {
             Report::from_json(&verified.payload)
                 .map(|report| (verified.keyid, report))
-                .map_err(|e| {
-                    (
+                .map_err(|e| match e {
+                    mxcert_core::FormatError::Attachment(a) => (
+                        a.code().to_owned(),
+                        format!("signed payload has a bad attachment: {a}"),
+                    ),
+                    e => (
                         "invalid_report".to_owned(),
                         format!("signed payload is not a valid report: {e}"),
-                    )
+                    ),
                 })
         });
     match (outcome, args.format) {

@@ -96,6 +96,12 @@ pub fn probe_live() -> Result<Inventory, ProbeError> {
     probe_with(&Root::live(), Enumerate::Udev)
 }
 
+/// What a live probe withholds, with the values (kept in memory only), to scrub other text of
+/// this machine with (the report's attachments).
+pub fn live_withholding() -> Result<Withholding, ProbeError> {
+    probe_parts(&Root::live(), Enumerate::Udev).map(|(_, withholding)| withholding)
+}
+
 /// Probes a root, finding devices with libudev or the walker.
 pub(crate) fn probe_with(root: &Root, how: Enumerate) -> Result<Inventory, ProbeError> {
     probe_parts(root, how).map(|(inventory, _)| inventory)

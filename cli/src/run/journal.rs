@@ -291,6 +291,7 @@ mod tests {
             evidence: vec![],
             measurements: vec![],
             comment: None,
+            samples: None,
         }
     }
 

@@ -17,11 +17,14 @@
 //! `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
 //! isolation boundary), [`survivor`] (check processes that outlived their runner, stopped on
 //! `--resume`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
-//! [`prompt`] (manual questions), [`interrupt`] (signals), [`report`] (report and JUnit).
+//! [`prompt`] (manual questions), [`interrupt`] (signals), [`report`] (report and JUnit),
+//! [`sampler`] (measurements once a second while a test runs), [`attachments`] (the kernel
+//! log, failed units and firmware devices, scrubbed and bounded, attached to the report).
 //!
 //! What must not be here: the checks themselves (`mxcert-suites`), plan parsing
 //! (`mxcert_core::plan`), or probing (`crate::probe`).
 
+pub mod attachments;
 pub mod child;
 pub mod interrupt;
 pub mod journal;
@@ -29,6 +32,7 @@ pub mod plan_source;
 pub mod prompt;
 pub mod report;
 pub mod runner;
+pub mod sampler;
 pub mod session;
 pub mod survivor;
 pub mod ui;

@@ -21,6 +21,7 @@ use mxcert_suites::{Context, Options, Outcome, Prompter};
 
 use super::child::{self, ChildEnd, Request};
 use super::journal::{Entry, Journal, Replay};
+use super::sampler::{self, Sampler};
 use super::session::Session;
 use super::survivor;
 use super::ui::Ui;
@@ -69,6 +70,7 @@ pub fn result_of(
         evidence: outcome.evidence,
         measurements: outcome.measurements,
         comment: outcome.comment,
+        samples: None,
     }
 }
 
@@ -222,6 +224,7 @@ impl Runner<'_> {
         };
         let timeout = test.timeout();
         let journal = &mut *self.journal;
+        let sampler = Sampler::start(sampler::INTERVAL);
         // Called from the thread that runs the whole session (the check's death signal is tied
         // to the thread that spawned it).
         let end = child::run(
@@ -238,6 +241,7 @@ impl Runner<'_> {
             },
             &mut || ui.tick(),
         );
+        let samples = sampler.finish();
         self.session.clean_scratch(&test.id);
         let outcome = match end? {
             ChildEnd::Finished(o) => o,
@@ -255,6 +259,7 @@ impl Runner<'_> {
             }
         };
         let mut result = result_of(test, outcome, started, clock.elapsed());
+        result.samples = samples.map(Box::new);
         if result.status == Status::Skip && result.message.is_none() {
             result.message = Some("skipped".into());
         }

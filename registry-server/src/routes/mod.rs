@@ -19,6 +19,7 @@
 //! | GET | `/api/v1/submissions` | vendor (own), reviewer, admin; `?status=&org=&limit=&offset=` |
 //! | GET | `/api/v1/submissions/{id}`, `/diff`, `/history` | the owning vendor, reviewer, admin |
 //! | GET | `/api/v1/submissions/{id}/envelope` | the owning vendor, reviewer, admin; public once approved |
+//! | GET | `/api/v1/submissions/{id}/attachments`, `/attachments/{name}` | the owning vendor, reviewer, admin |
 //! | POST | `/api/v1/submissions/{id}/comments` | the owning vendor, reviewer, admin |
 //! | POST | `/api/v1/submissions/{id}/approve`, `/reject` | reviewer, admin of another organisation |
 //! | POST | `/api/v1/submissions/{id}/withdraw` | the owning vendor |
@@ -43,6 +44,7 @@
 //! | GET | `/api/v1/vendor-entries` | admin, reviewer |
 //! | GET | `/api/v1/export/certified.json`, `/api/v1/export/certified.csv` | public |
 
+pub mod attachments;
 pub mod audit;
 pub mod certificates;
 pub mod certified;
@@ -91,6 +93,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/submissions/{id}/envelope",
             get(submissions::envelope),
+        )
+        .route(
+            "/api/v1/submissions/{id}/attachments",
+            get(attachments::list),
+        )
+        .route(
+            "/api/v1/submissions/{id}/attachments/{name}",
+            get(attachments::get),
         )
         .route("/api/v1/submissions/{id}/diff", get(submissions::diff))
         .route(

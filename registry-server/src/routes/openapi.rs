@@ -163,6 +163,8 @@ impl Modify for MalformedParameters {
         super::submissions::list,
         super::submissions::show,
         super::submissions::envelope,
+        super::attachments::list,
+        super::attachments::get,
         super::submissions::diff,
         super::submissions::history,
         super::submissions::comment,

@@ -2,7 +2,8 @@
 //! release, the plan and its version, the test results summarised by area, the devices by
 //! category, the certificate's status and dates, the model's other certificates, downloads of the
 //! signed certificate and the signed report (the API's own URLs), and how to verify both offline
-//! with `mxcert`. The commands to copy name the configured public URL, else a placeholder the
+//! with `mxcert`, and the charts of what the machine measured while tests ran ([`super::charts`]).
+//! The commands to copy name the configured public URL, else a placeholder the
 //! reader replaces: never the request's `Host`.
 //!
 //! It calls `public::systems::detail`, exactly what `GET /api/v1/systems/{certificate_id}`
@@ -17,6 +18,7 @@ use axum::extract::Path;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::charts::{charts, Chart};
 use super::context::Ctx;
 use super::form::{CsrfForm, PageQuery};
 use super::labels;
@@ -62,6 +64,8 @@ struct CertificatePage<'a> {
     report_sha256: String,
     envelope_sha256: String,
     can_revoke: bool,
+    /// Measurements over time of the certified report's tests.
+    charts: Vec<Chart>,
     flash: Option<&'static str>,
     flash_error: Option<&'static str>,
 }
@@ -124,8 +128,10 @@ pub async fn show(
         }
         _ => false,
     };
+    let series = crate::public::measurements::of_certificate(&ctx.state.store, &id).await?;
     page(&CertificatePage {
         can_revoke,
+        charts: charts(&series),
         flash: (f.ok.as_deref() == Some("revoked")).then(|| msg("certificate.done_revoked")),
         flash_error: (f.error.as_deref() == Some("reason")).then(|| msg("submission.error_reason")),
         status: labels::certificate_status(status),

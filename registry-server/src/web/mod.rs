@@ -34,7 +34,7 @@
 //! | `/revision/directorio` | reviewers see, admins approve or reject, pending directory entries |
 //! | `/revision` | reviewers: the queue, by status |
 //! | `/proveedor` | vendors: their organisation's submissions |
-//! | `/envios/{id}` | a submission (reviewers, its vendor); POST `/aprobar`, `/rechazar`, `/retirar`, `/comentar`; `/informe.dsse.json` |
+//! | `/envios/{id}` | a submission (reviewers, its vendor); POST `/aprobar`, `/rechazar`, `/retirar`, `/comentar`; `/informe.dsse.json`; `/adjuntos/{name}` |
 //! | `/acceder` | sign in with an API token (GET form, POST) |
 //! | `/salir` | sign out (POST) |
 //! | `/static/{name}` | stylesheet, script, icon |
@@ -47,6 +47,7 @@
 
 pub mod assets;
 pub mod certificate;
+pub mod charts;
 pub mod check;
 pub mod context;
 pub mod cookies;
@@ -151,6 +152,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/envios/{id}", get(submission::show))
         .route("/envios/{id}/informe.dsse.json", get(submission::envelope))
+        .route("/envios/{id}/adjuntos/{name}", get(submission::attachment))
         .route("/envios/{id}/aprobar", post(submission::approve))
         .route("/envios/{id}/rechazar", post(submission::reject))
         .route("/envios/{id}/retirar", post(submission::withdraw))

@@ -1,6 +1,8 @@
 //! One submission, for the reviewers and for its own vendor (`/envios/{id}`): identity, the
 //! automated checks, the test results with failed and skipped tests first, what changed since the
-//! previous submission of the same model, the devices, the comments; and the actions the signed-in
+//! previous submission of the same model, charts of what the machine measured while tests ran
+//! ([`super::charts`]), the files attached to the report (kernel log, failed units, firmware
+//! devices; `workflow::attachments`), the devices, the comments; and the actions the signed-in
 //! person may take: approve (issuing the certificate) or reject with a reason (reviewers),
 //! withdraw (the vendor), comment (both). Every action calls the same service function as the
 //! JSON API (`workflow::submissions::{approve, reject, withdraw, comment}`).
@@ -15,6 +17,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::charts::{charts, Chart};
 use super::context::Ctx;
 use super::form::{CsrfForm, PageQuery};
 use super::labels;
@@ -23,6 +26,7 @@ use super::signin::see_other;
 use super::submissions::{reviewer, signed_in, vendor_caller};
 use crate::review::{self, Diff};
 use crate::store::{Comment, Role, Submission, SubmissionStatus};
+use crate::workflow::attachments::AttachmentInfo;
 use crate::workflow::submissions as workflow;
 
 /// An automated check as shown.
@@ -71,6 +75,11 @@ struct SubmissionPage<'a> {
     devices: Vec<DeviceRow>,
     comments: Vec<Comment>,
     diff: Option<Diff>,
+    /// Measurements over time of the report's tests.
+    charts: Vec<Chart>,
+    /// The files inside the signed report (downloaded through `/envios/{id}/adjuntos/{name}`).
+    attachments: Vec<AttachmentInfo>,
+    attachment_notes: Vec<String>,
     flash: Option<&'static str>,
     flash_error: Option<&'static str>,
     can_approve: bool,
@@ -184,8 +193,18 @@ pub async fn show(
         s.status,
         SubmissionStatus::InReview | SubmissionStatus::ChecksFailed
     );
+    let envelope = store.envelope(&s.envelope_sha256).await?;
+    let series = crate::public::measurements::of_envelope(&envelope);
+    let (attachments, attachment_notes) = crate::workflow::attachments::of_envelope(&envelope)?;
+    let attachments = attachments
+        .iter()
+        .map(|a| AttachmentInfo::of(&s.id, a))
+        .collect();
     page(&SubmissionPage {
         ctx: &ctx,
+        charts: charts(&series),
+        attachments,
+        attachment_notes,
         status: labels::submission_status(s.status),
         badge: labels::badge(s.status.as_str()),
         submitted_at: ctx.date(&s.submitted_at),
@@ -287,6 +306,18 @@ pub async fn envelope(ctx: Ctx, Path(id): Path<String>) -> Result<Response, Page
         h.insert(CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+/// `GET /envios/{id}/adjuntos/{name}`: one attachment of the signed report, for those who may
+/// read the submission (`workflow::attachments::one`, as the API's
+/// `/api/v1/submissions/{id}/attachments/{name}`).
+pub async fn attachment(
+    ctx: Ctx,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let caller = signed_in(&ctx)?;
+    let a = crate::workflow::attachments::one(&ctx.state, caller, &id, &name).await?;
+    Ok(crate::workflow::attachments::download(a))
 }
 
 #[cfg(test)]

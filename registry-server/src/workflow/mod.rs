@@ -10,6 +10,7 @@
 //!
 //! | module | what it decides |
 //! |---|---|
+//! | [`attachments`] | who reads a submission's attachments; the list and one file |
 //! | [`submissions`] | who reads a submission; approve, reject, withdraw, comment; the diff to the previous one |
 //! | [`certificates`] | revocation by reviewers |
 //! | [`community`] | sharing, reading, deleting (with the token) and hiding (reviewers) community reports |
@@ -18,6 +19,7 @@
 //! | [`tokens`] | issuing API tokens |
 //! | [`members`] | role names |
 
+pub mod attachments;
 pub mod certificates;
 pub mod community;
 pub mod directory;

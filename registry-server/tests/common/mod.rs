@@ -467,6 +467,7 @@ pub fn report(spec: ReportSpec<'_>) -> Report {
                 evidence: vec![],
                 measurements: vec![],
                 comment: None,
+                samples: None,
             }
         })
         .collect();
