@@ -109,6 +109,8 @@ check_kinds! {
         "Temperatures under load stay below the trip points.";
     Command => "command", params::Command,
         "A vendor-provided command; exit status 0 passes.";
+    StorageHotplug => "storage.hotplug", params::StorageHotplug,
+        "A USB stick or memory card inserted by the tester appears, links fast enough, and a file on it verifies.";
     Manual => "manual", params::Manual,
         "A person follows the instructions and answers pass, fail or skip.";
 }
@@ -155,6 +157,8 @@ impl Check {
             Check::ThermalZones(p) => p.duration_s + 60,
             Check::StorageHealth(_) | Check::Command(_) => 300,
             Check::Manual(_) => 3600,
+            // Three waits for the person (insertion, mount, removal) and the file at 2 MB/s.
+            Check::StorageHotplug(p) => 3 * p.wait_s + 60 + p.size_mib / 2,
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)
@@ -170,6 +174,7 @@ impl Check {
             Check::PowerSuspend(p) => 1000 * (p.sleep_s + 10),
             Check::ThermalZones(p) => 1000 * p.duration_s,
             Check::Manual(_) => 30_000,
+            Check::StorageHotplug(p) => 20_000 + p.size_mib * 100,
             Check::Command(_) => 5000,
             _ => 200,
         };

@@ -15,6 +15,7 @@ pub mod power_battery;
 pub mod power_suspend;
 pub mod presence;
 pub mod storage_health;
+pub mod storage_hotplug;
 pub mod storage_rw_verify;
 pub mod thermal_zones;
 
@@ -46,6 +47,7 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::BluetoothPresent(p) => presence::run(Kind::Bluetooth, p, ctx),
         Check::WifiPresent(p) => presence::run(Kind::Wifi, p, ctx),
         Check::ThermalZones(p) => thermal_zones::run(p, ctx),
+        Check::StorageHotplug(p) => storage_hotplug::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }

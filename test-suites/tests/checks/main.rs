@@ -8,6 +8,7 @@ mod support;
 mod command;
 mod cpu_and_thermal;
 mod devices;
+mod hotplug;
 mod kernel;
 mod manual;
 mod memory;
