@@ -17,11 +17,13 @@
 //! `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
 //! isolation boundary), [`survivor`] (check processes that outlived their runner, stopped on
 //! `--resume`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
-//! [`prompt`] (manual questions), [`interrupt`] (signals), [`report`] (report and JUnit).
+//! [`prompt`] (manual questions), [`attention`] (checks waiting for a person's action, with a
+//! countdown), [`interrupt`] (signals), [`report`] (report and JUnit).
 //!
 //! What must not be here: the checks themselves (`mxcert-suites`), plan parsing
 //! (`mxcert_core::plan`), or probing (`crate::probe`).
 
+pub mod attention;
 pub mod child;
 pub mod interrupt;
 pub mod journal;
