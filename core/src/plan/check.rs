@@ -111,6 +111,8 @@ check_kinds! {
         "A vendor-provided command; exit status 0 passes.";
     StorageHotplug => "storage.hotplug", params::StorageHotplug,
         "A USB stick or memory card inserted by the tester appears, links fast enough, and a file on it verifies.";
+    BluetoothScan => "bluetooth.scan", params::BluetoothScan,
+        "The Bluetooth adapter powers on and discovers devices nearby (BlueZ); their kinds, never addresses.";
     Manual => "manual", params::Manual,
         "A person follows the instructions and answers pass, fail or skip.";
 }
@@ -159,6 +161,7 @@ impl Check {
             Check::Manual(_) => 3600,
             // Three waits for the person (insertion, mount, removal) and the file at 2 MB/s.
             Check::StorageHotplug(p) => 3 * p.wait_s + 60 + p.size_mib / 2,
+            Check::BluetoothScan(p) => p.wait_s + 60 + 10 * 32,
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)
@@ -176,6 +179,7 @@ impl Check {
             Check::Manual(_) => 30_000,
             Check::StorageHotplug(p) => 20_000 + p.size_mib * 100,
             Check::Command(_) => 5000,
+            Check::BluetoothScan(p) => 1000 * (p.wait_s + 2),
             _ => 200,
         };
         Duration::from_millis(ms)

@@ -1,6 +1,7 @@
 //! One module per check kind (the six presence checks share [`presence`], which is a table).
 //! [`run_check`] dispatches a typed check to its module.
 
+pub mod bluetooth_scan;
 pub mod command;
 pub mod cpu_stress;
 pub mod device_present;
@@ -48,6 +49,7 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::WifiPresent(p) => presence::run(Kind::Wifi, p, ctx),
         Check::ThermalZones(p) => thermal_zones::run(p, ctx),
         Check::StorageHotplug(p) => storage_hotplug::run(p, ctx),
+        Check::BluetoothScan(p) => bluetooth_scan::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }

@@ -16,3 +16,4 @@ mod network;
 mod power;
 mod presence;
 mod storage;
+mod wireless;
