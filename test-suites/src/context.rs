@@ -23,6 +23,9 @@ pub struct Options {
     /// [`crate::attention`]); none in a non-interactive run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attention: Option<PathBuf>,
+    /// `--wifi-config FILE`: the networks `wifi.connect` joins (passphrases stay in the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wifi_config: Option<PathBuf>,
 }
 
 /// Everything a check may use. Serialisable, so the runner can hand it to a child process.

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use mxcert_core::plan::{Plan, Target};
 use mxcert_core::report::Verdict;
 use mxcert_suites::attention::Desk;
+use mxcert_suites::checks::wifi_connect::WifiConfig;
 use mxcert_suites::Options;
 
 use crate::args::RunArgs;
@@ -53,6 +54,9 @@ fn absolute(path: &Option<PathBuf>) -> Option<PathBuf> {
 }
 
 fn start(args: &RunArgs, spec: &str) -> Result<(Session, Journal, Replay)> {
+    if let Some(path) = &args.wifi_config {
+        WifiConfig::read(path).map_err(|e| CliError::Usage(format!("--wifi-config: {e}")))?;
+    }
     let plan = plan_source::load(spec).map_err(|e| e.into_cli())?;
     check_selection(&plan, "--only", &args.only)?;
     check_selection(&plan, "--skip", &args.skip)?;
@@ -151,6 +155,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
             allow_suspend: args.allow_suspend,
             device: None,
             attention,
+            wifi_config: absolute(&args.wifi_config),
         },
         interactive: !args.non_interactive,
         interrupt: &interrupt,

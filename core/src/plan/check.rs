@@ -113,6 +113,8 @@ check_kinds! {
         "A USB stick or memory card inserted by the tester appears, links fast enough, and a file on it verifies.";
     BluetoothScan => "bluetooth.scan", params::BluetoothScan,
         "The Bluetooth adapter powers on and discovers devices nearby (BlueZ); their kinds, never addresses.";
+    WifiConnect => "wifi.connect", params::WifiConnect,
+        "Joins each network of --wifi-config through NetworkManager: DHCP, gateway, band, signal, bit rate.";
     Manual => "manual", params::Manual,
         "A person follows the instructions and answers pass, fail or skip.";
 }
@@ -162,6 +164,8 @@ impl Check {
             // Three waits for the person (insertion, mount, removal) and the file at 2 MB/s.
             Check::StorageHotplug(p) => 3 * p.wait_s + 60 + p.size_mib / 2,
             Check::BluetoothScan(p) => p.wait_s + 60 + 10 * 32,
+            // Up to 16 networks, each wait_s plus its measurements.
+            Check::WifiConnect(p) => 16 * (p.wait_s + p.throughput_s + 60),
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)
@@ -179,6 +183,7 @@ impl Check {
             Check::Manual(_) => 30_000,
             Check::StorageHotplug(p) => 20_000 + p.size_mib * 100,
             Check::Command(_) => 5000,
+            Check::WifiConnect(p) => 1000 * (10 + p.throughput_s),
             Check::BluetoothScan(p) => 1000 * (p.wait_s + 2),
             _ => 200,
         };

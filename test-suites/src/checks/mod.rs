@@ -19,6 +19,7 @@ pub mod storage_health;
 pub mod storage_hotplug;
 pub mod storage_rw_verify;
 pub mod thermal_zones;
+pub mod wifi_connect;
 
 use mxcert_core::plan::Check;
 
@@ -50,6 +51,7 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::ThermalZones(p) => thermal_zones::run(p, ctx),
         Check::StorageHotplug(p) => storage_hotplug::run(p, ctx),
         Check::BluetoothScan(p) => bluetooth_scan::run(p, ctx),
+        Check::WifiConnect(p) => wifi_connect::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }
