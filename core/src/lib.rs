@@ -22,6 +22,7 @@ pub mod format;
 pub mod identity;
 pub mod ids;
 pub mod import;
+pub mod input_codes;
 pub mod inventory;
 pub mod keys;
 pub mod modalias;

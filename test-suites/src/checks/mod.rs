@@ -6,6 +6,7 @@ pub mod command;
 pub mod cpu_stress;
 pub mod device_present;
 pub mod devices_drivers;
+pub mod input_keys;
 pub mod kernel_firmware_errors;
 pub mod kernel_taint;
 pub mod manual;
@@ -52,6 +53,7 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::StorageHotplug(p) => storage_hotplug::run(p, ctx),
         Check::BluetoothScan(p) => bluetooth_scan::run(p, ctx),
         Check::WifiConnect(p) => wifi_connect::run(p, ctx),
+        Check::InputKeys(p) => input_keys::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }

@@ -9,6 +9,7 @@ mod command;
 mod cpu_and_thermal;
 mod devices;
 mod hotplug;
+mod input;
 mod kernel;
 mod manual;
 mod memory;

@@ -92,9 +92,9 @@ impl Params for InputKeys {
             ));
         }
         for k in &self.keys {
-            if !k.starts_with("KEY_") && !k.starts_with("BTN_") && !k.starts_with("SW_") {
+            if crate::input_codes::code(k).is_none() {
                 return Err(format!(
-                    "keys: {k:?} is not a key name such as KEY_VOLUMEUP"
+                    "keys: {k:?} is not a key name of linux/input-event-codes.h, such as KEY_VOLUMEUP"
                 ));
             }
         }
