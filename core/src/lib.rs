@@ -34,6 +34,7 @@ pub mod report;
 pub mod schema;
 pub mod smbios;
 pub mod tlog;
+pub mod tone;
 
 pub use format::FormatError;
 

@@ -117,6 +117,8 @@ check_kinds! {
         "Joins each network of --wifi-config through NetworkManager: DHCP, gateway, band, signal, bit rate.";
     InputKeys => "input.keys", params::InputKeys,
         "The tester presses each listed key; its event must come from the expected input device (evdev).";
+    AudioPlaybackCapture => "audio.playback-capture", params::AudioPlaybackCapture,
+        "A tone played on a sound card's output is recorded on its input and its frequency found.";
     Manual => "manual", params::Manual,
         "A person follows the instructions and answers pass, fail or skip.";
 }
@@ -169,6 +171,7 @@ impl Check {
             // Up to 16 networks, each wait_s plus its measurements.
             Check::WifiConnect(p) => 16 * (p.wait_s + p.throughput_s + 60),
             Check::InputKeys(p) => p.wait_s * p.keys.len() as u64 + 60,
+            Check::AudioPlaybackCapture(p) => p.duration_ms / 1000 + 60,
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)
@@ -186,6 +189,7 @@ impl Check {
             Check::Manual(_) => 30_000,
             Check::StorageHotplug(p) => 20_000 + p.size_mib * 100,
             Check::Command(_) => 5000,
+            Check::AudioPlaybackCapture(p) => p.duration_ms + 1500,
             Check::InputKeys(p) => 3000 * p.keys.len() as u64,
             Check::WifiConnect(p) => 1000 * (10 + p.throughput_s),
             Check::BluetoothScan(p) => 1000 * (p.wait_s + 2),

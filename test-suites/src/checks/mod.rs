@@ -1,6 +1,7 @@
 //! One module per check kind (the six presence checks share [`presence`], which is a table).
 //! [`run_check`] dispatches a typed check to its module.
 
+pub mod audio_playback_capture;
 pub mod bluetooth_scan;
 pub mod command;
 pub mod cpu_stress;
@@ -54,6 +55,7 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::BluetoothScan(p) => bluetooth_scan::run(p, ctx),
         Check::WifiConnect(p) => wifi_connect::run(p, ctx),
         Check::InputKeys(p) => input_keys::run(p, ctx),
+        Check::AudioPlaybackCapture(p) => audio_playback_capture::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }

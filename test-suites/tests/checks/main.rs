@@ -5,6 +5,7 @@
 
 mod support;
 
+mod audio;
 mod command;
 mod cpu_and_thermal;
 mod devices;
