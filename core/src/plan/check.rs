@@ -119,6 +119,8 @@ check_kinds! {
         "The tester presses each listed key; its event must come from the expected input device (evdev).";
     AudioPlaybackCapture => "audio.playback-capture", params::AudioPlaybackCapture,
         "A tone played on a sound card's output is recorded on its input and its frequency found.";
+    CameraCapture => "camera.capture", params::CameraCapture,
+        "Frames captured at the camera's advertised resolutions change; frames per second measured.";
     Manual => "manual", params::Manual,
         "A person follows the instructions and answers pass, fail or skip.";
 }
@@ -172,6 +174,7 @@ impl Check {
             Check::WifiConnect(p) => 16 * (p.wait_s + p.throughput_s + 60),
             Check::InputKeys(p) => p.wait_s * p.keys.len() as u64 + 60,
             Check::AudioPlaybackCapture(p) => p.duration_ms / 1000 + 60,
+            Check::CameraCapture(p) => p.max_resolutions * (p.frames / 5 + 10) + 30,
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)
@@ -189,6 +192,7 @@ impl Check {
             Check::Manual(_) => 30_000,
             Check::StorageHotplug(p) => 20_000 + p.size_mib * 100,
             Check::Command(_) => 5000,
+            Check::CameraCapture(p) => p.max_resolutions * (p.frames * 40 + 500),
             Check::AudioPlaybackCapture(p) => p.duration_ms + 1500,
             Check::InputKeys(p) => 3000 * p.keys.len() as u64,
             Check::WifiConnect(p) => 1000 * (10 + p.throughput_s),

@@ -3,6 +3,7 @@
 
 pub mod audio_playback_capture;
 pub mod bluetooth_scan;
+pub mod camera_capture;
 pub mod command;
 pub mod cpu_stress;
 pub mod device_present;
@@ -56,6 +57,7 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::WifiConnect(p) => wifi_connect::run(p, ctx),
         Check::InputKeys(p) => input_keys::run(p, ctx),
         Check::AudioPlaybackCapture(p) => audio_playback_capture::run(p, ctx),
+        Check::CameraCapture(p) => camera_capture::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }

@@ -6,6 +6,7 @@
 mod support;
 
 mod audio;
+mod camera;
 mod command;
 mod cpu_and_thermal;
 mod devices;
