@@ -57,6 +57,10 @@ fn card(output_only: bool) -> Tree {
 
 /// Runs the check with `aplay` answering and `arecord` giving `recording` (none: not installed).
 fn run(tree: &Tree, recording: Option<&str>, p: &AudioPlaybackCapture) -> Outcome {
+    run_hung(tree, recording, p, false)
+}
+
+fn run_hung(tree: &Tree, recording: Option<&str>, p: &AudioPlaybackCapture, hung: bool) -> Outcome {
     let scratch = tempfile::tempdir().unwrap();
     let rec = tempfile::tempdir().unwrap();
     let tone = scratch.path().join("tone.wav");
@@ -84,6 +88,9 @@ fn run(tree: &Tree, recording: Option<&str>, p: &AudioPlaybackCapture) -> Outcom
             ],
         );
         std::fs::write(rec.path().join(format!("{name}.stdout")), fixture(r)).unwrap();
+        if hung {
+            std::fs::write(rec.path().join(format!("{name}.status")), "timeout").unwrap();
+        }
     }
     let c = ctx(
         inventory("firecracker-vm.json"),
@@ -153,5 +160,20 @@ fn skip_paths_no_input_no_card_no_tools() {
     assert_eq!(
         out.message.as_deref(),
         Some("arecord is not installed (Debian package alsa-utils); install it to test audio")
+    );
+}
+
+#[test]
+fn a_recorder_that_never_ends_is_an_error_saying_so() {
+    let out = run_hung(
+        &card(false),
+        Some("speech.wav"),
+        &AudioPlaybackCapture::default(),
+        true,
+    );
+    assert_eq!(out.status, Status::Error);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("arecord did not finish within 12 s; its process group was killed")
     );
 }

@@ -40,6 +40,10 @@ fn frames(w: usize, h: usize, n: usize, frozen: bool) -> Vec<u8> {
 }
 
 fn run(p: &CameraCapture, frozen_at_640: bool, listing: Option<&str>) -> Outcome {
+    run_hung(p, frozen_at_640, listing, false)
+}
+
+fn run_hung(p: &CameraCapture, frozen_at_640: bool, listing: Option<&str>, hung: bool) -> Outcome {
     let rec = tempfile::tempdir().unwrap();
     let put = |args: &[&str], ext: &str, bytes: &[u8]| {
         std::fs::write(
@@ -77,6 +81,9 @@ fn run(p: &CameraCapture, frozen_at_640: bool, listing: Option<&str>) -> Outcome
             "stderr",
             b"<<<<<<<<<<<<<<<<<<<<<<<< 29.97 fps\r<<<<<<<<<<<<<<<<<<<<<<<<<<<< 30.01 fps\n",
         );
+        if hung && w == 640 {
+            put(&args, "status", b"timeout");
+        }
     }
     let tree = camera();
     let c = ctx(inventory("firecracker-vm.json"), tree.root(), tree.root());
@@ -156,4 +163,18 @@ fn skip_paths_no_camera_no_tool() {
         out.message.as_deref(),
         Some("not applicable: no camera (/sys/class/video4linux is empty)")
     );
+}
+
+#[test]
+fn a_capture_that_never_ends_is_a_failure_of_that_resolution() {
+    let out = run_hung(&params(), false, Some(LISTING), true);
+    assert_eq!(out.status, Status::Fail);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("640x480: no 4 frames within 10 s")
+    );
+    assert!(out
+        .evidence_text("captures")
+        .unwrap()
+        .starts_with("320x240 YUYV"));
 }
