@@ -225,7 +225,12 @@ mod tests {
     #[test]
     fn a_pure_tone_is_found_to_the_hertz() {
         // Between the coarse steps, at several rates.
-        for (freq, rate) in [(1234.0, 48_000), (997.0, 44_100), (3333.0, 16_000), (105.0, 8_000)] {
+        for (freq, rate) in [
+            (1234.0, 48_000),
+            (997.0, 44_100),
+            (3333.0, 16_000),
+            (105.0, 8_000),
+        ] {
             let t = strongest_tone(&sine(freq, rate, 1.0, 0.5), 100.0, 8000.0).unwrap();
             assert!((t.frequency_hz - freq).abs() <= 1.0, "{freq} Hz: {t:?}");
             assert!(t.snr_db > 20.0, "{freq} Hz: {t:?}");

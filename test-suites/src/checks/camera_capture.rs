@@ -55,12 +55,10 @@ pub fn formats(listing: &str) -> Vec<Format> {
 
 /// The last frame rate v4l2-ctl printed while streaming (`… 30.00 fps`).
 pub fn last_fps(text: &str) -> Option<f64> {
-    text.split(['\r', '\n'])
-        .filter_map(|l| {
-            let i = l.find(" fps")?;
-            l[..i].rsplit([' ', '<']).next()?.parse::<f64>().ok()
-        })
-        .last()
+    text.rsplit(['\r', '\n']).find_map(|l| {
+        let i = l.find(" fps")?;
+        l[..i].rsplit([' ', '<']).next()?.parse::<f64>().ok()
+    })
 }
 
 /// Whether the captured bytes (frames of `frame_len` bytes, or two halves when unknown) change
