@@ -300,3 +300,33 @@ impl Desk {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn polled_until(desk: &mut Desk, want: &DeskEvent) -> Vec<DeskEvent> {
+        let until = Instant::now() + Duration::from_secs(5);
+        let mut seen = Vec::new();
+        while !seen.contains(want) {
+            assert!(Instant::now() < until, "never got {want:?}: {seen:?}");
+            seen.extend(desk.poll());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        seen
+    }
+
+    #[test]
+    fn garbage_is_ignored_and_an_endless_line_drops_the_connection() {
+        let mut desk = Desk::bind().unwrap();
+        let mut s = UnixStream::connect(desk.path()).unwrap();
+        s.write_all(b"not json\n{\"skip\":{\"comment\":\"x\"}}\n{\"end\":{}}\n")
+            .unwrap();
+        // Garbage and a message only the runner sends are ignored; the end is seen.
+        let seen = polled_until(&mut desk, &DeskEvent::Ended);
+        assert_eq!(seen, vec![DeskEvent::Ended]);
+        s.write_all(&vec![b'a'; MAX_LINE + 10]).unwrap();
+        polled_until(&mut desk, &DeskEvent::Ended);
+        assert!(desk.current.is_none());
+    }
+}
