@@ -583,6 +583,11 @@ pub struct RunArgs {
     /// Address (host:port) of an `mxcert peer` for network throughput tests.
     #[arg(long, value_name = "ADDR")]
     pub peer: Option<String>,
+    /// Networks for wifi.connect: a TOML file of `[[network]]` tables (`ssid`, then `psk` or
+    /// `open = true`, optional `band` "2.4GHz", "5GHz" or "6GHz"). Keep it private (mode 0600);
+    /// its passphrases never reach the report or a log.
+    #[arg(long, value_name = "FILE")]
+    pub wifi_config: Option<PathBuf>,
     /// Let power.suspend suspend this machine (it also needs root).
     #[arg(long)]
     pub allow_suspend: bool,

@@ -24,6 +24,7 @@ pub mod format;
 pub mod identity;
 pub mod ids;
 pub mod import;
+pub mod input_codes;
 pub mod inventory;
 pub mod keys;
 pub mod modalias;
@@ -36,6 +37,7 @@ pub mod samples;
 pub mod schema;
 pub mod smbios;
 pub mod tlog;
+pub mod tone;
 
 pub use format::FormatError;
 

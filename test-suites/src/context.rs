@@ -19,6 +19,13 @@ pub struct Options {
     /// The identity of the device a device plan certifies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// The runner's socket for checks that wait for a person's action (see
+    /// [`crate::attention`]); none in a non-interactive run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<PathBuf>,
+    /// `--wifi-config FILE`: the networks `wifi.connect` joins (passphrases stay in the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wifi_config: Option<PathBuf>,
 }
 
 /// Everything a check may use. Serialisable, so the runner can hand it to a child process.

@@ -12,6 +12,7 @@
 //! the CLI), network traffic to anything but the peer the user named, or plan parsing (that is
 //! `mxcert_core::plan`, which the registry shares).
 
+pub mod attention;
 pub mod checks;
 mod context;
 mod outcome;
@@ -19,6 +20,7 @@ pub mod peer;
 pub mod process;
 pub mod random;
 pub mod root;
+pub mod runner_seam;
 pub mod sensors;
 pub mod workload;
 

@@ -10,10 +10,13 @@ use std::path::{Path, PathBuf};
 
 use mxcert_core::plan::{Plan, Target};
 use mxcert_core::report::Verdict;
+use mxcert_suites::attention::Desk;
+use mxcert_suites::checks::wifi_connect::WifiConfig;
 use mxcert_suites::Options;
 
 use crate::args::RunArgs;
 use crate::error::{CliError, Result};
+use crate::run::attention::Attending;
 use crate::run::journal::{Journal, Replay};
 use crate::run::runner::{End, Runner};
 use crate::run::session::{self, Selection, Session};
@@ -51,6 +54,9 @@ fn absolute(path: &Option<PathBuf>) -> Option<PathBuf> {
 }
 
 fn start(args: &RunArgs, spec: &str) -> Result<(Session, Journal, Replay)> {
+    if let Some(path) = &args.wifi_config {
+        WifiConfig::read(path).map_err(|e| CliError::Usage(format!("--wifi-config: {e}")))?;
+    }
     let plan = plan_source::load(spec).map_err(|e| e.into_cli())?;
     check_selection(&plan, "--only", &args.only)?;
     check_selection(&plan, "--skip", &args.skip)?;
@@ -125,7 +131,21 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     };
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Environment(format!("failed to find the mxcert executable: {e}")))?;
-    let mut ui = ui::for_stderr(prompt::lang_from_env());
+    let lang = prompt::lang_from_env();
+    let mut ui = ui::for_stderr(lang);
+    // Checks that wait for a person's action talk to the display through this socket.
+    let mut attention = None;
+    if !args.non_interactive {
+        match Desk::bind() {
+            Ok(desk) => {
+                attention = Some(desk.path().to_path_buf());
+                ui = Box::new(Attending::new(ui, desk, lang));
+            }
+            Err(e) => ui.notice(&format!(
+                "cannot open the socket for tests that wait for a person ({e}); they will be skipped"
+            )),
+        }
+    }
     let mut runner = Runner {
         session: &session,
         journal: &mut journal,
@@ -134,6 +154,8 @@ pub fn run(args: &RunArgs) -> Result<u8> {
             peer: args.peer.clone(),
             allow_suspend: args.allow_suspend,
             device: None,
+            attention,
+            wifi_config: absolute(&args.wifi_config),
         },
         interactive: !args.non_interactive,
         interrupt: &interrupt,

@@ -17,7 +17,8 @@
 //! `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
 //! isolation boundary), [`survivor`] (check processes that outlived their runner, stopped on
 //! `--resume`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
-//! [`prompt`] (manual questions), [`interrupt`] (signals), [`report`] (report and JUnit),
+//! [`prompt`] (manual questions), [`attention`] (checks waiting for a person's action, with a
+//! countdown), [`interrupt`] (signals), [`report`] (report and JUnit),
 //! [`sampler`] (measurements once a second while a test runs), [`attachments`] (the kernel
 //! log, failed units and firmware devices, scrubbed and bounded, attached to the report).
 //!
@@ -25,6 +26,7 @@
 //! (`mxcert_core::plan`), or probing (`crate::probe`).
 
 pub mod attachments;
+pub mod attention;
 pub mod child;
 pub mod interrupt;
 pub mod journal;

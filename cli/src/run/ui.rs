@@ -22,6 +22,8 @@ pub trait Ui {
     fn test_started(&mut self, test: &Test);
     /// Called while a test runs.
     fn tick(&mut self) {}
+    /// A check waits for a person's action: the time left (`None` when the wait is over).
+    fn countdown(&mut self, _left: Option<Duration>) {}
     fn test_finished(&mut self, test: &Test, result: &TestResult);
     fn notice(&mut self, text: &str);
     /// Asks a manual question; `None` when the person is gone (end of input).
@@ -36,6 +38,15 @@ pub fn for_stderr(lang: Lang) -> Box<dyn Ui> {
         Box::new(TerminalUi::new(lang))
     } else {
         Box::new(PlainUi::new(lang))
+    }
+}
+
+/// `⏳ 27 s left`, in the display's language.
+fn countdown_text(left: Duration, lang: Lang) -> String {
+    if lang == Lang::Es {
+        format!("⏳ quedan {} s", left.as_secs())
+    } else {
+        format!("⏳ {} s left", left.as_secs())
     }
 }
 
@@ -102,6 +113,13 @@ impl PlainUi {
 }
 
 impl Ui for PlainUi {
+    /// Every fifth second, and the last three.
+    fn countdown(&mut self, left: Option<Duration>) {
+        if let Some(l) = left.filter(|l| l.as_secs() % 5 == 0 || l.as_secs() <= 3) {
+            eprintln!("  {}", countdown_text(l, self.lang));
+        }
+    }
+
     fn begin(&mut self, plan: &Plan, session: &Path, remaining: &[&Test], done: usize) {
         self.progress = Progress {
             done,
@@ -158,7 +176,7 @@ impl TerminalUi {
         );
         let current = multi.add(ProgressBar::new_spinner());
         current.set_style(
-            ProgressStyle::with_template("{spinner:.green} {msg} {elapsed}")
+            ProgressStyle::with_template("{spinner:.green} {msg} {elapsed} {prefix}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         TerminalUi {
@@ -185,6 +203,13 @@ impl TerminalUi {
 }
 
 impl Ui for TerminalUi {
+    fn countdown(&mut self, left: Option<Duration>) {
+        self.current.set_prefix(match left {
+            Some(l) => countdown_text(l, self.lang),
+            None => String::new(),
+        });
+    }
+
     fn begin(&mut self, plan: &Plan, session: &Path, remaining: &[&Test], done: usize) {
         self.progress = Progress {
             done,

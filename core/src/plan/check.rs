@@ -109,6 +109,18 @@ check_kinds! {
         "Temperatures under load stay below the trip points.";
     Command => "command", params::Command,
         "A vendor-provided command; exit status 0 passes.";
+    StorageHotplug => "storage.hotplug", params::StorageHotplug,
+        "A USB stick or memory card inserted by the tester appears, links fast enough, and a file on it verifies.";
+    BluetoothScan => "bluetooth.scan", params::BluetoothScan,
+        "The Bluetooth adapter powers on and discovers devices nearby (BlueZ); their kinds, never addresses.";
+    WifiConnect => "wifi.connect", params::WifiConnect,
+        "Joins each network of --wifi-config through NetworkManager: DHCP, gateway, band, signal, bit rate.";
+    InputKeys => "input.keys", params::InputKeys,
+        "The tester presses each listed key; its event must come from the expected input device (evdev).";
+    AudioPlaybackCapture => "audio.playback-capture", params::AudioPlaybackCapture,
+        "A tone played on a sound card's output is recorded on its input and its frequency found.";
+    CameraCapture => "camera.capture", params::CameraCapture,
+        "Frames captured at the camera's advertised resolutions change; frames per second measured.";
     Manual => "manual", params::Manual,
         "A person follows the instructions and answers pass, fail or skip.";
 }
@@ -155,6 +167,14 @@ impl Check {
             Check::ThermalZones(p) => p.duration_s + 60,
             Check::StorageHealth(_) | Check::Command(_) => 300,
             Check::Manual(_) => 3600,
+            // Three waits for the person (insertion, mount, removal) and the file at 2 MB/s.
+            Check::StorageHotplug(p) => 3 * p.wait_s + 60 + p.size_mib / 2,
+            Check::BluetoothScan(p) => p.wait_s + 60 + 10 * 32,
+            // Up to 16 networks, each wait_s plus its measurements.
+            Check::WifiConnect(p) => 16 * (p.wait_s + p.throughput_s + 60),
+            Check::InputKeys(p) => p.wait_s * p.keys.len() as u64 + 60,
+            Check::AudioPlaybackCapture(p) => p.duration_ms / 1000 + 60,
+            Check::CameraCapture(p) => p.max_resolutions * (p.frames / 5 + 10) + 30,
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)
@@ -170,7 +190,13 @@ impl Check {
             Check::PowerSuspend(p) => 1000 * (p.sleep_s + 10),
             Check::ThermalZones(p) => 1000 * p.duration_s,
             Check::Manual(_) => 30_000,
+            Check::StorageHotplug(p) => 20_000 + p.size_mib * 100,
             Check::Command(_) => 5000,
+            Check::CameraCapture(p) => p.max_resolutions * (p.frames * 40 + 500),
+            Check::AudioPlaybackCapture(p) => p.duration_ms + 1500,
+            Check::InputKeys(p) => 3000 * p.keys.len() as u64,
+            Check::WifiConnect(p) => 1000 * (10 + p.throughput_s),
+            Check::BluetoothScan(p) => 1000 * (p.wait_s + 2),
             _ => 200,
         };
         Duration::from_millis(ms)

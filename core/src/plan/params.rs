@@ -10,6 +10,11 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+mod peripherals;
+pub use peripherals::{
+    AudioPlaybackCapture, BluetoothScan, CameraCapture, InputKeys, StorageHotplug, WifiConnect,
+};
+
 /// What every parameter struct offers.
 pub trait Params: DeserializeOwned + Serialize + Default + JsonSchema {
     /// Range and consistency checks beyond the types; the error is a lowercase fragment naming

@@ -1,10 +1,14 @@
 //! One module per check kind (the six presence checks share [`presence`], which is a table).
 //! [`run_check`] dispatches a typed check to its module.
 
+pub mod audio_playback_capture;
+pub mod bluetooth_scan;
+pub mod camera_capture;
 pub mod command;
 pub mod cpu_stress;
 pub mod device_present;
 pub mod devices_drivers;
+pub mod input_keys;
 pub mod kernel_firmware_errors;
 pub mod kernel_taint;
 pub mod manual;
@@ -15,8 +19,10 @@ pub mod power_battery;
 pub mod power_suspend;
 pub mod presence;
 pub mod storage_health;
+pub mod storage_hotplug;
 pub mod storage_rw_verify;
 pub mod thermal_zones;
+pub mod wifi_connect;
 
 use mxcert_core::plan::Check;
 
@@ -46,6 +52,12 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::BluetoothPresent(p) => presence::run(Kind::Bluetooth, p, ctx),
         Check::WifiPresent(p) => presence::run(Kind::Wifi, p, ctx),
         Check::ThermalZones(p) => thermal_zones::run(p, ctx),
+        Check::StorageHotplug(p) => storage_hotplug::run(p, ctx),
+        Check::BluetoothScan(p) => bluetooth_scan::run(p, ctx),
+        Check::WifiConnect(p) => wifi_connect::run(p, ctx),
+        Check::InputKeys(p) => input_keys::run(p, ctx),
+        Check::AudioPlaybackCapture(p) => audio_playback_capture::run(p, ctx),
+        Check::CameraCapture(p) => camera_capture::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }

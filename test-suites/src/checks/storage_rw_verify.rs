@@ -33,16 +33,16 @@ const LOCAL_FILESYSTEMS: &[&str] = &[
 
 /// A directory to test and how it was chosen.
 #[derive(Debug, Clone)]
-struct Target {
-    dir: PathBuf,
+pub(crate) struct Target {
+    pub(crate) dir: PathBuf,
     /// Shown in evidence and measurement names (the mount point, or the directory).
-    label: String,
+    pub(crate) label: String,
     /// Chosen by the plan or the runner (errors are errors) or discovered (errors skip it).
-    explicit: bool,
+    pub(crate) explicit: bool,
 }
 
 /// Decodes the octal escapes (`\040` for a space) of `/proc/self/mounts`.
-fn unescape_mount(s: &str) -> String {
+pub(crate) fn unescape_mount(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -115,8 +115,8 @@ fn targets(p: &StorageRwVerify, ctx: &Context) -> Vec<Target> {
     out
 }
 
-/// What one target gave.
-enum DirResult {
+/// What one target gave (also `storage.hotplug`'s write-and-verify on the medium).
+pub(crate) enum DirResult {
     Done {
         write: Duration,
         read: Duration,
@@ -215,7 +215,7 @@ fn read_verify(path: &Path, size: u64) -> io::Result<(Duration, Option<String>)>
     Ok((start.elapsed(), mismatch))
 }
 
-fn test_dir(t: &Target, size: u64) -> DirResult {
+pub(crate) fn test_dir(t: &Target, size: u64) -> DirResult {
     if let Err(e) = refuse_device(&t.dir) {
         return if t.explicit {
             DirResult::Failed(e)
@@ -271,7 +271,7 @@ fn test_dir(t: &Target, size: u64) -> DirResult {
     }
 }
 
-fn mbps(bytes: u64, t: Duration) -> f64 {
+pub(crate) fn mbps(bytes: u64, t: Duration) -> f64 {
     bytes as f64 / t.as_secs_f64().max(1e-9) / 1e6
 }
 

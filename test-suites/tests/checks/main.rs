@@ -5,9 +5,13 @@
 
 mod support;
 
+mod audio;
+mod camera;
 mod command;
 mod cpu_and_thermal;
 mod devices;
+mod hotplug;
+mod input;
 mod kernel;
 mod manual;
 mod memory;
@@ -15,3 +19,4 @@ mod network;
 mod power;
 mod presence;
 mod storage;
+mod wireless;

@@ -1,0 +1,326 @@
+//! `bluetooth.scan` and `wifi.connect` against recorded tool outputs (see
+//! `tests/fixtures/recorded/README.md` for their origin).
+
+use std::path::PathBuf;
+
+use mxcert_core::plan::params::{BluetoothScan, WifiConnect};
+use mxcert_core::report::Status;
+use mxcert_suites::checks::bluetooth_scan;
+use mxcert_suites::checks::wifi_connect::{self, WifiConfig};
+use mxcert_suites::runner_seam::{CommandOutput, CommandRunner, RecordedRunner, RunError};
+use mxcert_suites::Outcome;
+
+use crate::support::{ctx, inventory};
+
+fn recorded(dir: &str) -> RecordedRunner {
+    RecordedRunner::new(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/recorded")
+            .join(dir),
+    )
+}
+
+fn scan(dir: &str, p: &BluetoothScan) -> Outcome {
+    let t = tempfile::tempdir().unwrap();
+    let c = ctx(inventory("firecracker-vm.json"), t.path(), t.path());
+    bluetooth_scan::run_with(p, &c, &recorded(dir))
+}
+
+/// No MAC-address shapes and none of the devices' names in anything the check returns.
+fn assert_private(out: &Outcome) {
+    let all = format!("{out:?}");
+    for secret in [
+        "40:4E", "5C:F3", "6A:3B", "6A-3B", "Ana", "Pixel", "WH-1000", "00:1A",
+    ] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+}
+
+#[test]
+fn bluetooth_devices_are_counted_with_their_kinds_never_addresses_or_names() {
+    let out = scan("bluetooth/found", &BluetoothScan::default());
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(
+        out.message.as_deref(),
+        Some("the adapter powered on and discovered 3 device(s) in 15 s (audio-headset: 1, phone: 1, unknown: 1)")
+    );
+    assert_eq!(out.measurement("devices_found"), Some(3.0));
+    assert_private(&out);
+    let more = scan(
+        "bluetooth/found",
+        &BluetoothScan {
+            min_devices: 4,
+            ..BluetoothScan::default()
+        },
+    );
+    assert_eq!(more.status, Status::Fail);
+    assert!(more
+        .message
+        .unwrap()
+        .contains("discovered 3 device(s) in 15 s, fewer than 4"));
+}
+
+#[test]
+fn bluetooth_nothing_nearby_fails_and_a_blocked_adapter_fails_with_bluez_words() {
+    let out = scan("bluetooth/nothing-near", &BluetoothScan::default());
+    assert_eq!(out.status, Status::Fail);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("the adapter powered on but discovered 0 device(s) in 15 s, fewer than 1 (is a discoverable device nearby?)")
+    );
+    let out = scan("bluetooth/blocked", &BluetoothScan::default());
+    assert_eq!(out.status, Status::Fail);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("the adapter did not power on: Failed to set power on: org.bluez.Error.Blocked")
+    );
+}
+
+#[test]
+fn bluetooth_skip_and_timeout_paths() {
+    let none = scan("bluetooth/no-controller", &BluetoothScan::default());
+    assert_eq!(none.status, Status::Skip);
+    assert!(none
+        .message
+        .unwrap()
+        .starts_with("not applicable: BlueZ sees no Bluetooth controller"));
+    let missing = scan("bluetooth/no-such-recording", &BluetoothScan::default());
+    assert_eq!(missing.status, Status::Skip);
+    assert_eq!(
+        missing.message.as_deref(),
+        Some("bluetoothctl is not installed (Debian package bluez); install it to test Bluetooth")
+    );
+    let hung = scan("bluetooth/hung", &BluetoothScan::default());
+    assert_eq!(hung.status, Status::Error, "{hung:?}");
+    assert_eq!(
+        hung.message.as_deref(),
+        Some("bluetoothctl did not finish within 25 s; its process group was killed (is the bluetooth service, bluetoothd, running?)")
+    );
+}
+
+/// NetworkManager answering as `nmcli` does. The outputs are constructed exactly per nmcli(1)'s
+/// terse format (`-t`: fields joined by `:`, `:` and `\` in values escaped with `\`) for the
+/// fields asked, as NetworkManager 1.42 prints them (`5180 MHz`, `540 Mbit/s`); this machine has
+/// no Wi-Fi to record from. Every command line is logged, so tests can look for the passphrase.
+struct FakeNm {
+    calls: std::cell::RefCell<Vec<Vec<String>>>,
+    /// (start of the command line, status, stdout)
+    answers: Vec<(&'static str, i32, &'static str)>,
+}
+
+impl FakeNm {
+    fn new(answers: Vec<(&'static str, i32, &'static str)>) -> FakeNm {
+        FakeNm {
+            calls: Default::default(),
+            answers,
+        }
+    }
+}
+
+impl CommandRunner for FakeNm {
+    fn run(
+        &self,
+        program: &str,
+        args: &[&str],
+        timeout: std::time::Duration,
+    ) -> Result<CommandOutput, RunError> {
+        let line = std::iter::once(program)
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.calls
+            .borrow_mut()
+            .push(line.split(' ').map(String::from).collect());
+        if args.contains(&"passwd-file") {
+            // NetworkManager reads the file: it holds the passphrase, privately.
+            let file = args[args.iter().position(|a| *a == "passwd-file").unwrap() + 1];
+            let text = std::fs::read_to_string(file).unwrap();
+            assert_eq!(text, "802-11-wireless-security.psk:correct horse battery\n");
+            let mode = std::os::unix::fs::PermissionsExt::mode(
+                &std::fs::metadata(file).unwrap().permissions(),
+            );
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        match self
+            .answers
+            .iter()
+            .find(|(start, _, _)| line.starts_with(start))
+        {
+            Some((_, status, out)) if *out == "TIMEOUT" => {
+                let _ = status;
+                Err(RunError::TimedOut {
+                    program: program.into(),
+                    after: timeout,
+                })
+            }
+            Some((_, status, out)) => Ok(CommandOutput {
+                status: Some(*status),
+                stdout: out.as_bytes().to_vec(),
+                stderr: Vec::new(),
+            }),
+            None => Err(RunError::NotFound {
+                program: program.into(),
+            }),
+        }
+    }
+}
+
+const DEVICES: &str =
+    "wlp2s0:wifi:disconnected\nenp3s0:ethernet:connected\nlo:loopback:connected (externally)\n";
+
+fn nm_ok(list: &'static str) -> FakeNm {
+    FakeNm::new(vec![
+        ("nmcli -t -f DEVICE,TYPE,STATE device", 0, DEVICES),
+        ("nmcli connection add", 0, "Connection 'mxcert-wifi-1' (2d1a7c0e-5b1f-4a8e-9a57-0c1e8f3b7d21) successfully added.\n"),
+        ("nmcli --wait 60 connection up", 0, "Connection successfully activated (D-Bus active path: /org/freedesktop/NetworkManager/ActiveConnection/7)\n"),
+        ("nmcli -t -f IP4.ADDRESS,IP4.GATEWAY device show wlp2s0", 0, "IP4.ADDRESS[1]:192.168.50.23/24\nIP4.GATEWAY:192.168.50.1\n"),
+        ("nmcli -t -f ACTIVE,SSID,FREQ,RATE,SIGNAL,SECURITY device wifi list", 0, list),
+        ("ping -c 3 -W 2 -I wlp2s0 192.168.50.1", 0, "3 packets transmitted, 3 received, 0% packet loss, time 2003ms\n"),
+        ("nmcli connection delete", 0, "Connection 'mxcert-wifi-1' (2d1a7c0e-5b1f-4a8e-9a57-0c1e8f3b7d21) successfully deleted.\n"),
+    ])
+}
+
+const LIST_5G: &str = "no:Neighbours\\: guest:2437 MHz:54 Mbit/s:40:WPA2\nyes:lab-5g:5180 MHz:540 Mbit/s:72:WPA2 WPA3\n";
+
+fn wifi(config: &str, runner: &FakeNm) -> Outcome {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("wifi.toml");
+    std::fs::write(&file, config).unwrap();
+    let scratch = t.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let mut c = ctx(inventory("firecracker-vm.json"), t.path(), &scratch);
+    c.options.wifi_config = Some(file);
+    let out = wifi_connect::run_with(&WifiConnect::default(), &c, runner);
+    // The passphrase file is gone.
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+    out
+}
+
+const LAB: &str =
+    "[[network]]\nssid = \"lab-5g\"\npsk = \"correct horse battery\"\nband = \"5GHz\"\n";
+
+#[test]
+fn wifi_joins_records_the_link_and_never_shows_the_passphrase() {
+    let nm = nm_ok(LIST_5G);
+    let out = wifi(LAB, &nm);
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(
+        out.message.as_deref(),
+        Some("joined 1 network(s) on wlp2s0, got an address and reached the gateway")
+    );
+    assert_eq!(
+        out.evidence_text("networks"),
+        Some(
+            "lab-5g: 5GHz at 5180 MHz, signal 72%, 540 Mb/s, security WPA2 WPA3; gateway answered"
+        )
+    );
+    assert_eq!(out.measurement("frequency@lab-5g"), Some(5180.0));
+    assert_eq!(out.measurement("signal@lab-5g"), Some(72.0));
+    assert_eq!(out.measurement("bit_rate@lab-5g"), Some(540.0));
+    // Not in the outcome, not on any command line (a log of processes would show those).
+    assert!(!format!("{out:?}").contains("horse"));
+    let calls = nm.calls.borrow();
+    assert!(
+        calls.iter().flatten().all(|a| !a.contains("horse")),
+        "{calls:?}"
+    );
+    assert!(calls.last().unwrap().starts_with(&[
+        "nmcli".into(),
+        "connection".into(),
+        "delete".into()
+    ]));
+}
+
+#[test]
+fn wifi_on_the_wrong_band_fails_naming_both() {
+    let list = "yes:lab-5g:2412 MHz:144 Mbit/s:80:WPA2\n";
+    let out = wifi(LAB, &nm_ok(list));
+    assert_eq!(out.status, Status::Fail);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("lab-5g: 2.4GHz at 2412 MHz, signal 80%, 144 Mb/s, security WPA2; expected the 5GHz band")
+    );
+}
+
+#[test]
+fn wifi_activation_failure_and_timeout_never_show_the_passphrase() {
+    let mut nm = nm_ok(LIST_5G);
+    nm.answers[2] = (
+        "nmcli --wait 60 connection up",
+        4,
+        "Error: Connection activation failed: Secrets were required, but not provided (correct horse battery).\n",
+    );
+    let out = wifi(LAB, &nm);
+    assert_eq!(out.status, Status::Fail);
+    let m = out.message.clone().unwrap();
+    assert!(
+        m.starts_with("lab-5g: did not connect within 60 s: Error: Connection activation failed"),
+        "{m}"
+    );
+    assert!(
+        m.contains("<passphrase>") && !format!("{out:?}").contains("horse"),
+        "{out:?}"
+    );
+    // The profile is deleted even so.
+    assert!(nm
+        .calls
+        .borrow()
+        .last()
+        .unwrap()
+        .contains(&"delete".to_owned()));
+
+    let mut nm = nm_ok(LIST_5G);
+    nm.answers[2] = ("nmcli --wait 60 connection up", 0, "TIMEOUT");
+    let out = wifi(LAB, &nm);
+    assert_eq!(out.status, Status::Fail);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("lab-5g: nmcli did not finish within 70 s; its process group was killed")
+    );
+}
+
+#[test]
+fn wifi_skip_paths_and_bad_configs() {
+    // No config.
+    let t = tempfile::tempdir().unwrap();
+    let c = ctx(inventory("firecracker-vm.json"), t.path(), t.path());
+    let out = wifi_connect::run_with(&WifiConnect::default(), &c, &nm_ok(LIST_5G));
+    assert_eq!(out.status, Status::Skip);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("no Wi-Fi networks to join: give mxcert run --wifi-config FILE")
+    );
+    // No nmcli.
+    let out = wifi(LAB, &FakeNm::new(vec![]));
+    assert_eq!(out.status, Status::Skip);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("nmcli is not installed (Debian package network-manager); install it to test Wi-Fi")
+    );
+    // No Wi-Fi device.
+    let nm = FakeNm::new(vec![(
+        "nmcli -t -f DEVICE,TYPE,STATE device",
+        0,
+        "enp3s0:ethernet:connected\n",
+    )]);
+    let out = wifi(LAB, &nm);
+    assert_eq!(out.status, Status::Skip);
+    assert!(out
+        .message
+        .unwrap()
+        .starts_with("not applicable: NetworkManager manages no"));
+    // Bad files: precise, and never quoting a passphrase.
+    for (text, want) in [
+        ("[[network]]\nssid = \"x\"\n", "network 1: give psk, or open = true for an open network"),
+        ("[[network]]\nssid = \"x\"\npsk = \"short\"\n", "network 1: psk must be 8 to 63 characters"),
+        ("[[network]]\nssid = \"x\"\nopen = true\nband = \"3GHz\"\n", "unknown variant `3GHz`, expected one of `2.4GHz`, `5GHz`, `6GHz` (line 4)"),
+        ("[[network]]\nssid = \"x\"\npsk = \"correct horse battery\"\npassword = \"correct horse battery\"\n", "unknown field `password`, expected one of `ssid`, `psk`, `open`, `band` (line 4)"),
+        ("network = 3", "invalid type: integer `3`, expected a sequence (line 1)"),
+    ] {
+        let e = WifiConfig::parse(text).unwrap_err();
+        assert_eq!(e, want);
+        assert!(!e.contains("horse"));
+    }
+    let ok = WifiConfig::parse(LAB).unwrap();
+    assert!(!format!("{ok:?}").contains("horse"));
+}
