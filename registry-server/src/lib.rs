@@ -16,11 +16,14 @@
 //! error type). The public side — certified systems, device compatibility, "does my machine
 //! work?", the partner directory and open data — is [`public`] (plain async functions over the
 //! store, shared by the JSON routes and the web portal), with [`ratelimit`] (public POSTs),
-//! [`metrics`] (`/metrics`) and [`hwnames`] (`pci.ids`/`usb.ids` for naming devices).
+//! [`metrics`] (`/metrics`) and [`hwnames`] (`pci.ids`/`usb.ids` for naming devices). Operations: [`backup`] (online
+//! backup, restore and the check of every stored signature) and [`published`] (the published
+//! mark, kept outside the database, that stops a restored database from reissuing numbers).
 //!
 //! This crate must not depend on the `mxcert` CLI crate; shared formats come from `mxcert-core`.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod client_addr;
 pub mod config;
@@ -32,6 +35,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod plans;
 pub mod public;
+pub mod published;
 pub mod ratelimit;
 pub mod review;
 pub mod routes;

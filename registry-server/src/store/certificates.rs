@@ -103,6 +103,24 @@ async fn append_event(
 }
 
 impl Store {
+    /// The highest certificate number handed out in each series (`MX-2026`), from the counters.
+    pub async fn certificate_counters(&self) -> Result<Vec<(String, u64)>> {
+        let rows = sqlx::query(
+            "SELECT name, value FROM counters WHERE name LIKE 'certificate-%' ORDER BY name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let name: String = super::col(row, "name")?;
+            let value: i64 = super::col(row, "value")?;
+            if let Some(year) = name.strip_prefix("certificate-") {
+                out.push((format!("MX-{year}"), u64::try_from(value).unwrap_or(0)));
+            }
+        }
+        Ok(out)
+    }
+
     /// Approves a submission that is in review and issues its certificate, numbered
     /// `MX-YYYY-NNNNNN` from a per-year counter, all in one transaction.
     pub async fn approve_submission(
