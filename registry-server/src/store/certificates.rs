@@ -114,7 +114,11 @@ impl Store {
         for row in &rows {
             let name: String = super::col(row, "name")?;
             let value: i64 = super::col(row, "value")?;
-            if let Some(year) = name.strip_prefix("certificate-") {
+            // `certificate-2026`, not `certificate-events` (the event log's counter).
+            if let Some(year) = name
+                .strip_prefix("certificate-")
+                .filter(|y| !y.is_empty() && y.bytes().all(|b| b.is_ascii_digit()))
+            {
                 out.push((format!("MX-{year}"), u64::try_from(value).unwrap_or(0)));
             }
         }
