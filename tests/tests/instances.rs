@@ -26,6 +26,20 @@ fn failures_outside(ledger: &Ledger, window: Option<(Instant, Instant)>) -> Vec<
         .collect()
 }
 
+/// The errors the instances logged (for a failure's message).
+fn errors_logged(dir: &std::path::Path) -> String {
+    (0..3)
+        .map(|n| std::fs::read_to_string(dir.join(format!("instance-{n}.log"))).unwrap_or_default())
+        .flat_map(|log| {
+            log.lines()
+                .filter(|l| l.contains("ERROR"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// What the ledger counts of each operation's answers: (2xx, 409, other).
 fn tally(ledger: &Ledger, op: &str) -> (usize, usize, usize) {
     let l = ledger.lock();
@@ -186,7 +200,11 @@ fn three_instances_behind_nginx_survive_a_killed_instance_and_a_database_restart
     let killed = load.finish();
     eprintln!("killed instance ready again after {recovery:?}");
     let failures = failures_outside(&killed, None);
-    assert!(failures.is_empty(), "5xx or no answer: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "5xx or no answer: {failures:#?}\n{}",
+        errors_logged(d)
+    );
     let (subs, _, _) = tally(&killed, "submit");
     let (approvals, _, _) = tally(&killed, "approve");
     assert!(subs >= 10 && approvals >= 5, "too little load: {subs} submissions, {approvals} approvals");
@@ -204,7 +222,8 @@ fn three_instances_behind_nginx_survive_a_killed_instance_and_a_database_restart
     let failures = failures_outside(&restarted, Some((down, up + Duration::from_secs(5))));
     assert!(
         failures.is_empty(),
-        "5xx or no answer outside the restart: {failures:#?}"
+        "5xx or no answer outside the restart: {failures:#?}\n{}",
+        errors_logged(d)
     );
     let (subs, _, _) = tally(&restarted, "submit");
     assert!(subs >= 5, "too little load after the restart: {subs}");

@@ -136,6 +136,8 @@ impl Store {
     ) -> Result<(Submission, CertificateRecord)> {
         let submission = self.get_submission(id).await?;
         let mut tx = self.begin_write().await?;
+        // The index lock first, as every workflow change takes it (see `revoke_certificate`).
+        super::public_index::lock_index(&mut tx).await?;
         let (status, org_id) = lock_status(&mut tx, id).await?;
         if status != SubmissionStatus::InReview {
             return Err(StoreError::InvalidState(format!(
@@ -236,6 +238,11 @@ impl Store {
     ) -> Result<CertificateRecord> {
         let cert = self.get_certificate(certificate_id).await?;
         let mut tx = self.begin_write().await?;
+        // On PostgreSQL, the public index's lock before anything else: an approval (which takes
+        // the certificate event counter, then the index lock) and a revocation (the index lock,
+        // then the counter) deadlocked under several instances. Taken first, it also makes a
+        // second revocation of the same certificate wait and then find it revoked.
+        super::public_index::lock_index(&mut tx).await?;
         let status: String = col(
             &sqlx::query("SELECT status FROM certificates WHERE id = $1")
                 .bind(certificate_id)
