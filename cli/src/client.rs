@@ -139,10 +139,7 @@ impl Client {
                                 &url,
                             )))
                         }
-                        Ok(bytes) => (
-                            retry_after,
-                            registry_error(status.as_u16(), &bytes, &url),
-                        ),
+                        Ok(bytes) => (retry_after, registry_error(status.as_u16(), &bytes, &url)),
                         Err(e) => (None, format!("failed to read the answer from {url}: {e}")),
                     }
                 }

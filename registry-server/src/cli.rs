@@ -203,10 +203,7 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
             public_url: args.public_url.or(file.public_url),
             ..d.web.clone()
         },
-        published_mark: args
-            .published_mark
-            .or(file.published_mark)
-            .or(default_mark),
+        published_mark: args.published_mark.or(file.published_mark).or(default_mark),
         ..d
     }
 }

@@ -263,7 +263,10 @@ mod tests {
         mark.raise("MX-2026-000003").unwrap();
         assert_eq!(mark.get("MX-2026").unwrap(), 5);
         let e = mark.check("MX-2026-000005").unwrap_err();
-        assert!(e.contains("already published MX-2026 numbers up to 000005"), "{e}");
+        assert!(
+            e.contains("already published MX-2026 numbers up to 000005"),
+            "{e}"
+        );
         mark.check("MX-2026-000006").unwrap();
         mark.check("MX-2027-000001").unwrap();
         // Another handle (another process) sees it.

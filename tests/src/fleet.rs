@@ -317,7 +317,10 @@ impl Parties {
     /// is this machine's probe.
     pub fn new(database: &str, url: &str, dir: &Path) -> Parties {
         let vendor_org = admin(database, &["admin", "create-org", "--name", "Cómputo Acme"]);
-        let foundation = admin(database, &["admin", "create-org", "--name", "Fundación MxOS"]);
+        let foundation = admin(
+            database,
+            &["admin", "create-org", "--name", "Fundación MxOS"],
+        );
         let token = |org: &str, role: &str| {
             admin(
                 database,
@@ -411,7 +414,9 @@ pub struct LedgerInner {
 
 impl Ledger {
     pub fn lock(&self) -> std::sync::MutexGuard<'_, LedgerInner> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn note(&self, op: &'static str, status: u16, detail: impl Into<String>) {
@@ -459,8 +464,12 @@ impl Load {
         let ledger = Ledger::default();
         let mut threads = Vec::new();
         for n in 0..submitters {
-            let (parties, stop, ledger, url) =
-                (parties.clone(), stop.clone(), ledger.clone(), url.to_owned());
+            let (parties, stop, ledger, url) = (
+                parties.clone(),
+                stop.clone(),
+                ledger.clone(),
+                url.to_owned(),
+            );
             let file = dir.join(format!("submit-{n}.dsse.json"));
             threads.push(std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
@@ -489,8 +498,12 @@ impl Load {
         }
         {
             // The approver: approves what was acknowledged, in order.
-            let (parties, stop, ledger, url) =
-                (parties.clone(), stop.clone(), ledger.clone(), url.to_owned());
+            let (parties, stop, ledger, url) = (
+                parties.clone(),
+                stop.clone(),
+                ledger.clone(),
+                url.to_owned(),
+            );
             threads.push(std::thread::spawn(move || {
                 let http = http_client();
                 let mut next = 0;
@@ -533,8 +546,12 @@ impl Load {
         }
         {
             // The revoker: revokes every third certificate issued.
-            let (parties, stop, ledger, url) =
-                (parties.clone(), stop.clone(), ledger.clone(), url.to_owned());
+            let (parties, stop, ledger, url) = (
+                parties.clone(),
+                stop.clone(),
+                ledger.clone(),
+                url.to_owned(),
+            );
             threads.push(std::thread::spawn(move || {
                 let http = http_client();
                 let mut next = 0;

@@ -51,8 +51,8 @@ fn approve(url: &str, token: &str, id: &str) -> (u16, String) {
 }
 
 #[test]
-fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numbers_stay_published(
-) {
+fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numbers_stay_published()
+{
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let db = sqlite_url(d, "registry.db");
@@ -139,7 +139,10 @@ fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numb
             Some(&parties.vendor_token),
             None,
         );
-        assert_eq!(status, 200, "submission {id} missing from the restored copy: {body}");
+        assert_eq!(
+            status, 200,
+            "submission {id} missing from the restored copy: {body}"
+        );
         assert_eq!(body.as_bytes(), bytes.as_slice());
         Envelope::from_json(body.as_bytes())
             .unwrap()
@@ -155,7 +158,10 @@ fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numb
     // --force; a damaged backup.
     let out = registry(&["admin", "restore", backup.to_str().unwrap()], &db);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --force"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pass --force"),
+        "{out:?}"
+    );
     let out = registry(
         &["admin", "restore", backup.to_str().unwrap(), "--force"],
         &db,
@@ -177,7 +183,10 @@ fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numb
         &sqlite_url(d, "never.db"),
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(!d.join("never.db").exists(), "nothing is written from a damaged backup");
+    assert!(
+        !d.join("never.db").exists(),
+        "nothing is written from a damaged backup"
+    );
 
     // The live registry issues MX-YYYY-000003 after the backup, then dies; the operator restores
     // the backup (which ends at 000002) over it. The next approval would be 000003 again: it is
@@ -191,7 +200,10 @@ fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numb
         &["admin", "restore", backup.to_str().unwrap(), "--force"],
         &db,
     ));
-    assert!(said.contains("numbers up to 000003 were published"), "{said}");
+    assert!(
+        said.contains("numbers up to 000003 were published"),
+        "{said}"
+    );
     let mut instance = Instance::start(&db, port, &[], &d.join("registry.log"));
     let (id, _) = before.get(1).unwrap().clone();
     let (status, body) = approve(&url, &parties.reviewer_token, &id);

@@ -61,7 +61,10 @@ fn check_database(pg: &PgCluster, ledgers: &[&Ledger]) {
     // The indexer (one of the instances, whichever takes the lock) drains the queue.
     let start = Instant::now();
     while pg.count("SELECT count(*) FROM index_queue") > 0 {
-        assert!(start.elapsed() < Duration::from_secs(60), "index queue never drained");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "index queue never drained"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let submissions = pg.count("SELECT count(*) FROM submissions");
@@ -70,7 +73,10 @@ fn check_database(pg: &PgCluster, ledgers: &[&Ledger]) {
     for l in ledgers {
         let l = l.lock();
         for (id, _) in &l.submitted {
-            assert!(acked.insert(id.clone()), "submission {id} acknowledged twice");
+            assert!(
+                acked.insert(id.clone()),
+                "submission {id} acknowledged twice"
+            );
         }
         approved.extend(l.approved.iter().cloned());
         revoked.extend(l.revoked.iter().cloned());
@@ -121,7 +127,10 @@ fn check_database(pg: &PgCluster, ledgers: &[&Ledger]) {
     assert!(certificates >= i64::try_from(approved.len()).unwrap());
     // Numbers unique (the primary key) and gap-free, every signature verifies.
     let checked = admin(&pg.url, &["admin", "check"]);
-    assert!(checked.contains(&format!("{certificates} certificates")), "{checked}");
+    assert!(
+        checked.contains(&format!("{certificates} certificates")),
+        "{checked}"
+    );
     eprintln!(
         "stored {submissions} submissions, {certificates} certificates, {revocations} revoked; \
          check: {checked}"
@@ -169,9 +178,20 @@ fn three_instances_behind_nginx_survive_a_killed_instance_and_a_database_restart
     assert_eq!(pg.count("SELECT count(*) FROM registry_keys"), 1);
     let keys: Vec<String> = instances
         .iter()
-        .map(|i| http("GET", &format!("{}/api/v1/registry-key", i.url()), None, None).1)
+        .map(|i| {
+            http(
+                "GET",
+                &format!("{}/api/v1/registry-key", i.url()),
+                None,
+                None,
+            )
+            .1
+        })
         .collect();
-    assert!(keys.iter().all(|k| *k == keys[0]), "one key for all: {keys:?}");
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "one key for all: {keys:?}"
+    );
 
     let nginx = Nginx::start(&d.join("nginx"), &ports);
     let url = nginx.url();
@@ -188,7 +208,10 @@ fn three_instances_behind_nginx_survive_a_killed_instance_and_a_database_restart
         assert!(status == 200 || status == 429, "{status}: {body}");
         limited += usize::from(status == 429);
     }
-    assert!(limited >= 40, "only {limited} of 120 limited: the forged addresses were believed");
+    assert!(
+        limited >= 40,
+        "only {limited} of 120 limited: the forged addresses were believed"
+    );
 
     // Phase 1: one instance is SIGKILLed under load, and restarted.
     let load = Load::start(&parties, &url, d, 3, 2);
@@ -207,7 +230,10 @@ fn three_instances_behind_nginx_survive_a_killed_instance_and_a_database_restart
     );
     let (subs, _, _) = tally(&killed, "submit");
     let (approvals, _, _) = tally(&killed, "approve");
-    assert!(subs >= 10 && approvals >= 5, "too little load: {subs} submissions, {approvals} approvals");
+    assert!(
+        subs >= 10 && approvals >= 5,
+        "too little load: {subs} submissions, {approvals} approvals"
+    );
 
     // Phase 2: PostgreSQL restarts (immediate stop: as a crash) under load. Requests may fail
     // while it is away; `mxcert submit` retries them.

@@ -25,13 +25,12 @@ pub fn submit(args: &SubmitArgs) -> Result<u8> {
         ));
     }
     let client = Client::new(&args.registry)?;
-    let answer: serde_json::Value =
-        client.post_bytes_retrying(
-            "/api/v1/submissions",
-            "application/json",
-            bytes,
-            &Retry::default(),
-        )?;
+    let answer: serde_json::Value = client.post_bytes_retrying(
+        "/api/v1/submissions",
+        "application/json",
+        bytes,
+        &Retry::default(),
+    )?;
     let id = answer
         .get("id")
         .and_then(|v| v.as_str())
