@@ -288,3 +288,28 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Retry;
+
+    #[test]
+    fn only_passing_failures_are_retried_and_the_backoff_grows_to_its_cap() {
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(Retry::passing(status), "{status}");
+        }
+        for status in [400, 401, 403, 404, 409, 413, 422] {
+            assert!(!Retry::passing(status), "{status}");
+        }
+        let r = Retry::default();
+        let delays: Vec<Duration> = (1..=r.attempts).map(|a| r.delay(a)).collect();
+        // Jitter takes up to a quarter off: each wait is within [3/4, 1] of its nominal value.
+        for (a, d) in delays.iter().enumerate() {
+            let nominal = r.first_delay.saturating_mul(1 << a).min(r.max_delay);
+            assert!(*d <= nominal && *d >= nominal.mul_f64(0.75), "{a}: {d:?}");
+        }
+        assert!(delays.iter().sum::<Duration>() <= Duration::from_secs(30));
+    }
+}

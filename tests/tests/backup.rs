@@ -13,6 +13,9 @@ use mxcert_core::dsse::{Envelope, REPORT_PAYLOAD_TYPE};
 use mxcert_tests::fleet::{free_port, Instance, Parties};
 use mxcert_tests::{bin, http, run, sqlite_url};
 
+/// An acknowledged submission: its id and the envelope's bytes.
+type Acked = (String, Vec<u8>);
+
 fn registry(args: &[&str], database: &str) -> std::process::Output {
     run(std::process::Command::new(bin("mxcert-registry"))
         .args(args)
@@ -67,7 +70,7 @@ fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numb
     }
 
     // Submissions keep arriving while the backup is taken.
-    let acked: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let submitters: Vec<_> = (0..2)
         .map(|_| {
@@ -83,7 +86,7 @@ fn a_backup_under_load_restores_every_acknowledged_submission_and_published_numb
         })
         .collect();
     std::thread::sleep(Duration::from_secs(2));
-    let before: Vec<(String, Vec<u8>)> = acked.lock().unwrap().clone();
+    let before: Vec<Acked> = acked.lock().unwrap().clone();
     let backup = d.join("backup.db");
     let said = ok(&registry(
         &["admin", "backup", "--out", backup.to_str().unwrap()],

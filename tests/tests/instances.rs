@@ -101,7 +101,7 @@ fn check_database(pg: &PgCluster, ledgers: &[&Ledger]) {
             pg.query(&format!(
                 "SELECT id FROM certificates WHERE submission_id = '{id}'"
             )),
-            [cert.clone()]
+            std::slice::from_ref(cert)
         );
     }
     for cert in &revoked {
@@ -197,6 +197,11 @@ fn three_instances_behind_nginx_survive_a_killed_instance_and_a_database_restart
     let url = nginx.url();
     let parties = Arc::new(Parties::new(&pg.url, &url, d));
 
+    // Sessions and CSRF tokens are the database's and the shared key's, not an instance's: the
+    // sign-in form of one instance is accepted by another, and the session it opens is known to
+    // the third.
+    sign_in_across(&instances, &parties.reviewer_token);
+
     // The client's address is the proxy's word, not the client's: a forged X-Forwarded-For is
     // the left of what nginx appends, and the instances take the right-most untrusted hop. The
     // public POST limit (per instance: a burst of 20) then refuses this one client once the
@@ -259,6 +264,65 @@ fn three_instances_behind_nginx_survive_a_killed_instance_and_a_database_restart
     check_database(&pg, &[&killed, &restarted]);
     drop(instances);
     drop(nginx);
+}
+
+/// The `name=value` pairs of a response's `Set-Cookie` headers, as one `Cookie` header.
+fn cookies_of(r: &reqwest::blocking::Response, into: &mut Vec<String>) {
+    for v in r.headers().get_all("set-cookie") {
+        let pair = v.to_str().unwrap().split(';').next().unwrap().to_owned();
+        let name = pair.split('=').next().unwrap().to_owned();
+        into.retain(|c| !c.starts_with(&format!("{name}=")));
+        into.push(pair);
+    }
+}
+
+/// The value of the page's hidden `csrf` field.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\"").expect("a csrf field");
+    let tag_start = page[..at].rfind('<').unwrap();
+    let tag = &page[tag_start..tag_start + page[tag_start..].find('>').unwrap()];
+    let v = tag.find("value=\"").expect("a value") + 7;
+    tag[v..v + tag[v..].find('"').unwrap()].replace("&amp;", "&")
+}
+
+fn sign_in_across(instances: &[Instance], token: &str) {
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut cookies = Vec::new();
+    let form = http
+        .get(format!("{}/acceder", instances[0].url()))
+        .send()
+        .unwrap();
+    cookies_of(&form, &mut cookies);
+    let csrf = csrf_of(&form.text().unwrap());
+    let signed_in = http
+        .post(format!("{}/acceder", instances[1].url()))
+        .header("Cookie", cookies.join("; "))
+        .form(&[("csrf", csrf.as_str()), ("token", token)])
+        .send()
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303, "{:?}", signed_in.text());
+    cookies_of(&signed_in, &mut cookies);
+    let home = http
+        .get(format!("{}/", instances[2].url()))
+        .header("Cookie", cookies.join("; "))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        home.contains("Cerrar sesión"),
+        "not signed in on the third instance"
+    );
+    let out = http
+        .post(format!("{}/salir", instances[0].url()))
+        .header("Cookie", cookies.join("; "))
+        .form(&[("csrf", csrf_of(&home).as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 303);
 }
 
 /// `POST /api/v1/check` through the proxy with a forged `X-Forwarded-For` (a new address each
