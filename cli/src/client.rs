@@ -119,6 +119,74 @@ impl Client {
         .map(|_| ())
     }
 
+    /// POST raw bytes whose effect is idempotent (the registry answers a second copy of the same
+    /// signed report with the submission it already has), retrying with backoff what may be
+    /// passing: no connection, a broken answer, 408, 429, 500, 502, 503 and 504 (a restarting
+    /// instance or database behind a proxy). `Retry-After` is honoured up to the backoff's cap.
+    /// Each retry is noted on stderr. Other refusals are answered at once.
+    pub fn post_bytes_retrying<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        policy: &Retry,
+    ) -> Result<T> {
+        let url = self.absolute(path);
+        let mut attempt = 1;
+        loop {
+            let req = self
+                .request(reqwest::Method::POST, path)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body.clone());
+            let (wait, why) = match req.send() {
+                Err(e) => (None, format!("failed to reach {url}: {}", error_chain(&e))),
+                Ok(resp) => {
+                    let status = resp.status();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    match resp.bytes() {
+                        Ok(bytes) if status.is_success() => {
+                            return serde_json::from_slice(&bytes).map_err(|e| {
+                                CliError::Registry(format!(
+                                    "unexpected answer from {url} (HTTP {}): {e}",
+                                    status.as_u16()
+                                ))
+                            })
+                        }
+                        Ok(bytes) if !Retry::passing(status.as_u16()) => {
+                            return Err(CliError::Registry(registry_error(
+                                status.as_u16(),
+                                &bytes,
+                                &url,
+                            )))
+                        }
+                        Ok(bytes) => (retry_after, registry_error(status.as_u16(), &bytes, &url)),
+                        Err(e) => (None, format!("failed to read the answer from {url}: {e}")),
+                    }
+                }
+            };
+            if attempt >= policy.attempts {
+                return Err(CliError::Registry(format!(
+                    "{why} (gave up after {attempt} attempts)"
+                )));
+            }
+            let delay = wait
+                .unwrap_or_else(|| policy.delay(attempt))
+                .min(policy.max_delay);
+            eprintln!(
+                "mxcert: {why}; retrying in {:.1} s ({attempt}/{})",
+                delay.as_secs_f64(),
+                policy.attempts
+            );
+            std::thread::sleep(delay);
+            attempt += 1;
+        }
+    }
+
     /// GET raw bytes (signed documents as stored, PEM keys).
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
         self.send_raw(path, self.request(reqwest::Method::GET, path))
@@ -168,6 +236,50 @@ impl Client {
     }
 }
 
+/// How a retried request is retried: how many attempts in all, and the exponential backoff
+/// between them (`first_delay`, doubled each time, at most `max_delay`).
+#[derive(Debug, Clone)]
+pub struct Retry {
+    pub attempts: u32,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for Retry {
+    /// 8 attempts over about 20 seconds: enough for a registry instance or its database to
+    /// restart.
+    fn default() -> Retry {
+        Retry {
+            attempts: 8,
+            first_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Retry {
+    /// Whether an HTTP status may be passing (worth a retry of an idempotent request).
+    pub fn passing(status: u16) -> bool {
+        matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+    }
+
+    /// The wait after failed attempt `attempt` (1-based), before jitter is applied: up to a
+    /// quarter less, so that many clients retrying together spread out.
+    fn delay(&self, attempt: u32) -> Duration {
+        let base = self
+            .first_delay
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        let mut byte = [0u8; 1];
+        let jitter = if getrandom::getrandom(&mut byte).is_ok() {
+            f64::from(byte[0]) / 1024.0
+        } else {
+            0.0
+        };
+        base.mul_f64(1.0 - jitter)
+    }
+}
+
 /// Formats a registry error answer: `registry refused (HTTP 422 bad_signature): message`.
 fn registry_error(status: u16, body: &[u8], url: &str) -> String {
     #[derive(serde::Deserialize)]
@@ -200,4 +312,29 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Retry;
+
+    #[test]
+    fn only_passing_failures_are_retried_and_the_backoff_grows_to_its_cap() {
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(Retry::passing(status), "{status}");
+        }
+        for status in [400, 401, 403, 404, 409, 413, 422] {
+            assert!(!Retry::passing(status), "{status}");
+        }
+        let r = Retry::default();
+        let delays: Vec<Duration> = (1..=r.attempts).map(|a| r.delay(a)).collect();
+        // Jitter takes up to a quarter off: each wait is within [3/4, 1] of its nominal value.
+        for (a, d) in delays.iter().enumerate() {
+            let nominal = r.first_delay.saturating_mul(1 << a).min(r.max_delay);
+            assert!(*d <= nominal && *d >= nominal.mul_f64(0.75), "{a}: {d:?}");
+        }
+        assert!(delays.iter().sum::<Duration>() <= Duration::from_secs(30));
+    }
 }

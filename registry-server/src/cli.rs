@@ -135,6 +135,12 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// The file that remembers the highest certificate number published, outside the database,
+    /// so that a database restored from an older backup cannot issue a number twice; give every
+    /// instance of one database the same file [default: DB.published beside a SQLite file; none
+    /// for PostgreSQL].
+    #[arg(long, env = "MXCERT_REGISTRY_PUBLISHED_MARK", value_name = "FILE")]
+    pub published_mark: Option<PathBuf>,
 }
 
 /// A number of days a certificate or token is valid for: out of range is a usage error (exit 2)
@@ -158,6 +164,7 @@ fn database_url(flag: Option<&str>, file: &FileSettings) -> String {
 /// The server's settings: each from its flag (or variable), else the file, else the default.
 pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Config {
     let d = Config::default();
+    let default_mark = crate::published::PublishedMark::default_for(&database);
     Config {
         listen: args.listen.or(file.listen).unwrap_or(d.listen),
         database,
@@ -215,6 +222,7 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
             public_url: args.public_url.or(file.public_url),
             ..d.web.clone()
         },
+        published_mark: args.published_mark.or(file.published_mark).or(default_mark),
         ..d
     }
 }
@@ -282,6 +290,24 @@ pub enum AdminCommand {
     },
     /// Print the registry's public key (PEM), making the key if there is none yet.
     RegistryKey,
+    /// Copy the live SQLite database (keys included) to FILE, consistently, while it serves;
+    /// verifies the copy. For PostgreSQL use pg_dump (docs/running-scale.md).
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Put a backup back as the database (SQLite): verifies it first; refuses to replace an
+    /// existing database without --force, and one a running registry has open.
+    Restore {
+        #[arg(value_name = "BACKUP")]
+        from: PathBuf,
+        /// Replace an existing database file (the registry must be stopped).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Verify every stored envelope, certificate and revocation and the certificate numbers
+    /// (run after a restore, or a pg_restore).
+    Check,
 }
 
 /// Runs the command line and returns the exit code.
@@ -360,6 +386,40 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         None => FileSettings::default(),
     };
     let database = database_url(cli.database.as_deref(), &file);
+    if let Command::Admin(AdminCommand::Restore { from, force }) = &cli.command {
+        // The target is not opened (nor created, nor migrated) before the backup is checked.
+        let summary = crate::backup::restore(from, &database, *force).await?;
+        eprintln!(
+            "mxcert-registry: restored {} into {}: {summary}",
+            from.display(),
+            redact_url(&database)
+        );
+        let mark = file
+            .published_mark
+            .clone()
+            .or_else(|| crate::published::PublishedMark::default_for(&database));
+        let mark = mark
+            .filter(|p| p.exists())
+            .map(crate::published::PublishedMark::at);
+        if let Some(mark) = mark {
+            for (series, published) in mark.all()? {
+                let held = summary
+                    .counters
+                    .iter()
+                    .find(|(s, _)| *s == series)
+                    .map_or(0, |(_, n)| *n);
+                if published > held {
+                    eprintln!(
+                        "mxcert-registry: warning: {series} numbers up to {published:06} were \
+                         published but the backup ends at {held:06}: approvals in {series} will \
+                         be refused (published mark {})",
+                        mark.path().display()
+                    );
+                }
+            }
+        }
+        return Ok(());
+    }
     let store = Store::open(&database)
         .await
         .map_err(|e| format!("failed to open {}: {e}", redact_url(&database)))?;
@@ -367,6 +427,11 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Serve(args) => serve(store, serve_config(database, args, file)).await,
         Command::Migrate => {
             eprintln!("mxcert-registry: {} is up to date", redact_url(&database));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Backup { out }) => {
+            let summary = crate::backup::backup(&store, &database, &out).await?;
+            eprintln!("mxcert-registry: backed up to {}: {summary}", out.display());
             Ok(())
         }
         Command::Admin(cmd) => admin(&store, cmd).await,
@@ -478,6 +543,13 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
         AdminCommand::RegistryKey => {
             let key = crate::signing::RegistryKey::load_or_create(store).await?;
             print!("{}", key.public_key_pem);
+        }
+        AdminCommand::Check => {
+            let summary = crate::backup::check(store).await?;
+            println!("{summary}");
+        }
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
+            return Err("backup and restore are run before the store is opened".into());
         }
     }
     Ok(())

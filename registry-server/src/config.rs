@@ -87,6 +87,9 @@ pub struct Config {
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client (see
     /// [`crate::client_addr`]); none by default.
     pub trusted_proxies: TrustedProxies,
+    /// The published mark (see [`crate::published`]): `None` keeps none (the default for
+    /// PostgreSQL); SQLite databases default to `DB.published` beside the file.
+    pub published_mark: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -111,6 +114,7 @@ impl Default for Config {
             community_reports_per_machine_per_hour: 6,
             expiry_sweep_interval: Duration::from_secs(600),
             trusted_proxies: TrustedProxies::default(),
+            published_mark: None,
         }
     }
 }
@@ -148,6 +152,8 @@ pub struct FileSettings {
     pub auth_failures_per_minute: Option<u32>,
     /// Addresses or CIDR ranges, e.g. `["10.0.0.1", "fd00::/8"]`.
     pub trusted_proxies: Option<Vec<TrustedProxy>>,
+    /// The published mark's file (see [`crate::published`]).
+    pub published_mark: Option<PathBuf>,
 }
 
 /// A configuration file that cannot be used.
@@ -178,6 +184,11 @@ impl FileSettings {
         if let Some(dir) = &settings.plans_dir {
             if dir.is_relative() {
                 settings.plans_dir = Some(base.join(dir));
+            }
+        }
+        if let Some(file) = &settings.published_mark {
+            if file.is_relative() {
+                settings.published_mark = Some(base.join(file));
             }
         }
         if let Some(db) = &settings.database {

@@ -17,11 +17,14 @@
 //! work?", the partner directory and open data — is [`public`] (plain async functions over the
 //! store, shared by the JSON routes and the web portal), with [`ratelimit`] (public POSTs),
 //! [`metrics`] (`/metrics`) and [`hwnames`] (`pci.ids`/`usb.ids` for naming devices). [`notify`]
-//! tells systemd when the service is ready and when it stops (`Type=notify`).
+//! tells systemd when the service is ready and when it stops (`Type=notify`). Operations: [`backup`] (online
+//! backup, restore and the check of every stored signature) and [`published`] (the published
+//! mark, kept outside the database, that stops a restored database from reissuing numbers).
 //!
 //! This crate must not depend on the `mxcert` CLI crate; shared formats come from `mxcert-core`.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod client_addr;
 pub mod config;
@@ -34,6 +37,7 @@ pub mod metrics;
 pub mod notify;
 pub mod plans;
 pub mod public;
+pub mod published;
 pub mod ratelimit;
 pub mod review;
 pub mod routes;

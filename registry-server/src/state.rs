@@ -38,6 +38,9 @@ pub struct Inner {
     pub heavy: crate::heavy::HeavyWork,
     /// `pci.ids` and `usb.ids`, for naming devices in `/check` inputs.
     pub hw_names: std::sync::Arc<crate::hwnames::HwNames>,
+    /// The highest certificate numbers published, kept outside the database (none when not
+    /// configured).
+    pub published: Option<crate::published::PublishedMark>,
 }
 
 impl std::ops::Deref for AppState {
@@ -60,6 +63,8 @@ pub enum StartError {
     Key(String),
     #[error(transparent)]
     Web(#[from] crate::web::WebStartError),
+    #[error(transparent)]
+    Published(#[from] crate::published::MarkError),
 }
 
 impl AppState {
@@ -86,6 +91,10 @@ impl AppState {
             config.request_timeout,
             metrics.heavy_parses_running.clone(),
         );
+        let published = match &config.published_mark {
+            Some(path) => Some(crate::published::catch_up(&store, path).await?),
+            None => None,
+        };
         let hw_names = tokio::task::spawn_blocking(crate::hwnames::system)
             .await
             .unwrap_or_default();
@@ -99,6 +108,7 @@ impl AppState {
             community_posts,
             community_machines,
             hw_names,
+            published,
             web,
             public_posts,
             metrics,

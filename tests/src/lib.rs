@@ -5,6 +5,8 @@
 //! Nothing here fakes a component: every test drives the real binaries over real HTTP on
 //! 127.0.0.1, with real SQLite files (and PostgreSQL when `MXCERT_TEST_DATABASE_URL` is set).
 
+pub mod fleet;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

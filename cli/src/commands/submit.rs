@@ -1,10 +1,12 @@
 //! `mxcert submit`: send a signed report to a registry. Submitting the same bytes twice is safe:
-//! the registry answers with the submission it already has.
+//! the registry answers with the submission it already has, so a submission that met a
+//! connection failure or a passing 5xx (an instance or its database restarting) is retried with
+//! backoff ([`Retry`]) without ever making a duplicate.
 
 use mxcert_core::dsse::{Envelope, REPORT_PAYLOAD_TYPE};
 
 use crate::args::{SubmitArgs, TextOrJson};
-use crate::client::Client;
+use crate::client::{Client, Retry};
 use crate::error::{CliError, Result};
 use crate::exit;
 use crate::output;
@@ -23,8 +25,12 @@ pub fn submit(args: &SubmitArgs) -> Result<u8> {
         ));
     }
     let client = Client::new(&args.registry)?;
-    let answer: serde_json::Value =
-        client.post_bytes("/api/v1/submissions", "application/json", bytes)?;
+    let answer: serde_json::Value = client.post_bytes_retrying(
+        "/api/v1/submissions",
+        "application/json",
+        bytes,
+        &Retry::default(),
+    )?;
     let id = answer
         .get("id")
         .and_then(|v| v.as_str())

@@ -103,6 +103,28 @@ async fn append_event(
 }
 
 impl Store {
+    /// The highest certificate number handed out in each series (`MX-2026`), from the counters.
+    pub async fn certificate_counters(&self) -> Result<Vec<(String, u64)>> {
+        let rows = sqlx::query(
+            "SELECT name, value FROM counters WHERE name LIKE 'certificate-%' ORDER BY name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let name: String = super::col(row, "name")?;
+            let value: i64 = super::col(row, "value")?;
+            // `certificate-2026`, not `certificate-events` (the event log's counter).
+            if let Some(year) = name
+                .strip_prefix("certificate-")
+                .filter(|y| !y.is_empty() && y.bytes().all(|b| b.is_ascii_digit()))
+            {
+                out.push((format!("MX-{year}"), u64::try_from(value).unwrap_or(0)));
+            }
+        }
+        Ok(out)
+    }
+
     /// Approves a submission that is in review and issues its certificate, numbered
     /// `MX-YYYY-NNNNNN` from a per-year counter, all in one transaction.
     pub async fn approve_submission(
@@ -114,6 +136,8 @@ impl Store {
     ) -> Result<(Submission, CertificateRecord)> {
         let submission = self.get_submission(id).await?;
         let mut tx = self.begin_write().await?;
+        // The index lock first, as every workflow change takes it (see `revoke_certificate`).
+        super::public_index::lock_index(&mut tx).await?;
         let (status, org_id) = lock_status(&mut tx, id).await?;
         if status != SubmissionStatus::InReview {
             return Err(StoreError::InvalidState(format!(
@@ -214,6 +238,11 @@ impl Store {
     ) -> Result<CertificateRecord> {
         let cert = self.get_certificate(certificate_id).await?;
         let mut tx = self.begin_write().await?;
+        // On PostgreSQL, the public index's lock before anything else: an approval (which takes
+        // the certificate event counter, then the index lock) and a revocation (the index lock,
+        // then the counter) deadlocked under several instances. Taken first, it also makes a
+        // second revocation of the same certificate wait and then find it revoked.
+        super::public_index::lock_index(&mut tx).await?;
         let status: String = col(
             &sqlx::query("SELECT status FROM certificates WHERE id = $1")
                 .bind(certificate_id)

@@ -291,6 +291,9 @@ impl Store {
     /// processes starting at once agree on one key).
     pub async fn init_registry_key(&self, key: &StoredRegistryKey) -> Result<StoredRegistryKey> {
         let mut tx = self.begin_write().await?;
+        // Several instances starting at once on one PostgreSQL database: the first makes the key,
+        // the others wait here and then find it (SQLite writers are serialised already).
+        super::lock_named(&mut tx, REGISTRY_KEY_LOCK).await?;
         let existing = sqlx::query("SELECT keyid FROM registry_keys WHERE active = 1")
             .fetch_optional(&mut *tx.tx)
             .await?;
@@ -324,3 +327,6 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("registry key vanished".into()))
     }
 }
+
+/// The advisory lock key of the registry key's creation ("mxcertrk" as a number).
+const REGISTRY_KEY_LOCK: i64 = 0x6d78_6365_7274_726b;

@@ -216,7 +216,8 @@ impl Store {
             if let Some(rest) = url.strip_prefix("sqlite:") {
                 let url = sqlite::normalise_url(rest);
                 sqlite::secure_file(&url)?;
-                (Arc::new(sqlite::Sqlite), url)
+                let read_only = url.contains("mode=ro");
+                (Arc::new(sqlite::Sqlite { read_only }), url)
             } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
                 if let Some(schema) = pg_schema {
                     postgres::create_schema(url, schema).await?;
@@ -351,6 +352,19 @@ where
 {
     use sqlx::Row as _;
     row.try_get(name).map_err(StoreError::from)
+}
+
+/// On PostgreSQL, takes the transaction-scoped advisory lock `key` (per schema): what several
+/// registry processes must not do at the same time waits here until the holder's transaction
+/// ends. SQLite writers are serialised already; nothing to do there.
+pub(crate) async fn lock_named(tx: &mut WriteTx, key: i64) -> Result<()> {
+    if tx.tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), $1))")
+            .bind(key)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Advances a named gap-free counter inside `tx` and returns its new value (1 for a new counter).

@@ -270,13 +270,7 @@ fn push_list(sql: &mut String, first: usize, n: usize) {
 /// schema's name hashed with [`PUBLIC_INDEX_LOCK`]: advisory locks are per database, and registries
 /// in other schemas of the same database (tests, benchmarks) have index tables of their own.
 pub(crate) async fn lock_index(tx: &mut WriteTx) -> Result<()> {
-    if tx.tx.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema(), $1))")
-            .bind(PUBLIC_INDEX_LOCK)
-            .execute(&mut *tx.tx)
-            .await?;
-    }
-    Ok(())
+    super::lock_named(tx, PUBLIC_INDEX_LOCK).await
 }
 
 /// The advisory lock key of the public index ("mxcertpi" as a number).
@@ -538,6 +532,18 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         lock_index(&mut tx).await?;
+        // Another instance starting on the same database may have rebuilt it while this one
+        // waited for the lock: once is enough.
+        let version: i64 = col(
+            &sqlx::query("SELECT version FROM public_index_state WHERE id = 1")
+                .fetch_one(&mut *tx.tx)
+                .await?,
+            "version",
+        )?;
+        if version == PUBLIC_INDEX_VERSION {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         if tx.tx.backend_name() == "SQLite" {
             // Emptied first, so that the trigger `DELETE FROM public_systems` fires once per
             // certificate finds nothing to look up: against a full text index those lookups took

@@ -14,7 +14,11 @@ use super::{Backend, StoreError};
 
 /// The SQLite backend.
 #[derive(Debug, Clone, Copy)]
-pub struct Sqlite;
+pub struct Sqlite {
+    /// Opened with `mode=ro` (a backup being verified): nothing is written, not even the
+    /// journal mode.
+    pub read_only: bool,
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -28,6 +32,9 @@ impl Backend for Sqlite {
     }
 
     fn connection_setup(&self) -> Vec<String> {
+        if self.read_only {
+            return vec!["PRAGMA busy_timeout = 10000".into()];
+        }
         [
             "PRAGMA busy_timeout = 10000",
             "PRAGMA journal_mode = WAL",

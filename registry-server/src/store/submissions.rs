@@ -654,6 +654,8 @@ impl Store {
         actor: &Actor,
     ) -> Result<Submission> {
         let mut tx = self.begin_write().await?;
+        // The index lock first, as every workflow change takes it (see `revoke_certificate`).
+        super::public_index::lock_index(&mut tx).await?;
         let current = lock_status(&mut tx, id).await?;
         if !from.contains(&current.0) {
             return Err(StoreError::InvalidState(format!(

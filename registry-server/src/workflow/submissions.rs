@@ -118,12 +118,24 @@ pub async fn approve(
     let comment = optional_text("comment", comment, 10_000)?;
     let key = &state.registry_key;
     let validity = state.config.certificate_validity;
-    let (s, _) = state
+    let published = state.published.as_ref();
+    let (s, certificate) = state
         .store
         .approve_submission(id, comment.as_deref(), &caller.actor(), |s, cert_id| {
+            // A number the registry already published (this database was restored from an
+            // older backup) is never signed a second time.
+            if let Some(mark) = published {
+                mark.check(cert_id)?;
+            }
             Ok(key.issue(s, cert_id, chrono::Utc::now(), validity))
         })
         .await?;
+    if let Some(mark) = published {
+        // Committed: the number is published. A failure here is caught up on the next start.
+        if let Err(e) = mark.raise(&certificate.id) {
+            tracing::error!("certificate {} was issued but {e}", certificate.id);
+        }
+    }
     Ok(s)
 }
 
