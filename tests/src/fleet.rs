@@ -374,6 +374,7 @@ impl Parties {
                 evidence: vec![],
                 measurements: vec![],
                 comment: None,
+                samples: None,
             })
             .collect();
         let report = Report::new(

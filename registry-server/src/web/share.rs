@@ -151,7 +151,7 @@ pub async fn submit(ctx: Ctx, req: Request) -> Result<Response, PageError> {
             Vec::new()
         };
         let comment = Some(comment.clone());
-        let (report, body) = ctx
+        let (report, _body) = ctx
             .state
             .heavy
             .run(
