@@ -520,6 +520,8 @@ mod tests {
                 TestResult {
                     id: t.id.clone(),
                     check: t.check.to_string(),
+                    device: None,
+                    phase: None,
                     blocker: t.blocker && (has_wifi || !wifi),
                     status: if wifi { Status::Skip } else { Status::Pass },
                     started_at: None,

@@ -283,6 +283,8 @@ mod tests {
         TestResult {
             id: id.into(),
             check: "command".into(),
+            device: None,
+            phase: None,
             blocker: true,
             status: Status::Pass,
             started_at: None,

@@ -61,6 +61,8 @@ pub fn result_of(
     TestResult {
         id: test.id.clone(),
         check: test.check.as_str().to_owned(),
+        device: None,
+        phase: None,
         blocker: test.blocker,
         status: outcome.status,
         started_at: Some(started),

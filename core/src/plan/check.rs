@@ -151,10 +151,10 @@ impl Check {
             Check::StorageRwVerify(p) if p.all_filesystems => 600 + p.size_mib,
             Check::StorageRwVerify(p) => 60 + p.size_mib / 4,
             Check::NetworkThroughput(p) => 2 * p.duration_s + 30,
-            Check::PowerSuspend(p) => p.sleep_s + 120,
+            Check::PowerSuspend(p) => (p.sleep_s + 120).saturating_mul(p.cycles),
             Check::ThermalZones(p) => p.duration_s + 60,
             Check::StorageHealth(_) | Check::Command(_) => 300,
-            Check::Manual(_) => 3600,
+            Check::Manual(p) => 3600 + p.run.as_ref().map_or(0, |r| r.timeout),
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)
@@ -167,7 +167,7 @@ impl Check {
             Check::MemoryPattern(p) => 500 + p.size_mib * p.passes * 4,
             Check::StorageRwVerify(p) => 500 + p.size_mib * 20,
             Check::NetworkThroughput(p) => 2000 * p.duration_s,
-            Check::PowerSuspend(p) => 1000 * (p.sleep_s + 10),
+            Check::PowerSuspend(p) => 1000 * (p.sleep_s + 10) * p.cycles,
             Check::ThermalZones(p) => 1000 * p.duration_s,
             Check::Manual(_) => 30_000,
             Check::Command(_) => 5000,
