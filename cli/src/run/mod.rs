@@ -13,8 +13,8 @@
 //! `timeout`, and a crashing check cannot take the runner down. Manual tests are asked in the
 //! runner itself ([`prompt`]).
 //!
-//! Modules: [`plan_source`] (plan ids and files), [`session`] (the directory, its lock and
-//! `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
+//! Modules: [`plan_source`] (plan ids and files), [`declare`] (the tester's declarations),
+//! [`session`] (the directory, its lock and `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
 //! isolation boundary), [`survivor`] (check processes that outlived their runner, stopped on
 //! `--resume`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
 //! [`prompt`] (manual questions), [`interrupt`] (signals), [`report`] (report and JUnit).
@@ -23,6 +23,7 @@
 //! (`mxcert_core::plan`), or probing (`crate::probe`).
 
 pub mod child;
+pub mod declare;
 pub mod interrupt;
 pub mod journal;
 pub mod plan_source;
