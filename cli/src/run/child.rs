@@ -80,7 +80,19 @@ pub fn child_main(runner: Option<u32>) -> u8 {
         }
     };
     let outcome = match request.test.typed_check() {
-        Ok(check) => mxcert_suites::run_check(&check, &request.context),
+        Ok(check) => {
+            let root = request.context.root.clone();
+            // The same probe the run started with: live on `/`, the walker on a fixture tree.
+            let probe = move || {
+                let source = if root == std::path::Path::new("/") {
+                    crate::probe::Source::Live
+                } else {
+                    crate::probe::Source::Root(root.clone())
+                };
+                crate::probe::probe(&source).map_err(|e| e.to_string())
+            };
+            mxcert_suites::checks::run_check_with(&check, &request.context, &probe)
+        }
         Err(e) => Outcome::error(format!("bad parameters: {e}")),
     };
     let mut out = std::io::stdout().lock();

@@ -34,6 +34,8 @@ fn test(blocker: bool) -> Test {
         blocker,
         timeout: None,
         requires: vec![],
+        for_each: None,
+        after_suspend: false,
         instructions: Some(Text {
             es: "Cierre la tapa.".into(),
             en: "Close the lid.".into(),
