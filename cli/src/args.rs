@@ -510,6 +510,10 @@ pub struct RunArgs {
     /// Let power.suspend suspend this machine (it also needs root).
     #[arg(long)]
     pub allow_suspend: bool,
+    /// Let power.reboot restart this machine (it also needs root); the run installs a systemd
+    /// unit that resumes it after boot.
+    #[arg(long)]
+    pub allow_reboot: bool,
     /// For device plans (such as `peripheral`): the identity of the device to certify, e.g.
     /// usb:046d:c52b (see `mxcert probe`).
     #[arg(long, value_name = "IDENTITY")]

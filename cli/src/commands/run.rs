@@ -4,8 +4,8 @@
 //! finished but is not certifiable, 2 for usage errors (unknown plan, test or declaration id,
 //! `--device` missing for a device plan, no answer to the declaration questions), 3 for
 //! unreadable or invalid plan, manifest, session or journal files, 5 when
-//! the session or report cannot be written, 130 when stopped by Ctrl-C, SIGTERM or SIGHUP (the
-//! session is kept and can be resumed).
+//! the session or report cannot be written, 130 when stopped by Ctrl-C, SIGTERM or SIGHUP, or
+//! for a restart of `power.reboot` (the session is kept and can be resumed).
 
 use std::path::{Path, PathBuf};
 
@@ -170,6 +170,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         options: Options {
             peer: args.peer.clone(),
             allow_suspend: args.allow_suspend,
+            allow_reboot: args.allow_reboot,
             device: None,
         },
         interactive: !args.non_interactive,
@@ -179,6 +180,10 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     ui.end();
     let results = match end.map_err(|e| e.into_cli())? {
         End::Complete(results) => results,
+        End::Restarting(how) => {
+            eprintln!("mxcert: power.reboot: {how}");
+            return Err(CliError::Interrupted);
+        }
         End::Interrupted => {
             eprintln!(
                 "mxcert: stopped; every finished test is saved. Continue with:\n  mxcert run --resume --session {}",

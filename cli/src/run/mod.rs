@@ -16,7 +16,7 @@
 //! Modules: [`plan_source`] (plan ids and files), [`declare`] (the tester's declarations),
 //! [`session`] (the directory, its lock and `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
 //! isolation boundary), [`survivor`] (check processes that outlived their runner, stopped on
-//! `--resume`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
+//! `--resume`), [`restart`] (the resume unit and the restart of `power.reboot`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
 //! [`prompt`] (manual questions), [`interrupt`] (signals), [`report`] (report and JUnit).
 //!
 //! What must not be here: the checks themselves (`mxcert-suites`), plan parsing
@@ -29,6 +29,7 @@ pub mod journal;
 pub mod plan_source;
 pub mod prompt;
 pub mod report;
+pub mod restart;
 pub mod runner;
 pub mod session;
 pub mod survivor;

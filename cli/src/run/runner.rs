@@ -20,13 +20,16 @@ use std::time::Instant;
 
 use chrono::Utc;
 use mxcert_core::plan::instances::{self, Decided, Instance};
+use mxcert_core::plan::params::RebootMode;
 use mxcert_core::plan::{Check, CheckKind, Test};
 use mxcert_core::report::{Status, TestResult};
 use mxcert_suites::checks::manual::{self, Answer, Question};
+use mxcert_suites::checks::power_reboot;
 use mxcert_suites::{Context, Options, Outcome, Prompter};
 
 use super::child::{self, ChildEnd, Request};
 use super::journal::{Entry, Journal, Replay};
+use super::restart;
 use super::session::Session;
 use super::survivor;
 use super::ui::Ui;
@@ -42,6 +45,15 @@ pub enum End {
     Complete(Vec<TestResult>),
     /// Stopped by Ctrl-C or because no person answered; the session can be resumed.
     Interrupted,
+    /// `power.reboot` is restarting the machine (or would, and says how to go on); the session
+    /// resumes after boot.
+    Restarting(String),
+}
+
+/// How a `power.reboot` step ended.
+enum Rebooted {
+    Result(TestResult),
+    Restarting(String),
 }
 
 /// Everything the loop needs.
@@ -111,6 +123,13 @@ impl Runner<'_> {
             let attempts = replay.crashed_attempts.get(&label).copied().unwrap_or(0);
             let result = match self.decide(instance, attempts, &results) {
                 Some(r) => r,
+                None if instance.test.check == CheckKind::PowerReboot => {
+                    ui.test_started(instance.test, &label);
+                    match self.reboot(instance, &label, replay.reboots.get(&label))? {
+                        Rebooted::Result(r) => r,
+                        Rebooted::Restarting(why) => return Ok(End::Restarting(why)),
+                    }
+                }
                 None => {
                     ui.test_started(instance.test, &label);
                     match self.execute(instance, attempts, ui)? {
@@ -200,6 +219,85 @@ impl Runner<'_> {
             ));
         }
         None
+    }
+
+    /// One step of `power.reboot`: after a restart, judge it (and restart again while cycles
+    /// remain); before one, journal the boot id and inventory, install the resume unit and
+    /// restart through [`super::restart`].
+    fn reboot(
+        &mut self,
+        instance: &Instance<'_>,
+        label: &str,
+        before: Option<&power_reboot::Before>,
+    ) -> Result<Rebooted, RunError> {
+        let started = Utc::now();
+        let clock = Instant::now();
+        let ctx = self.context(instance, self.session.dir.clone());
+        let done = |o: Outcome| {
+            Ok(Rebooted::Result(result_of(
+                instance,
+                o,
+                started,
+                clock.elapsed(),
+            )))
+        };
+        let p = match instance.test.typed_check() {
+            Ok(Check::PowerReboot(p)) => p,
+            _ => return done(Outcome::error("bad power.reboot parameters")),
+        };
+        if let Some(o) = power_reboot::refuse(&ctx) {
+            return done(o);
+        }
+        let root = ctx.root.clone();
+        let cycle = match before {
+            Some(b) => {
+                let verdict = power_reboot::judge(&p, b, &ctx, child::reprobe(&root));
+                if verdict.status != Status::Pass || b.cycle >= p.cycles {
+                    restart::remove_unit(&root);
+                    return done(verdict);
+                }
+                b.cycle + 1
+            }
+            None => 1,
+        };
+        let Some(boot_id) = power_reboot::boot_id(&ctx) else {
+            return done(Outcome::error(format!(
+                "cannot read the boot id ({})",
+                power_reboot::BOOT_ID
+            )));
+        };
+        let inventory = match child::reprobe(&root) {
+            Ok(i) => i,
+            Err(e) => return done(Outcome::error(format!("cannot take the inventory: {e}"))),
+        };
+        self.journal.append(&Entry::Reboot {
+            test: label.to_owned(),
+            at: Utc::now(),
+            before: Box::new(power_reboot::Before {
+                boot_id,
+                inventory,
+                cycle,
+            }),
+        })?;
+        let dir = self.session.dir.display();
+        let by_hand = format!("after boot run: mxcert run --resume --session {dir}");
+        let how = match restart::install_unit(&root, &self.exe, &self.session.dir) {
+            Ok(path) => format!(
+                "the run resumes by itself after boot ({}); otherwise {by_hand}",
+                path.display()
+            ),
+            Err(e) => format!("could not install {} ({e}); {by_hand}", power_reboot::UNIT),
+        };
+        let power_on = if p.mode == RebootMode::Cold && !restart::arm_alarm(&root, p.wake_s) {
+            "; there is no RTC wake alarm: power the machine on by hand once it is off"
+        } else {
+            ""
+        };
+        let message = match restart::restart(&root, self.options.allow_reboot, p.mode) {
+            Ok(()) => format!("restart {cycle} of {}: {how}{power_on}", p.cycles),
+            Err(why) => format!("{why}; {how}{power_on}"),
+        };
+        Ok(Rebooted::Restarting(message))
     }
 
     /// The context a check of this instance gets.

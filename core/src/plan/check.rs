@@ -93,6 +93,8 @@ check_kinds! {
         "A battery is present with its charge and health.";
     PowerSuspend => "power.suspend", params::PowerSuspend,
         "Suspend and wake by the RTC alarm (only with --allow-suspend, as root).";
+    PowerReboot => "power.reboot", params::PowerReboot,
+        "Reboot (warm) or power off and on (cold), then the same devices, no failed unit, a clean kernel log (only with --allow-reboot, as root).";
     GraphicsPresent => "graphics.present", params::Presence,
         "A graphics card is exposed by the kernel (DRM) with a driver.";
     AudioPresent => "audio.present", params::Presence,
@@ -154,6 +156,7 @@ impl Check {
             Check::PowerSuspend(p) => (p.sleep_s + 120).saturating_mul(p.cycles),
             Check::ThermalZones(p) => p.duration_s + 60,
             Check::StorageHealth(_) | Check::Command(_) => 300,
+            Check::PowerReboot(_) => 600,
             Check::Manual(p) => 3600 + p.run.as_ref().map_or(0, |r| r.timeout),
             _ => FALLBACK_TIMEOUT_S,
         };
@@ -170,6 +173,7 @@ impl Check {
             Check::PowerSuspend(p) => 1000 * (p.sleep_s + 10) * p.cycles,
             Check::ThermalZones(p) => 1000 * p.duration_s,
             Check::Manual(_) => 30_000,
+            Check::PowerReboot(p) => 120_000 * p.cycles,
             Check::Command(_) => 5000,
             _ => 200,
         };

@@ -295,6 +295,53 @@ impl Params for PowerSuspend {
     }
 }
 
+/// How `power.reboot` restarts the machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RebootMode {
+    /// A reboot (the firmware does not power the machine off).
+    #[default]
+    Warm,
+    /// Power off, then power on by the RTC wake alarm (or by a person, where there is none).
+    Cold,
+}
+
+/// `power.reboot`: restart the machine and check it came back the same: a new boot id, no
+/// failed systemd unit, the same devices with their drivers, a kernel log without firmware or
+/// hardware errors. Runs only with `--allow-reboot`, as root; the run resumes by itself after
+/// boot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PowerReboot {
+    pub mode: RebootMode,
+    /// How many times to restart (default 1).
+    pub cycles: u64,
+    /// For `cold`: seconds from power-off until the RTC alarm powers the machine on (default 90).
+    pub wake_s: u64,
+    /// The systemctl program asked for failed units (default `systemctl`).
+    pub systemctl: String,
+}
+impl Default for PowerReboot {
+    fn default() -> Self {
+        PowerReboot {
+            mode: RebootMode::Warm,
+            cycles: 1,
+            wake_s: 90,
+            systemctl: "systemctl".into(),
+        }
+    }
+}
+impl Params for PowerReboot {
+    fn validate(&self) -> Result<(), String> {
+        in_range("cycles", self.cycles, 1, 20)?;
+        in_range("wake_s", self.wake_s, 30, 3600)?;
+        if self.systemctl.is_empty() {
+            return Err("systemctl must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
 /// The presence checks (`graphics.present`, `audio.present`, `input.present`,
 /// `camera.present`, `bluetooth.present`, `wifi.present`): the kernel exposes at least
 /// `min_count` such devices, each with a driver.

@@ -432,8 +432,11 @@ impl Resolver<'_> {
             }
             _ => {}
         }
-        if e.after_suspend && kind == CheckKind::PowerSuspend {
-            problems.push("after_suspend cannot be set on a power.suspend test".into());
+        if e.after_suspend && matches!(kind, CheckKind::PowerSuspend | CheckKind::PowerReboot) {
+            problems.push(format!("after_suspend cannot be set on a {kind} test"));
+        }
+        if kind == CheckKind::PowerReboot && e.for_each.is_some() {
+            problems.push("for_each cannot be set on a power.reboot test".into());
         }
         if kind == CheckKind::DevicePresent
             && self.root_target != Target::Device

@@ -12,6 +12,7 @@ pub mod memory_pattern;
 pub mod network_interfaces;
 pub mod network_throughput;
 pub mod power_battery;
+pub mod power_reboot;
 pub mod power_suspend;
 pub mod presence;
 pub mod storage_health;
@@ -52,6 +53,7 @@ pub fn run_check_with(
         Check::PowerSuspend(p) => {
             power_suspend::run_with(p, ctx, &mut power_suspend::Live { probe })
         }
+        Check::PowerReboot(p) => power_reboot::run(p, ctx),
         Check::GraphicsPresent(p) => presence::run(Kind::Graphics, p, ctx),
         Check::AudioPresent(p) => presence::run(Kind::Audio, p, ctx),
         Check::InputPresent(p) => presence::run(Kind::Input, p, ctx),
