@@ -598,7 +598,7 @@ fn usage_errors_exit_2_with_the_reason() {
         ),
         (
             vec!["run", "--resume", "--plan", "quick"],
-            "--plan, --only, --skip and --device are fixed when a session starts",
+            "--plan, --only, --skip, --device, --declare, --manifest and --root are fixed when a session starts",
         ),
         (vec!["run"], "--plan"),
         (vec!["run", "--resume"], "no unfinished session to resume"),
