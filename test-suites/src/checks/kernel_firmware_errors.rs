@@ -123,7 +123,7 @@ impl LogPosition {
 /// The firmware and hardware error lines logged after `from` (kmsg records by sequence number,
 /// so a live `/dev/kmsg`, re-read from its start, works; other logs by line): (firmware,
 /// hardware).
-pub(crate) fn log_since(log: &str, from: LogPosition) -> (Vec<String>, Vec<String>) {
+fn log_since(log: &str, from: LogPosition) -> (Vec<String>, Vec<String>) {
     let newer: Vec<&str> = match from.seq {
         Some(seq) => log
             .lines()
@@ -135,6 +135,27 @@ pub(crate) fn log_since(log: &str, from: LogPosition) -> (Vec<String>, Vec<Strin
     let (fw, hw) = scan(&joined, &[]);
     let own = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
     (own(fw), own(hw))
+}
+
+/// The errors logged after `from`, if any: `N firmware and M hardware errors in the kernel log`
+/// and the lines, as evidence.
+pub(crate) fn errors_since(log: &str, from: LogPosition) -> Option<(String, String)> {
+    let (firmware, hardware) = log_since(log, from);
+    let lines: Vec<&str> = firmware
+        .iter()
+        .chain(&hardware)
+        .map(String::as_str)
+        .collect();
+    (!lines.is_empty()).then(|| {
+        (
+            format!(
+                "{} firmware and {} hardware errors in the kernel log",
+                firmware.len(),
+                hardware.len()
+            ),
+            shown(&lines),
+        )
+    })
 }
 
 /// The firmware and hardware error lines of a log.

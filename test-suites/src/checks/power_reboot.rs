@@ -15,7 +15,7 @@ use std::path::Path;
 use mxcert_core::inventory::Inventory;
 use mxcert_core::plan::params::PowerReboot;
 
-use super::kernel_firmware_errors::{log_since, read_log, shown, LogPosition};
+use super::kernel_firmware_errors::{errors_since, read_log, LogPosition};
 use super::power_suspend::lost_devices;
 use crate::root::attr;
 use crate::{Context, Outcome};
@@ -168,20 +168,9 @@ pub fn judge(
     }
     if let Ok(log) = read_log(&ctx.path("/dev/kmsg")) {
         // The whole log is the new boot's.
-        let start = LogPosition::end_of("");
-        let (firmware, hardware) = log_since(&log, start);
-        let lines: Vec<&str> = firmware
-            .iter()
-            .chain(&hardware)
-            .map(String::as_str)
-            .collect();
-        if !lines.is_empty() {
-            failures.push(format!(
-                "after restart {cycle} {} firmware and {} hardware errors in the kernel log",
-                firmware.len(),
-                hardware.len()
-            ));
-            out.add_evidence(format!("kernel log errors, restart {cycle}"), shown(&lines));
+        if let Some((what, lines)) = errors_since(&log, LogPosition::end_of("")) {
+            failures.push(format!("after restart {cycle} {what}"));
+            out.add_evidence(format!("kernel log errors, restart {cycle}"), lines);
         }
     }
     let mut verdict = Outcome::pass_unless(

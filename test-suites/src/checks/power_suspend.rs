@@ -22,7 +22,7 @@ use mxcert_core::inventory::{Device, Inventory};
 use mxcert_core::plan::params::{PowerSuspend, SleepState};
 use nix::time::{clock_gettime, ClockId};
 
-use super::kernel_firmware_errors::{log_since, read_log, LogPosition};
+use super::kernel_firmware_errors::{errors_since, read_log, LogPosition};
 use crate::root::{attr, attr_i64};
 use crate::{Context, Outcome};
 
@@ -213,23 +213,9 @@ pub fn run_with(p: &PowerSuspend, ctx: &Context, machine: &mut dyn Suspender) ->
             )),
         }
         if let (Some(pos), Ok(log)) = (position, read_log(&kmsg)) {
-            let (firmware, hardware) = log_since(&log, pos);
-            let lines: Vec<&str> = firmware
-                .iter()
-                .chain(&hardware)
-                .map(String::as_str)
-                .collect();
-            if !lines.is_empty() {
-                failures.push(format!(
-                    "{}{} firmware and {} hardware errors in the kernel log while suspending and resuming",
-                    at(cycle),
-                    firmware.len(),
-                    hardware.len()
-                ));
-                evidence.push((
-                    format!("kernel log errors, cycle {cycle}"),
-                    super::kernel_firmware_errors::shown(&lines),
-                ));
+            if let Some((what, lines)) = errors_since(&log, pos) {
+                failures.push(format!("{}{what} while suspending and resuming", at(cycle)));
+                evidence.push((format!("kernel log errors, cycle {cycle}"), lines));
             }
         }
     }
