@@ -3,6 +3,9 @@
 //! machines (`--root`) and on this machine. Nothing here can suspend the machine: runs without
 //! `--allow-suspend`, or with `--root`, where power.suspend writes the tree's files.
 
+mod common;
+
+use common::mxcert;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,16 +19,6 @@ fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(path)
-}
-
-fn mxcert(state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mxcert"));
-    c.env("XDG_STATE_HOME", state)
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("MXCERT_LANG")
-        .env("NO_COLOR", "1");
-    c
 }
 
 fn output(cmd: &mut Command, input: &[u8]) -> Output {

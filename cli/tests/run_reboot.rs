@@ -2,18 +2,16 @@
 //! boot id changed in it between the two runs, `mxcert run --resume`. Nothing here can restart
 //! the machine: the real command runs only for a run of `/` (see `cli/src/run/restart.rs`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use mxcert_core::report::{Report, Status};
 
 fn mxcert(state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mxcert"));
-    c.env("XDG_STATE_HOME", state)
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("MXCERT_LANG")
-        .stdin(Stdio::null());
+    let mut c = common::mxcert(state);
+    c.stdin(Stdio::null());
     c
 }
 
