@@ -591,10 +591,27 @@ pub struct RunArgs {
     /// Let power.suspend suspend this machine (it also needs root).
     #[arg(long)]
     pub allow_suspend: bool,
+    /// Let power.reboot restart this machine (it also needs root); the run installs a systemd
+    /// unit that resumes it after boot.
+    #[arg(long)]
+    pub allow_reboot: bool,
     /// For device plans (such as `peripheral`): the identity of the device to certify, e.g.
     /// usb:046d:c52b (see `mxcert probe`).
     #[arg(long, value_name = "IDENTITY")]
     pub device: Option<String>,
+    /// Declare hardware the plan asks about (its `[[declare]]` ids, e.g. card_reader,fingerprint):
+    /// a declared device that is not found fails its tests; tests of undeclared ones are not
+    /// applicable. Without --declare or --manifest an interactive run asks the plan's questions.
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub declare: Vec<String>,
+    /// Read the declarations from a TOML file: `declared = ["card_reader"]`.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Read hardware from this directory laid out like `/` (a recording or fixture tree) instead
+    /// of this machine: the inventory is probed from it and every check reads and writes through
+    /// it, so power.suspend writes the tree's sys/power/state, never the machine's.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

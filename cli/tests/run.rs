@@ -4,6 +4,9 @@
 //! runner, `--resume` stopping a check that survived, journal recovery, manual answers on
 //! standard input, a real peer for network throughput, and the usage errors.
 
+mod common;
+
+use common::mxcert;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -20,17 +23,6 @@ fn plan(name: &str) -> String {
         .join(name)
         .to_string_lossy()
         .into_owned()
-}
-
-/// The real binary with a clean, predictable environment.
-fn mxcert(state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mxcert"));
-    c.env("XDG_STATE_HOME", state)
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("MXCERT_LANG")
-        .env("NO_COLOR", "1");
-    c
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -606,7 +598,7 @@ fn usage_errors_exit_2_with_the_reason() {
         ),
         (
             vec!["run", "--resume", "--plan", "quick"],
-            "--plan, --only, --skip and --device are fixed when a session starts",
+            "--plan, --only, --skip, --device, --declare, --manifest and --root are fixed when a session starts",
         ),
         (vec!["run"], "--plan"),
         (vec!["run", "--resume"], "no unfinished session to resume"),

@@ -48,6 +48,8 @@ fn write_report(dir: &Path) -> (PathBuf, Report) {
     let results = vec![TestResult {
         id: "storage-rw".into(),
         check: "storage.rw-verify".into(),
+        device: None,
+        phase: None,
         blocker: true,
         status: Status::Pass,
         started_at: None,

@@ -20,7 +20,27 @@
 //! params = { size_mib = 64 }       # the check kind's parameters, see [`params`]
 //! ```
 //!
-//! Manual tests (`check = "manual"`) carry `instructions = { es = "…", en = "…" }`.
+//! Manual tests (`check = "manual"`) carry `instructions = { es = "…", en = "…" }` and may run a
+//! bounded program before the question (`params = { run = { argv = [...], timeout = 20 } }`).
+//!
+//! Tests can also say (see [`instances`] for how a run expands them):
+//!
+//! ```toml
+//! [[declare]]                      # hardware only the tester can vouch for
+//! id = "fingerprint"
+//! question = { es = "¿Tiene lector de huellas?", en = "Does it have a fingerprint reader?" }
+//!
+//! [[test]]
+//! id = "fingerprint-present"
+//! check = "device.present"
+//! requires = [{ declared = "fingerprint" }]   # declared but absent: fails; undeclared: not applicable
+//! for_each = { category = "fingerprint" }     # one result per matching device (`device`)
+//! after_suspend = true                        # again after each power.suspend that passed
+//! ```
+//!
+//! The format stays version 1: each key is optional and omitted from the resolved plan when
+//! unused (so every plan written before keeps its digest), and an mxcert that predates a key
+//! refuses a plan using it (every table refuses unknown keys) rather than misreading it.
 //!
 //! Reading a plan ([`resolve`]) parses the file, checks every test (known check kind, valid
 //! parameters, unique ids, instructions where needed) and expands `include`s through a
@@ -50,6 +70,7 @@ mod condition;
 mod digest;
 mod error;
 mod file;
+pub mod instances;
 pub mod params;
 mod resolve;
 mod schema;
@@ -121,7 +142,24 @@ pub struct Plan {
     pub title: Text,
     pub description: Text,
     pub target: Target,
+    /// What the tester is asked to declare about the machine (`[[declare]]`), from this plan
+    /// and those it includes.
+    #[serde(default, rename = "declare", skip_serializing_if = "Vec::is_empty")]
+    pub declarations: Vec<Declaration>,
     pub tests: Vec<Test>,
+}
+
+/// Something about the machine that only the tester can say (`[[declare]]`): tests name it in
+/// `requires = [{ declared = "id" }]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Declaration {
+    /// Lowercase letters, digits and `_`, e.g. `card_reader`.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_]*$"))]
+    pub id: String,
+    /// The question asked at the start of an interactive run, e.g.
+    /// `{ es = "¿Tiene lector de tarjetas?", en = "Does it have a card reader?" }`.
+    pub question: Text,
 }
 
 /// One test of a resolved plan.
@@ -141,6 +179,12 @@ pub struct Test {
     pub timeout: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<Condition>,
+    /// Run once per device of the inventory that matches (results carry `device`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<Condition>,
+    /// Run again after each `power.suspend` of the plan (results carry `phase`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_suspend: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<Text>,
     /// The check's parameters as written in the plan (validated; defaults not filled in).
@@ -196,6 +240,11 @@ impl Plan {
     /// The test with this id.
     pub fn test(&self, id: &str) -> Option<&Test> {
         self.tests.iter().find(|t| t.id == id)
+    }
+
+    /// The declaration with this id.
+    pub fn declaration(&self, id: &str) -> Option<&Declaration> {
+        self.declarations.iter().find(|d| d.id == id)
     }
 
     /// Reads a resolved plan back from its JSON (as stored in a session), checking every test

@@ -41,6 +41,11 @@ pub struct Report {
     #[serde(default)]
     pub probe: ProbeInfo,
     pub plan: PlanRef,
+    /// The plan's declarations (`[[declare]]`) the tester said hold on this machine, sorted
+    /// (`mxcert run --declare`, `--manifest` or the questions at the start of a run). Omitted
+    /// when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared: Vec<String>,
     pub results: Vec<TestResult>,
     pub summary: Summary,
     /// Files of the run (kernel log, failed units, firmware devices), scrubbed and bounded.
@@ -116,6 +121,14 @@ pub struct TestResult {
     pub id: String,
     /// The check kind that ran, e.g. `storage.rw-verify`.
     pub check: String,
+    /// For a test expanded per device (`for_each`): the identity of the device this result is
+    /// about, e.g. `pci:8086:2725`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// For a copy run after a suspend (`after_suspend`): `after-suspend-N`, N counting the
+    /// plan's `power.suspend` tests from 1. `(id, device, phase)` is unique in a report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
     /// Whether the plan marks this test as a blocker for certification.
     pub blocker: bool,
     pub status: Status,
@@ -147,6 +160,28 @@ impl TestResult {
     pub fn area(&self) -> &str {
         self.check.split('.').next().unwrap_or(&self.check)
     }
+
+    /// What makes this result unique in a report: the test id, the device and the phase.
+    pub fn key(&self) -> (&str, Option<&str>, Option<&str>) {
+        (&self.id, self.device.as_deref(), self.phase.as_deref())
+    }
+
+    /// The result's name for people: `id`, `id [device]`, `id (after-suspend-1)`.
+    pub fn label(&self) -> String {
+        result_label(&self.id, self.device.as_deref(), self.phase.as_deref())
+    }
+}
+
+/// `id`, `id [device]`, `id (phase)` or `id [device] (phase)`.
+pub fn result_label(id: &str, device: Option<&str>, phase: Option<&str>) -> String {
+    let mut s = id.to_owned();
+    if let Some(d) = device {
+        s.push_str(&format!(" [{d}]"));
+    }
+    if let Some(p) = phase {
+        s.push_str(&format!(" ({p})"));
+    }
+    s
 }
 
 /// A labelled piece of evidence.
@@ -233,11 +268,16 @@ impl Summary {
         for r in results {
             counts.bump(r.status);
         }
-        let failed_blockers: Vec<String> = results
+        // A test expanded per device or copied after a suspend is named once.
+        let mut failed_blockers: Vec<String> = Vec::new();
+        for r in results
             .iter()
             .filter(|r| r.blocker && r.status != Status::Pass)
-            .map(|r| r.id.clone())
-            .collect();
+        {
+            if !failed_blockers.contains(&r.id) {
+                failed_blockers.push(r.id.clone());
+            }
+        }
         Summary {
             total: u32::try_from(results.len()).unwrap_or(u32::MAX),
             counts,
@@ -274,6 +314,7 @@ impl Report {
             devices: inventory.devices,
             probe: inventory.probe,
             plan,
+            declared: Vec::new(),
             results,
             summary,
             attachments: Vec::new(),
@@ -297,8 +338,9 @@ impl Report {
     }
 
     /// Parses a report from JSON bytes: unknown fields and other versions are refused, the
-    /// summary must agree with the results, every series of samples must be consistent, and
-    /// every attachment's SHA-256 must be the one of its content.
+    /// summary must agree with the results, no two results share `(id, device, phase)`, every
+    /// series of samples must be consistent, and every attachment's SHA-256 must be the one of
+    /// its content.
     pub fn from_json(bytes: &[u8]) -> Result<Report, crate::FormatError> {
         let report: Report = crate::format::from_json(bytes)?;
         crate::format::check_version(report.schema_version, REPORT_SCHEMA_VERSION)?;
@@ -307,6 +349,12 @@ impl Report {
             return Err(crate::FormatError::Inconsistent(
                 "summary does not match the results".into(),
             ));
+        }
+        if let Some(dup) = first_duplicate(&report.results) {
+            return Err(crate::FormatError::Inconsistent(format!(
+                "two results for {}; (id, device, phase) must be unique",
+                dup.label()
+            )));
         }
         for r in &report.results {
             if let Some(Err(e)) = r.samples.as_ref().map(|s| s.check()) {
@@ -326,6 +374,12 @@ impl Report {
     }
 }
 
+/// The first result whose `(id, device, phase)` an earlier one has.
+fn first_duplicate(results: &[TestResult]) -> Option<&TestResult> {
+    let mut seen = std::collections::HashSet::new();
+    results.iter().find(|r| !seen.insert(r.key()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +388,8 @@ mod tests {
         TestResult {
             id: id.into(),
             check: "storage.rw-verify".into(),
+            device: None,
+            phase: None,
             blocker,
             status,
             started_at: None,
@@ -365,6 +421,28 @@ mod tests {
         ]);
         assert_eq!(bad.verdict, Verdict::NotCertifiable);
         assert_eq!(bad.failed_blockers, vec!["b", "c"]);
+    }
+
+    #[test]
+    fn results_are_unique_by_id_device_and_phase() {
+        let mut a = result("wifi", true, Status::Pass);
+        a.device = Some("pci:8086:2725".into());
+        let mut b = a.clone();
+        b.device = Some("usb:0bda:8179".into());
+        let mut c = a.clone();
+        c.phase = Some("after-suspend-1".into());
+        assert!(first_duplicate(&[a.clone(), b.clone(), c.clone()]).is_none());
+        let all = [a.clone(), b, c, a.clone()];
+        assert_eq!(
+            first_duplicate(&all).unwrap().label(),
+            "wifi [pci:8086:2725]"
+        );
+        // A blocker failing on two devices is named once.
+        let mut f1 = a.clone();
+        f1.status = Status::Fail;
+        let mut f2 = f1.clone();
+        f2.device = Some("usb:0bda:8179".into());
+        assert_eq!(Summary::of(&[f1, f2]).failed_blockers, vec!["wifi"]);
     }
 
     #[test]

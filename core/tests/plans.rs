@@ -221,3 +221,83 @@ fn garbage_never_panics() {
         assert!(e.starts_with("g.toml"), "{e}");
     }
 }
+
+/// The digests of the shipped plans as they were before the plan format gained `for_each`,
+/// `after_suspend`, `[[declare]]`, `declared` and manual `run` (computed on main with
+/// `mxcert plans show ID --canonical | sha256sum`): plans that use none of them keep them.
+#[test]
+fn plans_without_the_new_keys_keep_their_digests() {
+    let before = [
+        (
+            "quick",
+            "915d6f7664656d7e35d180b5d1fa53e7ba6541909492a15e26a520d8597b37e1",
+        ),
+        (
+            "desktop",
+            "4334d0da06508646a7d2a6f9d6462ca88fe8bc8810432992f7d17e8c81986b17",
+        ),
+        (
+            "laptop",
+            "e5977be89917aa344a4cbdc3db5c9a752a541ee34e737051d50874081f5418f7",
+        ),
+        (
+            "server",
+            "30f6cd0a326b9cbcfb775cf29879fa7f3e560355afedc87ea9014fbf72100132",
+        ),
+        (
+            "peripheral",
+            "7163ee0351981619f1a0cc6fdf856a32f96b7602eb8fa64b8ff00aee8a4b706a",
+        ),
+        (
+            "base",
+            "810b59b1cf090611315b18a5dd0d969f7da58c930faec4df65d2c23dcc2edc2d",
+        ),
+    ];
+    for (id, digest) in before {
+        assert_eq!(plan::resolve_shipped(id).unwrap().sha256(), digest, "{id}");
+    }
+}
+
+#[test]
+fn the_example_plan_uses_every_new_key_and_validates() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../test-suites/plans/examples/every-key.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(schema_errors(&text), None);
+    let plan = resolve_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = plan.declarations.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["fingerprint", "card_reader"]);
+    let t = plan.test("fingerprint-present").unwrap();
+    assert!(t.after_suspend);
+    assert_eq!(
+        t.for_each.as_ref().unwrap().describe(),
+        "a device with category = fingerprint"
+    );
+    assert_eq!(
+        t.requires[0].declared.as_deref(),
+        Some("fingerprint"),
+        "declared condition"
+    );
+    match plan.test("card-reader").unwrap().typed_check().unwrap() {
+        plan::Check::Manual(m) => assert_eq!(m.run.unwrap().timeout, 10),
+        other => panic!("{other:?}"),
+    }
+    match plan.test("power-suspend").unwrap().typed_check().unwrap() {
+        plan::Check::PowerSuspend(p) => assert_eq!(p.cycles, 3),
+        other => panic!("{other:?}"),
+    }
+    // The new keys are in the digest and read back.
+    let canonical = String::from_utf8(plan.canonical_json()).unwrap();
+    for key in [
+        "\"declare\":",
+        "\"for_each\":",
+        "\"after_suspend\":true",
+        "\"declared\":\"fingerprint\"",
+    ] {
+        assert!(canonical.contains(key), "{key}");
+    }
+    assert_eq!(Plan::from_json(canonical.as_bytes()).unwrap(), plan);
+    // The schema refuses a misspelt new key as the parser does.
+    let bad = text.replace("for_each = {", "for_eahc = {");
+    assert!(schema_errors(&bad).is_some());
+}

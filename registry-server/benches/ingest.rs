@@ -99,6 +99,8 @@ fn report(n: usize, plan: &mxcert_core::plan::Plan) -> Report {
         .map(|t| TestResult {
             id: t.id.clone(),
             check: t.check.as_str().into(),
+            device: None,
+            phase: None,
             blocker: t.blocker,
             status: Status::Pass,
             started_at: None,

@@ -285,6 +285,8 @@ fn signed_report(n: u64, plan: &mxcert_core::plan::Plan, key: &SigningKey) -> Ve
         .map(|t| TestResult {
             id: t.id.clone(),
             check: t.check.as_str().into(),
+            device: None,
+            phase: None,
             blocker: t.blocker,
             status: Status::Pass,
             started_at: None,

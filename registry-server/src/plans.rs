@@ -24,10 +24,13 @@ pub struct KnownPlan {
     /// when the report's own inventory meets them (a Wi-Fi test on a machine without Wi-Fi is
     /// not applicable), as the runner decides.
     pub blocker_requires: BTreeMap<String, Vec<Condition>>,
+    /// The `for_each` conditions of those blockers that have one: with no matching device (and
+    /// no declaration saying there is one) such a blocker is not applicable.
+    pub blocker_for_each: BTreeMap<String, Condition>,
 }
 
 impl KnownPlan {
-    fn of(plan: &Plan) -> KnownPlan {
+    pub(crate) fn of(plan: &Plan) -> KnownPlan {
         KnownPlan {
             version: plan.version.clone(),
             sha256: plan.sha256(),
@@ -42,6 +45,12 @@ impl KnownPlan {
                 .iter()
                 .filter(|t| t.blocker && !t.requires.is_empty())
                 .map(|t| (t.id.clone(), t.requires.clone()))
+                .collect(),
+            blocker_for_each: plan
+                .tests
+                .iter()
+                .filter(|t| t.blocker)
+                .filter_map(|t| Some((t.id.clone(), t.for_each.clone()?)))
                 .collect(),
         }
     }

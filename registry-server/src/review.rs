@@ -7,7 +7,10 @@
 //! `signature`, `schema` (both verified before anything is stored), `plan` (known, and its version
 //! current, digest equal to the published plan's), `blockers` (every blocker of the plan, as the
 //! plan defines them, was run and passed, except a conditional blocker whose `requires` the
-//! report's own inventory does not meet: not applicable, as the runner decides), `tool_version` (mxcert, at least the configured
+//! report's own inventory and declarations do not meet: not applicable, as the runner decides;
+//! every result of a blocker expanded per device or copied after a suspend must pass),
+//! `declared` (only when the report has declarations: shows reviewers what the tester declared,
+//! since the tests of that hardware depend on it), `tool_version` (mxcert, at least the configured
 //! version), `system_identity` (warns when the report has no vendor/model, as on machines without
 //! DMI), `os` (warns when the report was not made on MxOS).
 
@@ -63,6 +66,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "the report's verdict is not certifiable: {0}",
     ),
     ("blockers.failed", "blocker tests did not pass: {0}"),
+    (
+        "declared.list",
+        "the tester declared this hardware (its tests fail when it is missing): {0}",
+    ),
     ("tool.not_mxcert", "the report was made by {0}, not mxcert"),
     ("tool.pass", "mxcert {0} (accepted: {1} or later)"),
     (
@@ -137,10 +144,27 @@ pub fn automated_checks(
         check("schema", CheckOutcome::Pass, "schema.pass", vec![]),
         plan_check(r, plans),
         blockers_check(r, plans),
+    ]
+    .into_iter()
+    .chain(declared_check(r))
+    .chain([
         tool_check(r, min_tool_version),
         system_check(r),
         os_check(r),
-    ]
+    ])
+    .collect()
+}
+
+/// What the tester declared, for reviewers (only when there is something).
+fn declared_check(r: &Report) -> Option<AutomatedCheck> {
+    (!r.declared.is_empty()).then(|| {
+        check(
+            "declared",
+            CheckOutcome::Pass,
+            "declared.list",
+            vec![r.declared.join(", ")],
+        )
+    })
 }
 
 fn plan_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
@@ -196,32 +220,51 @@ fn blockers_check(r: &Report, plans: &KnownPlans) -> AutomatedCheck {
     }
     // The plan says which tests are blockers, and a conditional blocker applies when the
     // report's inventory meets its conditions; the report's own flags are not trusted for that.
-    let (blockers, requires): (Vec<String>, BTreeMap<String, Vec<Condition>>) =
-        match plans.get(&r.plan.id) {
-            Some(known) => (known.blockers.clone(), known.blocker_requires.clone()),
-            None => (
-                r.results
-                    .iter()
-                    .filter(|t| t.blocker)
-                    .map(|t| t.id.clone())
-                    .collect(),
-                BTreeMap::new(),
-            ),
-        };
-    let inventory = (!requires.is_empty()).then(|| r.inventory());
+    let (blockers, requires, for_each) = match plans.get(&r.plan.id) {
+        Some(known) => (
+            known.blockers.clone(),
+            known.blocker_requires.clone(),
+            known.blocker_for_each.clone(),
+        ),
+        None => {
+            let mut ids: Vec<String> = Vec::new();
+            for t in r.results.iter().filter(|t| t.blocker) {
+                if !ids.contains(&t.id) {
+                    ids.push(t.id.clone());
+                }
+            }
+            (ids, BTreeMap::new(), BTreeMap::new())
+        }
+    };
+    let inventory = (!requires.is_empty() || !for_each.is_empty()).then(|| r.inventory());
     let mut problems = Vec::new();
     let mut not_applicable = Vec::new();
     for id in &blockers {
-        if let (Some(conditions), Some(inventory)) = (requires.get(id), &inventory) {
-            if Condition::first_unmet(conditions, inventory).is_some() {
+        if let Some(inventory) = &inventory {
+            let conditions = requires.get(id).map(Vec::as_slice).unwrap_or_default();
+            // As the runner decides (`core::plan::instances`): an undeclared declaration, or
+            // absent hardware that no declaration vouches for, makes the test not applicable.
+            let declares = conditions.iter().any(|c| c.declared.is_some());
+            let absent = Condition::first_unmet_with(conditions, inventory, &r.declared)
+                .is_some_and(|c| c.declared.is_some() || !declares)
+                || (!declares
+                    && for_each
+                        .get(id)
+                        .is_some_and(|c| !inventory.devices.iter().any(|d| c.matches_device(d))));
+            if absent {
                 not_applicable.push(id.clone());
                 continue;
             }
         }
-        match r.results.iter().find(|t| &t.id == id) {
-            None => problems.push(format!("{id} (not run)")),
-            Some(t) if t.status != Status::Pass => problems.push(format!("{id} ({})", t.status)),
-            Some(_) => {}
+        let mut ran = false;
+        for t in r.results.iter().filter(|t| &t.id == id) {
+            ran = true;
+            if t.status != Status::Pass {
+                problems.push(format!("{} ({})", t.label(), t.status));
+            }
+        }
+        if !ran {
+            problems.push(format!("{id} (not run)"));
         }
     }
     if problems.is_empty()
@@ -520,6 +563,8 @@ mod tests {
                 TestResult {
                     id: t.id.clone(),
                     check: t.check.to_string(),
+                    device: None,
+                    phase: None,
                     blocker: t.blocker && (has_wifi || !wifi),
                     status: if wifi { Status::Skip } else { Status::Pass },
                     started_at: None,
@@ -555,6 +600,120 @@ mod tests {
             },
             results,
         )
+    }
+
+    /// A report of the example plan that uses every key, with each instance's result as the
+    /// runner decides it (`pass` for those that run, unless `fail` names them).
+    fn every_key_report(
+        devices: Vec<mxcert_core::inventory::Device>,
+        declared: &[&str],
+        fail: &[&str],
+    ) -> (Report, KnownPlans) {
+        use mxcert_core::plan::instances::{instances, Decided};
+        use mxcert_core::plan::{resolve, ShippedLoader, Source};
+        let plan = resolve(
+            Source {
+                name: "every-key.toml".into(),
+                bytes: include_bytes!("../../test-suites/plans/examples/every-key.toml").to_vec(),
+            },
+            &mut ShippedLoader,
+        )
+        .unwrap();
+        let mut report = desktop_report(devices);
+        let declared: Vec<String> = declared.iter().map(|d| d.to_string()).collect();
+        let inventory = report.inventory();
+        report.results = instances(&plan, &inventory, &declared)
+            .iter()
+            .map(|i| {
+                let (status, blocker) = match &i.decided {
+                    Decided::Run if fail.contains(&i.label().as_str()) => (Status::Fail, true),
+                    Decided::Run => (Status::Pass, true),
+                    Decided::NotApplicable(_) => (Status::Skip, false),
+                    Decided::Missing(_) => (Status::Fail, true),
+                };
+                mxcert_core::report::TestResult {
+                    id: i.test.id.clone(),
+                    check: i.test.check.to_string(),
+                    device: i.device.clone(),
+                    phase: i.phase.clone(),
+                    blocker: blocker && i.test.blocker,
+                    status,
+                    started_at: None,
+                    duration_ms: 1,
+                    message: None,
+                    evidence: vec![],
+                    measurements: vec![],
+                    comment: None,
+                    samples: None,
+                }
+            })
+            .collect();
+        report.summary = mxcert_core::report::Summary::of(&report.results);
+        report.declared = declared;
+        report.plan = plan.reference();
+        let mut plans = KnownPlans::default();
+        plans
+            .plans
+            .insert(plan.id.clone(), crate::plans::KnownPlan::of(&plan));
+        (report, plans)
+    }
+
+    #[test]
+    fn declarations_and_per_device_blockers_are_judged_as_the_runner_decides() {
+        use mxcert_core::category::Category;
+        use mxcert_core::inventory::Device;
+        let device = |category, id: &str| Device {
+            bus: "pci".into(),
+            id: id.into(),
+            category,
+            driver: Some("drv".into()),
+            ..Default::default()
+        };
+        let net = || {
+            vec![
+                device(Category::Network, "pci:8086:15f3"),
+                device(Category::Network, "pci:10ec:8168"),
+            ]
+        };
+        // Nothing declared, no fingerprint reader: not applicable, and no declarations check.
+        let (r, plans) = every_key_report(net(), &[], &[]);
+        let c = blockers_check(&r, &plans);
+        assert_eq!(c.code, "blockers.pass_not_applicable", "{}", c.message);
+        assert!(
+            c.message.ends_with(": fingerprint-present"),
+            "{}",
+            c.message
+        );
+        assert!(declared_check(&r).is_none());
+        // Declared but absent: a failed blocker, and reviewers see the declaration.
+        let (r, plans) = every_key_report(net(), &["fingerprint"], &[]);
+        let c = blockers_check(&r, &plans);
+        assert_eq!(c.outcome, CheckOutcome::Fail);
+        assert_eq!(
+            c.message,
+            "blocker tests did not pass: fingerprint-present (fail), fingerprint-present (after-suspend-1) (fail)"
+        );
+        let d = declared_check(&r).unwrap();
+        assert_eq!(
+            d.message,
+            "the tester declared this hardware (its tests fail when it is missing): fingerprint"
+        );
+        // One device of a per-device blocker failing after the suspend is named with both.
+        let (r, plans) = every_key_report(
+            net(),
+            &[],
+            &["network-each [pci:10ec:8168] (after-suspend-1)"],
+        );
+        let c = blockers_check(&r, &plans);
+        assert_eq!(
+            c.message,
+            "blocker tests did not pass: network-each [pci:10ec:8168] (after-suspend-1) (fail)"
+        );
+        // No network device at all: the per-device blocker is not applicable.
+        let (r, plans) = every_key_report(vec![], &[], &[]);
+        let c = blockers_check(&r, &plans);
+        assert!(c.message.contains("network-each"), "{}", c.message);
+        assert_eq!(c.code, "blockers.pass_not_applicable", "{}", c.message);
     }
 
     #[test]

@@ -1385,3 +1385,50 @@ async fn a_report_with_a_nul_character_is_refused_not_a_server_error() {
         r.db.cleanup().await;
     }
 }
+
+/// Reports with per-device results, copies after a suspend and declarations (the plan format's
+/// new keys) are accepted; reviewers see the declarations among the automated checks; two
+/// results for the same (id, device, phase) are refused naming them.
+#[tokio::test]
+async fn per_device_results_and_declarations_are_accepted_and_shown_to_reviewers() {
+    for kind in common::database_kinds() {
+        let r = Registry::new(kind).await;
+        let mut rep = report(ReportSpec::default());
+        let mut per_device = rep.results[0].clone();
+        per_device.device = Some("pci:144d:a80a:144d:a801".into());
+        let mut copy = per_device.clone();
+        copy.phase = Some("after-suspend-1".into());
+        rep.results.extend([per_device, copy.clone()]);
+        rep.declared = vec!["card_reader".into()];
+        rep.summary = mxcert_core::report::Summary::of(&rep.results);
+        let (status, body) = r.submit(&sign(&rep, &r.key_a)).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
+        let id = body["id"].as_str().unwrap().to_owned();
+        let (status, detail) = r
+            .get(&format!("/api/v1/submissions/{id}"), Some(&r.reviewer))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {detail}");
+        let checks = detail["automated_checks"].as_array().unwrap();
+        let declared = checks
+            .iter()
+            .find(|c| c["name"] == "declared")
+            .unwrap_or_else(|| panic!("{kind}: {detail}"));
+        assert_eq!(declared["code"], "declared.list");
+        assert_eq!(declared["args"], json!(["card_reader"]));
+
+        let mut dup = report(ReportSpec {
+            model: Some("21HN"),
+            ..Default::default()
+        });
+        dup.results.extend([copy.clone(), copy]);
+        dup.summary = mxcert_core::report::Summary::of(&dup.results);
+        let (status, body) = r.submit(&sign(&dup, &r.key_a)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("(id, device, phase) must be unique"),
+            "{kind}: {message}"
+        );
+        r.db.cleanup().await;
+    }
+}

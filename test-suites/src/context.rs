@@ -16,6 +16,9 @@ pub struct Options {
     /// Whether `power.suspend` may suspend the machine.
     #[serde(default)]
     pub allow_suspend: bool,
+    /// Whether `power.reboot` may restart the machine.
+    #[serde(default)]
+    pub allow_reboot: bool,
     /// The identity of the device a device plan certifies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,

@@ -375,6 +375,8 @@ impl Parties {
                 measurements: vec![],
                 comment: None,
                 samples: None,
+                device: None,
+                phase: None,
             })
             .collect();
         let report = Report::new(

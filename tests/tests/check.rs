@@ -28,6 +28,8 @@ fn passing_report(inventory: &Inventory) -> Report {
         .map(|t| TestResult {
             id: t.id.clone(),
             check: t.check.as_str().into(),
+            device: None,
+            phase: None,
             blocker: t.blocker,
             status: Status::Pass,
             started_at: None,

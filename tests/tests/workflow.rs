@@ -18,6 +18,8 @@ fn result(id: &str, check: &str, blocker: bool, status: Status) -> TestResult {
     TestResult {
         id: id.into(),
         check: check.into(),
+        device: None,
+        phase: None,
         blocker,
         status,
         started_at: None,

@@ -1,10 +1,11 @@
 //! `mxcert run`: runs a certification plan as a resumable session and writes the report.
 //!
 //! Exit codes: 0 when the run finished and every blocker passed (certifiable), 1 when it
-//! finished but is not certifiable, 2 for usage errors (unknown plan or test id, `--device`
-//! missing for a device plan), 3 for unreadable or invalid plan, session or journal files, 5 when
-//! the session or report cannot be written, 130 when stopped by Ctrl-C, SIGTERM or SIGHUP (the
-//! session is kept and can be resumed).
+//! finished but is not certifiable, 2 for usage errors (unknown plan, test or declaration id,
+//! `--device` missing for a device plan, no answer to the declaration questions), 3 for
+//! unreadable or invalid plan, manifest, session or journal files, 5 when
+//! the session or report cannot be written, 130 when stopped by Ctrl-C, SIGTERM or SIGHUP, or
+//! for a restart of `power.reboot` (the session is kept and can be resumed).
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,7 @@ use crate::run::attention::Attending;
 use crate::run::journal::{Journal, Replay};
 use crate::run::runner::{End, Runner};
 use crate::run::session::{self, Selection, Session};
-use crate::run::{attachments, interrupt, plan_source, prompt, report, ui};
+use crate::run::{attachments, declare, interrupt, plan_source, prompt, report, ui};
 use crate::{exit, output, probe};
 
 fn check_selection(plan: &Plan, flag: &str, ids: &[String]) -> Result<()> {
@@ -80,8 +81,14 @@ fn start(args: &RunArgs, spec: &str) -> Result<(Session, Journal, Replay)> {
             return Err(crate::run::RunError::SessionExists { dir: dir.clone() }.into_cli());
         }
     }
-    let inventory = probe::probe_live().map_err(|e| CliError::Environment(e.to_string()))?;
-    let info = session::new_info(
+    let declared = declarations(args, &plan)?;
+    let root = absolute(&args.root);
+    let inventory = match &root {
+        None => probe::probe_live(),
+        Some(dir) => probe::probe(&probe::Source::Root(dir.clone())),
+    }
+    .map_err(|e| CliError::Environment(e.to_string()))?;
+    let mut info = session::new_info(
         plan,
         spec.to_owned(),
         Selection {
@@ -93,6 +100,8 @@ fn start(args: &RunArgs, spec: &str) -> Result<(Session, Journal, Replay)> {
         absolute(&args.junit),
         inventory,
     );
+    info.declared = declared;
+    info.root = root;
     let dir = args
         .session
         .clone()
@@ -101,14 +110,42 @@ fn start(args: &RunArgs, spec: &str) -> Result<(Session, Journal, Replay)> {
     Ok((session, journal, Replay::default()))
 }
 
+/// The declarations: `--declare` and `--manifest`, or the plan's questions in an interactive
+/// run without either.
+fn declarations(args: &RunArgs, plan: &Plan) -> Result<Vec<String>> {
+    let mut declared = args.declare.clone();
+    if let Some(path) = &args.manifest {
+        declared.extend(declare::read_manifest(path)?);
+    }
+    let given = !args.declare.is_empty() || args.manifest.is_some();
+    if !given && !args.non_interactive && !plan.declarations.is_empty() {
+        let stdin = std::io::stdin();
+        declared = declare::ask(
+            plan,
+            prompt::lang_from_env(),
+            &mut stdin.lock(),
+            &mut std::io::stderr(),
+        )
+        .ok_or_else(|| {
+            CliError::Usage(
+                "no answer to the plan's questions (standard input ended); declare with --declare ID,... or --manifest FILE".into(),
+            )
+        })?;
+    }
+    declare::check(plan, declared)
+}
+
 fn resume(args: &RunArgs) -> Result<(Session, Journal, Replay)> {
     if args.plan.is_some()
         || !args.only.is_empty()
         || !args.skip.is_empty()
         || args.device.is_some()
+        || !args.declare.is_empty()
+        || args.manifest.is_some()
+        || args.root.is_some()
     {
         return Err(CliError::Usage(
-            "--plan, --only, --skip and --device are fixed when a session starts; --resume continues with them".into(),
+            "--plan, --only, --skip, --device, --declare, --manifest and --root are fixed when a session starts; --resume continues with them".into(),
         ));
     }
     let dir = match &args.session {
@@ -153,6 +190,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         options: Options {
             peer: args.peer.clone(),
             allow_suspend: args.allow_suspend,
+            allow_reboot: args.allow_reboot,
             device: None,
             attention,
             wifi_config: absolute(&args.wifi_config),
@@ -164,6 +202,10 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     ui.end();
     let results = match end.map_err(|e| e.into_cli())? {
         End::Complete(results) => results,
+        End::Restarting(how) => {
+            eprintln!("mxcert: power.reboot: {how}");
+            return Err(CliError::Interrupted);
+        }
         End::Interrupted => {
             eprintln!(
                 "mxcert: stopped; every finished test is saved. Continue with:\n  mxcert run --resume --session {}",

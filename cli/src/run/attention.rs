@@ -88,8 +88,8 @@ impl Ui for Attending {
         self.inner.begin(plan, session, remaining, done);
     }
 
-    fn test_started(&mut self, test: &Test) {
-        self.inner.test_started(test);
+    fn test_started(&mut self, test: &Test, label: &str) {
+        self.inner.test_started(test, label);
     }
 
     fn tick(&mut self) {

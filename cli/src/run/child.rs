@@ -80,7 +80,10 @@ pub fn child_main(runner: Option<u32>) -> u8 {
         }
     };
     let outcome = match request.test.typed_check() {
-        Ok(check) => mxcert_suites::run_check(&check, &request.context),
+        Ok(check) => {
+            let root = request.context.root.clone();
+            mxcert_suites::checks::run_check_with(&check, &request.context, &|| reprobe(&root))
+        }
         Err(e) => Outcome::error(format!("bad parameters: {e}")),
     };
     let mut out = std::io::stdout().lock();
@@ -93,6 +96,16 @@ pub fn child_main(runner: Option<u32>) -> u8 {
             crate::exit::ENVIRONMENT
         }
     }
+}
+
+/// The inventory now, probed as the run started: live on `/`, the walker on a fixture tree.
+pub fn reprobe(root: &std::path::Path) -> Result<mxcert_core::inventory::Inventory, String> {
+    let source = if root == std::path::Path::new("/") {
+        crate::probe::Source::Live
+    } else {
+        crate::probe::Source::Root(root.to_path_buf())
+    };
+    crate::probe::probe(&source).map_err(|e| e.to_string())
 }
 
 /// SIGKILL to this process's group, itself included.

@@ -1,11 +1,16 @@
 //! The session journal: one JSON object per line, appended and fsynced before the runner moves
 //! on, so every acknowledged result survives a crash, `kill -9` or power loss.
 //!
+//! Tests are named by their instance's label (`id`, or `id [device] (phase)` for tests expanded
+//! per device or copied after a suspend), so each instance is journalled on its own.
+//!
 //! Lines: a `session` header tying the journal to its `session.json`; `start` before a test runs
 //! (so a test that was running when the session died is known, and one that keeps killing the
 //! session is not retried forever), with the check process's identity (pid, process group,
 //! start time: see [`super::survivor`]) so that a resumed session can stop a check that outlived
-//! its runner; journals written before that have no identity and read the same; `result` with the test's result; `interrupted` when Ctrl-C
+//! its runner; journals written before that have no identity and read the same; `reboot` before
+//! `power.reboot` restarts the machine (boot id and inventory, what the resumed run compares);
+//! `result` with the test's result; `interrupted` when Ctrl-C
 //! stopped a test (that attempt does not count as a crash).
 //!
 //! Recovery: after a crash the file may end in a torn write (a partial line, or zeros the
@@ -51,6 +56,12 @@ pub enum Entry {
         test: String,
         at: DateTime<Utc>,
     },
+    /// `power.reboot` is about to restart the machine: what it must find again after boot.
+    Reboot {
+        test: String,
+        at: DateTime<Utc>,
+        before: Box<mxcert_suites::checks::power_reboot::Before>,
+    },
 }
 
 /// What a journal says happened.
@@ -64,6 +75,8 @@ pub struct Replay {
     pub notices: Vec<String>,
     /// Per test that was running when the session died: its check process, if recorded.
     pub running: BTreeMap<String, CheckProcess>,
+    /// Per `power.reboot` test without a result: the last restart it journalled.
+    pub reboots: BTreeMap<String, mxcert_suites::checks::power_reboot::Before>,
 }
 
 /// The parsed journal and the length of its valid prefix.
@@ -153,13 +166,18 @@ fn replay(entries: &[Entry], report_id: Uuid, path: &Path) -> Result<Replay, Run
         match e {
             Entry::Session { .. } => return Err(corrupt(i + 1, "a second session header".into())),
             Entry::Start { test, process, .. } => {
-                if !r.results.iter().any(|x| x.id == *test) {
+                if !r.results.iter().any(|x| x.label() == *test) {
                     *r.crashed_attempts.entry(test.clone()).or_default() += 1;
                     match process {
                         Some(p) => r.running.insert(test.clone(), *p),
                         None => r.running.remove(test),
                     };
                 }
+            }
+            Entry::Reboot { test, before, .. } => {
+                // The restart is the test working, not a crash.
+                r.crashed_attempts.remove(test);
+                r.reboots.insert(test.clone(), (**before).clone());
             }
             Entry::Interrupted { test, .. } => {
                 r.running.remove(test);
@@ -168,16 +186,17 @@ fn replay(entries: &[Entry], report_id: Uuid, path: &Path) -> Result<Replay, Run
                 }
             }
             Entry::Result { result } => {
-                if r.results.iter().any(|x| x.id == result.id) {
+                let label = result.label();
+                if r.results.iter().any(|x| x.key() == result.key()) {
                     r.notices.push(format!(
-                        "journal line {} repeats the result of {}; the first one is kept",
+                        "journal line {} repeats the result of {label}; the first one is kept",
                         i + 1,
-                        result.id
                     ));
                     continue;
                 }
-                r.crashed_attempts.remove(&result.id);
-                r.running.remove(&result.id);
+                r.crashed_attempts.remove(&label);
+                r.running.remove(&label);
+                r.reboots.remove(&label);
                 r.results.push(result.clone());
             }
         }
@@ -283,6 +302,8 @@ mod tests {
         TestResult {
             id: id.into(),
             check: "command".into(),
+            device: None,
+            phase: None,
             blocker: true,
             status: Status::Pass,
             started_at: None,
@@ -357,6 +378,43 @@ mod tests {
         let r = replay(&p.entries, id, Path::new("j")).unwrap();
         assert_eq!(r.results.len(), 2);
         assert!(r.crashed_attempts.is_empty());
+    }
+
+    #[test]
+    fn each_device_and_phase_of_a_test_is_journalled_on_its_own() {
+        let id = Uuid::now_v7();
+        let on = |device: &str, phase: Option<&str>| {
+            let mut r = result("wifi");
+            r.device = Some(device.into());
+            r.phase = phase.map(str::to_owned);
+            r
+        };
+        let (a, b, c) = (
+            on("pci:8086:2725", None),
+            on("usb:0bda:8179", None),
+            on("pci:8086:2725", Some("after-suspend-1")),
+        );
+        let entries = [
+            header(id),
+            start(&a.label()),
+            Entry::Result { result: a.clone() },
+            start(&b.label()),
+            Entry::Result { result: b.clone() },
+            start(&c.label()),
+            Entry::Result { result: a.clone() },
+        ];
+        let r = replay(&entries, id, Path::new("j")).unwrap();
+        assert_eq!(r.results, [a, b]);
+        assert_eq!(
+            r.crashed_attempts
+                .get("wifi [pci:8086:2725] (after-suspend-1)"),
+            Some(&1)
+        );
+        assert_eq!(r.crashed_attempts.len(), 1);
+        assert_eq!(
+            r.notices,
+            ["journal line 7 repeats the result of wifi [pci:8086:2725]; the first one is kept"]
+        );
     }
 
     #[test]

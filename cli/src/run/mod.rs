@@ -13,10 +13,10 @@
 //! `timeout`, and a crashing check cannot take the runner down. Manual tests are asked in the
 //! runner itself ([`prompt`]).
 //!
-//! Modules: [`plan_source`] (plan ids and files), [`session`] (the directory, its lock and
-//! `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
+//! Modules: [`plan_source`] (plan ids and files), [`declare`] (the tester's declarations),
+//! [`session`] (the directory, its lock and `session.json`), [`journal`] (the append-only journal and its recovery), [`child`] (the
 //! isolation boundary), [`survivor`] (check processes that outlived their runner, stopped on
-//! `--resume`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
+//! `--resume`), [`restart`] (the resume unit and the restart of `power.reboot`), [`runner`] (the loop over tests), [`ui`] (progress and summary),
 //! [`prompt`] (manual questions), [`attention`] (checks waiting for a person's action, with a
 //! countdown), [`interrupt`] (signals), [`report`] (report and JUnit),
 //! [`sampler`] (measurements once a second while a test runs), [`attachments`] (the kernel
@@ -28,11 +28,13 @@
 pub mod attachments;
 pub mod attention;
 pub mod child;
+pub mod declare;
 pub mod interrupt;
 pub mod journal;
 pub mod plan_source;
 pub mod prompt;
 pub mod report;
+pub mod restart;
 pub mod runner;
 pub mod sampler;
 pub mod session;

@@ -1,31 +1,35 @@
 //! The report of a finished session, and its JUnit XML rendering for CI systems.
 
+use mxcert_core::plan::instances::instances;
 use mxcert_core::report::{Report, Status, TestResult};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::session::SessionInfo;
 
-/// The report: results in plan order, everything else from the session's start.
+/// The report: results in run order (the plan's tests expanded per device and after each
+/// suspend), the declarations, everything else from the session's start.
 pub fn build(info: &SessionInfo, mut results: Vec<TestResult>) -> Report {
-    let order = |id: &str| {
-        info.plan
-            .tests
-            .iter()
-            .position(|t| t.id == id)
+    let all = instances(&info.plan, &info.inventory, &info.declared);
+    let order = |r: &TestResult| {
+        all.iter()
+            .position(|i| i.is_result(r))
             .unwrap_or(usize::MAX)
     };
-    results.sort_by_key(|r| order(&r.id));
-    Report::new(
+    results.sort_by_cached_key(order);
+    let mut report = Report::new(
         info.report_id,
         info.created_at,
         info.tool.clone(),
         info.inventory.clone(),
         info.plan.reference(),
         results,
-    )
+    );
+    report.declared = info.declared.clone();
+    report
 }
 
-/// JUnit XML: one test suite (the plan), one test case per result.
+/// JUnit XML: one test suite (the plan), one test case per result, named `id [device] (phase)`
+/// so each device and each copy after a suspend is a case of its own.
 pub fn junit(report: &Report) -> Result<String, quick_junit::SerializeError> {
     let mut suite = TestSuite::new(format!("mxcert.{}", report.plan.id));
     for r in &report.results {
@@ -60,11 +64,17 @@ pub fn junit(report: &Report) -> Result<String, quick_junit::SerializeError> {
                 s
             }
         };
-        let mut case = TestCase::new(r.id.clone(), status);
+        let mut case = TestCase::new(r.label(), status);
         case.set_classname(format!("{}.{}", report.plan.id, r.check));
         case.set_time(std::time::Duration::from_millis(r.duration_ms));
         if r.blocker {
             case.properties.push(Property::new("blocker", "true"));
+        }
+        if let Some(d) = &r.device {
+            case.properties.push(Property::new("device", d.clone()));
+        }
+        if let Some(p) = &r.phase {
+            case.properties.push(Property::new("phase", p.clone()));
         }
         for m in &r.measurements {
             case.properties.push(Property::new(
@@ -80,6 +90,9 @@ pub fn junit(report: &Report) -> Result<String, quick_junit::SerializeError> {
     ));
     suite.add_property(Property::new("plan_sha256", report.plan.sha256.clone()));
     suite.add_property(Property::new("report_id", report.report_id.to_string()));
+    if !report.declared.is_empty() {
+        suite.add_property(Property::new("declared", report.declared.join(",")));
+    }
     suite.add_property(Property::new(
         "verdict",
         match report.summary.verdict {

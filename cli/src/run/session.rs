@@ -69,6 +69,12 @@ pub struct SessionInfo {
     pub out: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub junit: Option<PathBuf>,
+    /// The plan's declarations the tester made (sorted), fixed at the start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared: Vec<String>,
+    /// `--root`: the directory checks read hardware through instead of `/` (a fixture tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<PathBuf>,
     pub inventory: Inventory,
 }
 
@@ -248,6 +254,8 @@ pub fn new_info(
         device,
         out,
         junit,
+        declared: Vec::new(),
+        root: None,
         inventory,
     }
 }

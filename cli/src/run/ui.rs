@@ -19,7 +19,8 @@ use super::prompt;
 pub trait Ui {
     /// The run starts (or resumes with `done` tests already finished).
     fn begin(&mut self, plan: &Plan, session: &Path, remaining: &[&Test], done: usize);
-    fn test_started(&mut self, test: &Test);
+    /// A test starts; `label` names the instance (`id [device] (phase)`).
+    fn test_started(&mut self, test: &Test, label: &str);
     /// Called while a test runs.
     fn tick(&mut self) {}
     /// A check waits for a person's action: the time left (`None` when the wait is over).
@@ -65,7 +66,7 @@ fn result_line(position: usize, total: usize, r: &TestResult) -> String {
     format!(
         "[{position:>width$}/{total}] {:<7} {} ({}){message}",
         r.status.as_str(),
-        r.id,
+        r.label(),
         seconds(r.duration_ms)
     )
 }
@@ -128,7 +129,7 @@ impl Ui for PlainUi {
         eprintln!("{}", self.progress.header(plan, session, self.lang));
     }
 
-    fn test_started(&mut self, _test: &Test) {}
+    fn test_started(&mut self, _test: &Test, _label: &str) {}
 
     fn test_finished(&mut self, _test: &Test, result: &TestResult) {
         self.progress.done += 1;
@@ -228,10 +229,10 @@ impl Ui for TerminalUi {
         self.set_message();
     }
 
-    fn test_started(&mut self, test: &Test) {
+    fn test_started(&mut self, test: &Test, label: &str) {
         self.current.reset_elapsed();
         self.current
-            .set_message(format!("{} — {}", test.id, test.title.get(self.lang)));
+            .set_message(format!("{label} — {}", test.title.get(self.lang)));
         self.current.enable_steady_tick(Duration::from_millis(100));
     }
 
@@ -290,7 +291,7 @@ pub fn summary(report: &Report) -> String {
     let idw = report
         .results
         .iter()
-        .map(|r| r.id.len())
+        .map(|r| r.label().chars().count())
         .max()
         .unwrap_or(4)
         .max(4);
@@ -304,7 +305,7 @@ pub fn summary(report: &Report) -> String {
             s,
             "{:<7}  {:<idw$}  {:<7}  {:>9}  {}",
             r.status.as_str(),
-            r.id,
+            r.label(),
             if r.blocker { "yes" } else { "no" },
             seconds(r.duration_ms),
             clip(r.message.as_deref().unwrap_or(""), 70)
@@ -323,13 +324,17 @@ pub fn summary(report: &Report) -> String {
         Verdict::NotCertifiable => {
             let _ = writeln!(s, "Verdict: NOT CERTIFIABLE; failed blockers:");
             for id in &report.summary.failed_blockers {
-                if let Some(r) = report.results.iter().find(|r| r.id == *id) {
+                let failed = report
+                    .results
+                    .iter()
+                    .filter(|r| r.id == *id && r.blocker && r.status != Status::Pass);
+                for r in failed {
                     let why = match (r.status, r.message.as_deref()) {
                         (Status::Skip, Some(m)) => format!("skipped: {m}"),
                         (_, Some(m)) => m.to_owned(),
                         (_, None) => "no reason given".into(),
                     };
-                    let _ = writeln!(s, "  - {} ({}): {why}", r.id, r.status);
+                    let _ = writeln!(s, "  - {} ({}): {why}", r.label(), r.status);
                 }
             }
         }

@@ -93,6 +93,8 @@ check_kinds! {
         "A battery is present with its charge and health.";
     PowerSuspend => "power.suspend", params::PowerSuspend,
         "Suspend and wake by the RTC alarm (only with --allow-suspend, as root).";
+    PowerReboot => "power.reboot", params::PowerReboot,
+        "Reboot (warm) or power off and on (cold), then the same devices, no failed unit, a clean kernel log (only with --allow-reboot, as root).";
     GraphicsPresent => "graphics.present", params::Presence,
         "A graphics card is exposed by the kernel (DRM) with a driver.";
     AudioPresent => "audio.present", params::Presence,
@@ -163,10 +165,11 @@ impl Check {
             Check::StorageRwVerify(p) if p.all_filesystems => 600 + p.size_mib,
             Check::StorageRwVerify(p) => 60 + p.size_mib / 4,
             Check::NetworkThroughput(p) => 2 * p.duration_s + 30,
-            Check::PowerSuspend(p) => p.sleep_s + 120,
+            Check::PowerSuspend(p) => (p.sleep_s + 120).saturating_mul(p.cycles),
             Check::ThermalZones(p) => p.duration_s + 60,
             Check::StorageHealth(_) | Check::Command(_) => 300,
-            Check::Manual(_) => 3600,
+            Check::PowerReboot(_) => 600,
+            Check::Manual(p) => 3600 + p.run.as_ref().map_or(0, |r| r.timeout),
             // Three waits for the person (insertion, mount, removal) and the file at 2 MB/s.
             Check::StorageHotplug(p) => 3 * p.wait_s + 60 + p.size_mib / 2,
             Check::BluetoothScan(p) => p.wait_s + 60 + 10 * 32,
@@ -187,10 +190,11 @@ impl Check {
             Check::MemoryPattern(p) => 500 + p.size_mib * p.passes * 4,
             Check::StorageRwVerify(p) => 500 + p.size_mib * 20,
             Check::NetworkThroughput(p) => 2000 * p.duration_s,
-            Check::PowerSuspend(p) => 1000 * (p.sleep_s + 10),
+            Check::PowerSuspend(p) => 1000 * (p.sleep_s + 10) * p.cycles,
             Check::ThermalZones(p) => 1000 * p.duration_s,
             Check::Manual(_) => 30_000,
             Check::StorageHotplug(p) => 20_000 + p.size_mib * 100,
+            Check::PowerReboot(p) => 120_000 * p.cycles,
             Check::Command(_) => 5000,
             Check::CameraCapture(p) => p.max_resolutions * (p.frames * 40 + 500),
             Check::AudioPlaybackCapture(p) => p.duration_ms + 1500,

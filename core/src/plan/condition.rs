@@ -1,7 +1,10 @@
-//! `requires` conditions: when a test applies, decided from the inventory alone.
+//! `requires` and `for_each` conditions: when a test applies, decided from the inventory and the
+//! tester's declarations.
 //!
-//! A condition holds when at least one device in the inventory matches every field it gives; a
-//! test's `requires` list holds when every condition in it holds. A test whose `requires` does not
+//! A device condition holds when at least one device in the inventory matches every field it
+//! gives; a declaration condition (`{ declared = "card_reader" }`, alone in its table) holds when
+//! the tester declared that the machine has it. A test's `requires` list holds when every
+//! condition in it holds. A test whose `requires` does not
 //! hold is recorded as skipped, not applicable, and does not count as a blocker (a laptop without
 //! a camera is not failed by the camera test). Evaluation is pure: the same inventory gives the
 //! same answer anywhere, so the registry can re-check it from the report.
@@ -34,6 +37,10 @@ pub struct Condition {
     /// Detail values the device must have (e.g. `{ type = "battery" }`, as the probe records power supplies).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
+    /// A declaration of the plan (`[[declare]]`) the tester must have made, e.g.
+    /// `{ declared = "card_reader" }`. Written alone: it says nothing about devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<String>,
 }
 
 impl Condition {
@@ -52,6 +59,16 @@ impl Condition {
             && self.id.is_none()
             && self.driver.is_none()
             && self.details.is_empty()
+            && self.declared.is_none()
+    }
+
+    /// True when the condition names a device field (anything but `declared`).
+    pub fn is_about_devices(&self) -> bool {
+        !Condition {
+            declared: None,
+            ..self.clone()
+        }
+        .is_empty()
     }
 
     /// Whether one device matches every field of the condition.
@@ -72,13 +89,25 @@ impl Condition {
                 .all(|(k, v)| d.details.get(k).is_some_and(|have| have == v))
     }
 
-    /// Whether some device of the inventory matches.
+    /// Whether some device of the inventory matches (a declaration condition never holds
+    /// without declarations: see [`Condition::holds_with`]).
     pub fn holds(&self, inventory: &Inventory) -> bool {
-        inventory.devices.iter().any(|d| self.matches_device(d))
+        self.holds_with(inventory, &[])
+    }
+
+    /// Whether the condition holds on this inventory with these declarations.
+    pub fn holds_with(&self, inventory: &Inventory, declared: &[String]) -> bool {
+        match &self.declared {
+            Some(d) => declared.contains(d),
+            None => inventory.devices.iter().any(|d| self.matches_device(d)),
+        }
     }
 
     /// The condition in words, e.g. `a device with category = wireless`.
     pub fn describe(&self) -> String {
+        if let Some(d) = &self.declared {
+            return format!("the declaration {d}");
+        }
         let mut parts = Vec::new();
         if let Some(c) = self.category {
             parts.push(format!("category = {c}"));
@@ -103,7 +132,18 @@ impl Condition {
         conditions: &'a [Condition],
         inventory: &Inventory,
     ) -> Option<&'a Condition> {
-        conditions.iter().find(|c| !c.holds(inventory))
+        Condition::first_unmet_with(conditions, inventory, &[])
+    }
+
+    /// The first condition that does not hold with these declarations, if any.
+    pub fn first_unmet_with<'a>(
+        conditions: &'a [Condition],
+        inventory: &Inventory,
+        declared: &[String],
+    ) -> Option<&'a Condition> {
+        conditions
+            .iter()
+            .find(|c| !c.holds_with(inventory, declared))
     }
 }
 

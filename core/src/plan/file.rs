@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{line_of, PlanError, PlanErrorKind};
-use super::{CheckKind, Condition, Target, Text, PLAN_SCHEMA_VERSION};
+use super::{CheckKind, Condition, Declaration, Target, Text, PLAN_SCHEMA_VERSION};
 
 /// A test plan file (TOML).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -35,6 +35,13 @@ pub struct PlanFile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub include: Vec<Spanned<String>>,
+    /// What the tester is asked to declare (hardware the probe cannot vouch for), e.g.
+    /// `[[declare]]` `id = "card_reader"`,
+    /// `question = { es = "¿Tiene lector de tarjetas?", en = "Does it have a card reader?" }`.
+    /// Tests name a declaration in `requires = [{ declared = "card_reader" }]`.
+    #[serde(default, rename = "declare")]
+    #[schemars(with = "Vec<Declaration>")]
+    pub declarations: Vec<Spanned<Declaration>>,
     /// The tests, in the order they run.
     #[serde(default, rename = "test")]
     #[schemars(with = "Vec<TestEntry>")]
@@ -60,9 +67,20 @@ pub struct TestEntry {
     #[serde(default)]
     #[schemars(range(min = 1, max = 86400))]
     pub timeout: Option<u64>,
-    /// Conditions on the inventory; when one does not hold, the test is not applicable.
+    /// Conditions on the inventory (`{ category = "camera" }`) or the tester's declarations
+    /// (`{ declared = "card_reader" }`); when one does not hold, the test is not applicable,
+    /// except that a test whose declarations hold fails when its hardware is missing.
     #[serde(default)]
     pub requires: Vec<Condition>,
+    /// Run the test once per matching device of the inventory, e.g.
+    /// `for_each = { category = "wireless" }`; each result names its device. No matching
+    /// device: one result, not applicable (or failed, when a declaration says it is there).
+    #[serde(default)]
+    pub for_each: Option<Condition>,
+    /// Run the test again after each `power.suspend` test of the plan (results carry
+    /// `phase = "after-suspend-N"`); skipped, with the reason, when that suspend did not pass.
+    #[serde(default)]
+    pub after_suspend: bool,
     /// What the tester does and looks for (required for `manual` tests).
     #[serde(default)]
     pub instructions: Option<Text>,

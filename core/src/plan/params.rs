@@ -272,26 +272,78 @@ pub enum SleepState {
     Freeze,
 }
 
-/// `power.suspend`: suspend, wake by the RTC alarm, and check the machine really slept. Runs
-/// only with `--allow-suspend`, as root.
+/// `power.suspend`: suspend, wake by the RTC alarm, and check the machine really slept, that
+/// every device came back with its driver and that the kernel logged no errors while resuming.
+/// Runs only with `--allow-suspend`, as root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PowerSuspend {
     /// Seconds until the RTC alarm wakes the machine (default 15).
     pub sleep_s: u64,
     pub state: SleepState,
+    /// How many times to suspend and resume (default 1); each resume is checked.
+    pub cycles: u64,
 }
 impl Default for PowerSuspend {
     fn default() -> Self {
         PowerSuspend {
             sleep_s: 15,
             state: SleepState::Mem,
+            cycles: 1,
         }
     }
 }
 impl Params for PowerSuspend {
     fn validate(&self) -> Result<(), String> {
-        in_range("sleep_s", self.sleep_s, 5, 3600)
+        in_range("sleep_s", self.sleep_s, 5, 3600)?;
+        in_range("cycles", self.cycles, 1, 100)
+    }
+}
+
+/// How `power.reboot` restarts the machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RebootMode {
+    /// A reboot (the firmware does not power the machine off).
+    #[default]
+    Warm,
+    /// Power off, then power on by the RTC wake alarm (or by a person, where there is none).
+    Cold,
+}
+
+/// `power.reboot`: restart the machine and check it came back the same: a new boot id, no
+/// failed systemd unit, the same devices with their drivers, a kernel log without firmware or
+/// hardware errors. Runs only with `--allow-reboot`, as root; the run resumes by itself after
+/// boot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PowerReboot {
+    pub mode: RebootMode,
+    /// How many times to restart (default 1).
+    pub cycles: u64,
+    /// For `cold`: seconds from power-off until the RTC alarm powers the machine on (default 90).
+    pub wake_s: u64,
+    /// The systemctl program asked for failed units (default `systemctl`).
+    pub systemctl: String,
+}
+impl Default for PowerReboot {
+    fn default() -> Self {
+        PowerReboot {
+            mode: RebootMode::Warm,
+            cycles: 1,
+            wake_s: 90,
+            systemctl: "systemctl".into(),
+        }
+    }
+}
+impl Params for PowerReboot {
+    fn validate(&self) -> Result<(), String> {
+        in_range("cycles", self.cycles, 1, 20)?;
+        in_range("wake_s", self.wake_s, 30, 3600)?;
+        if self.systemctl.is_empty() {
+            return Err("systemctl must not be empty".into());
+        }
+        Ok(())
     }
 }
 
@@ -365,5 +417,41 @@ impl Params for Command {
 /// `manual`: a person follows the test's `instructions` and answers pass, fail or skip.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
-pub struct Manual {}
-impl Params for Manual {}
+pub struct Manual {
+    /// A program to run before the question (play a tone, show a camera frame), e.g.
+    /// `run = { argv = ["speaker-test", "-t", "sine", "-l", "1"], timeout = 20 }`. Its output is
+    /// kept as evidence; it is stopped (with its process group) after `timeout` seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<ManualRun>,
+}
+impl Params for Manual {
+    fn validate(&self) -> Result<(), String> {
+        match &self.run {
+            None => Ok(()),
+            Some(r) => {
+                match r.argv.first() {
+                    None => return Err("run.argv must name a program".into()),
+                    Some(p) if p.is_empty() => return Err("run.argv[0] must not be empty".into()),
+                    Some(_) => {}
+                }
+                in_range("run.timeout", r.timeout, 1, 600)
+            }
+        }
+    }
+}
+
+/// The program a `manual` test runs before asking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualRun {
+    /// The program and its arguments (no shell unless the plan names one).
+    pub argv: Vec<String>,
+    /// Seconds before it is stopped (default 20, at most 600).
+    #[serde(default = "ManualRun::default_timeout")]
+    pub timeout: u64,
+}
+impl ManualRun {
+    fn default_timeout() -> u64 {
+        20
+    }
+}

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::error::{line_of, PlanError, PlanErrorKind, PlanErrors};
 use super::file::{params_to_json, PlanFile, TestEntry};
-use super::{Check, CheckKind, Plan, Target, Test, Text, PLAN_SCHEMA_VERSION};
+use super::{Check, CheckKind, Declaration, Plan, Target, Test, Text, PLAN_SCHEMA_VERSION};
 
 /// A plan file's name (used in messages and to detect include cycles) and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub fn resolve(root: Source, loader: &mut dyn Loader) -> Result<Plan, PlanErrors
         tests: Vec::new(),
         defined_at: HashMap::new(),
         root_target: Target::System,
+        declarations: Vec::new(),
+        references: Vec::new(),
     };
     let root_name = root.name.clone();
     let head = r.visit(root, true);
@@ -47,6 +49,7 @@ pub fn resolve(root: Source, loader: &mut dyn Loader) -> Result<Plan, PlanErrors
             kind: PlanErrorKind::Invalid("the plan has no tests".into()),
         });
     }
+    r.check_references();
     if !r.errors.is_empty() {
         return Err(PlanErrors(r.errors));
     }
@@ -57,6 +60,7 @@ pub fn resolve(root: Source, loader: &mut dyn Loader) -> Result<Plan, PlanErrors
         title: head.title,
         description: head.description,
         target: head.target,
+        declarations: r.declarations.into_iter().map(|(d, _)| d).collect(),
         tests: r.tests,
     })
 }
@@ -86,6 +90,11 @@ struct Resolver<'a> {
     /// Where each test id was first defined, as `file:line`.
     defined_at: HashMap<String, String>,
     root_target: Target,
+    /// Declarations so far, with where each was defined (`file:line`).
+    declarations: Vec<(Declaration, String)>,
+    /// `{ declared = "id" }` conditions seen: (file, line, test, declaration id), checked once
+    /// every file's declarations are known.
+    references: Vec<(String, usize, String, String)>,
 }
 
 fn valid_name(s: &str, extra: &[char]) -> bool {
@@ -176,11 +185,87 @@ impl Resolver<'_> {
         }
         self.stack.pop();
 
+        for d in &plan.declarations {
+            self.check_declaration(&name, &text, d);
+        }
         for entry in &plan.tests {
             self.check_test(&name, &text, plan.id.get_ref(), entry);
         }
         self.done.insert(name);
         Some(plan)
+    }
+
+    fn check_declaration(&mut self, name: &str, text: &str, d: &toml::Spanned<Declaration>) {
+        let at = Some(d.span().start);
+        let line = line_of(text, d.span().start);
+        let decl = d.get_ref();
+        if !valid_name(&decl.id, &['_']) || decl.id.contains('-') {
+            self.error(
+                name,
+                text,
+                at,
+                PlanErrorKind::BadName {
+                    what: "declaration id",
+                    value: decl.id.clone(),
+                    rule: "use lowercase letters, digits and '_'",
+                },
+            );
+            return;
+        }
+        if let Some(m) = empty_text_field("question", &decl.question) {
+            self.error(
+                name,
+                text,
+                at,
+                PlanErrorKind::Invalid(format!("declaration {}: {m}", decl.id)),
+            );
+            return;
+        }
+        match self.declarations.iter().find(|(x, _)| x.id == decl.id) {
+            // The same declaration in two included plans is one question.
+            Some((x, _)) if x == decl => {}
+            Some((_, first)) => {
+                let first = first.clone();
+                self.error(
+                    name,
+                    text,
+                    at,
+                    PlanErrorKind::Invalid(format!(
+                        "declaration {} is already defined differently in {first}",
+                        decl.id
+                    )),
+                );
+            }
+            None => self
+                .declarations
+                .push((decl.clone(), format!("{name}:{line}"))),
+        }
+    }
+
+    /// Every `{ declared = "id" }` names a declaration of the resolved plan.
+    fn check_references(&mut self) {
+        let known: Vec<&str> = self
+            .declarations
+            .iter()
+            .map(|(d, _)| d.id.as_str())
+            .collect();
+        let mut found = Vec::new();
+        for (file, line, test, id) in &self.references {
+            if !known.contains(&id.as_str()) {
+                found.push(PlanError {
+                    file: file.clone(),
+                    line: Some(*line),
+                    kind: PlanErrorKind::BadTest {
+                        test: test.clone(),
+                        message: format!(
+                            "requires the declaration {id:?}, which no [[declare]] of the plan defines (declared: {})",
+                            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                        ),
+                    },
+                });
+            }
+        }
+        self.errors.extend(found);
     }
 
     fn check_header(&mut self, name: &str, text: &str, plan: &PlanFile) {
@@ -323,8 +408,44 @@ impl Resolver<'_> {
         if e.requires.iter().any(|c| c.is_empty()) {
             problems.push("a requires condition must name at least one field".into());
         }
-        if kind == CheckKind::DevicePresent && self.root_target != Target::Device {
-            problems.push("device.present is only for plans with target = \"device\"".into());
+        if e.requires
+            .iter()
+            .any(|c| c.declared.is_some() && c.is_about_devices())
+        {
+            problems.push(
+                "a declared condition stands alone: write requires = [{ declared = \"…\" }, { category = \"…\" }]".into(),
+            );
+        }
+        let entry_line = line_of(text, entry.span().start);
+        for c in &e.requires {
+            if let Some(d) = &c.declared {
+                self.references
+                    .push((name.to_owned(), entry_line, id.clone(), d.clone()));
+            }
+        }
+        match &e.for_each {
+            Some(c) if !c.is_about_devices() => problems.push(
+                "for_each must name a device field (category, bus, id, driver or details)".into(),
+            ),
+            Some(c) if c.declared.is_some() => {
+                problems.push("for_each is about devices; put declared = \"…\" in requires".into())
+            }
+            _ => {}
+        }
+        if e.after_suspend && matches!(kind, CheckKind::PowerSuspend | CheckKind::PowerReboot) {
+            problems.push(format!("after_suspend cannot be set on a {kind} test"));
+        }
+        if kind == CheckKind::PowerReboot && e.for_each.is_some() {
+            problems.push("for_each cannot be set on a power.reboot test".into());
+        }
+        if kind == CheckKind::DevicePresent
+            && self.root_target != Target::Device
+            && e.for_each.is_none()
+        {
+            problems.push(
+                "device.present is only for plans with target = \"device\" or tests with for_each"
+                    .into(),
+            );
         }
         for m in problems {
             self.error(name, text, Some(entry.span().start), bad(m));
@@ -340,6 +461,8 @@ impl Resolver<'_> {
                 blocker: e.blocker,
                 timeout: e.timeout,
                 requires: e.requires.clone(),
+                for_each: e.for_each.clone(),
+                after_suspend: e.after_suspend,
                 instructions: e.instructions.clone(),
                 params,
             });

@@ -69,6 +69,7 @@ pub fn check_name(name: &str) -> Option<&'static str> {
         "tool_version" => msg("autocheck.tool_version"),
         "system_identity" => msg("autocheck.system_identity"),
         "os" => msg("autocheck.os"),
+        "declared" => msg("autocheck.declared"),
         _ => return None,
     })
 }
@@ -89,6 +90,7 @@ pub fn check_message(code: &str) -> Option<&'static str> {
         "blockers.pass_not_applicable" => msg("autocheck_msg.blockers_pass_not_applicable"),
         "blockers.verdict" => msg("autocheck_msg.blockers_verdict"),
         "blockers.failed" => msg("autocheck_msg.blockers_failed"),
+        "declared.list" => msg("autocheck_msg.declared_list"),
         "tool.not_mxcert" => msg("autocheck_msg.tool_not_mxcert"),
         "tool.pass" => msg("autocheck_msg.tool_pass"),
         "tool.too_old" => msg("autocheck_msg.tool_too_old"),

@@ -459,6 +459,8 @@ pub fn report(spec: ReportSpec<'_>) -> Report {
             TestResult {
                 id: t.id.clone(),
                 check: t.check.as_str().into(),
+                device: None,
+                phase: None,
                 blocker: t.blocker,
                 status,
                 started_at: None,

@@ -73,7 +73,7 @@ fn message(line: &str) -> Option<&str> {
 
 /// Reads the whole log without blocking (a live `/dev/kmsg` would otherwise wait for new
 /// records).
-fn read_log(path: &std::path::Path) -> io::Result<String> {
+pub(crate) fn read_log(path: &std::path::Path) -> io::Result<String> {
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
@@ -95,6 +95,67 @@ fn read_log(path: &std::path::Path) -> io::Result<String> {
         }
     }
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Where a kernel log ended: the last kmsg sequence number, and the number of lines (for logs
+/// in `dmesg` form, which have none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LogPosition {
+    seq: Option<u64>,
+    lines: usize,
+}
+
+/// The sequence number of a kmsg record (`prio,seq,usec,flags;message`).
+fn sequence(line: &str) -> Option<u64> {
+    let (head, _) = line.split_once(';')?;
+    head.split(',').nth(1)?.parse().ok()
+}
+
+impl LogPosition {
+    pub(crate) fn end_of(log: &str) -> LogPosition {
+        LogPosition {
+            seq: log.lines().filter_map(sequence).max(),
+            lines: log.lines().count(),
+        }
+    }
+}
+
+/// The firmware and hardware error lines logged after `from` (kmsg records by sequence number,
+/// so a live `/dev/kmsg`, re-read from its start, works; other logs by line): (firmware,
+/// hardware).
+fn log_since(log: &str, from: LogPosition) -> (Vec<String>, Vec<String>) {
+    let newer: Vec<&str> = match from.seq {
+        Some(seq) => log
+            .lines()
+            .filter(|l| sequence(l).is_some_and(|s| s > seq))
+            .collect(),
+        None => log.lines().skip(from.lines).collect(),
+    };
+    let joined = newer.join("\n");
+    let (fw, hw) = scan(&joined, &[]);
+    let own = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
+    (own(fw), own(hw))
+}
+
+/// The errors logged after `from`, if any: `N firmware and M hardware errors in the kernel log`
+/// and the lines, as evidence.
+pub(crate) fn errors_since(log: &str, from: LogPosition) -> Option<(String, String)> {
+    let (firmware, hardware) = log_since(log, from);
+    let lines: Vec<&str> = firmware
+        .iter()
+        .chain(&hardware)
+        .map(String::as_str)
+        .collect();
+    (!lines.is_empty()).then(|| {
+        (
+            format!(
+                "{} firmware and {} hardware errors in the kernel log",
+                firmware.len(),
+                hardware.len()
+            ),
+            shown(&lines),
+        )
+    })
 }
 
 /// The firmware and hardware error lines of a log.

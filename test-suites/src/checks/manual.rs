@@ -2,11 +2,16 @@
 //! comment. A failed blocker needs a comment saying what went wrong. Without a person
 //! (`--non-interactive`) the test is recorded as skipped with the reason `manual`.
 //!
+//! A manual test may first run a program (`params.run = { argv, timeout }`: play a tone, show a
+//! camera frame); [`run_program`] runs it as the `command` check does, stopped with its process
+//! group after its timeout, and its output becomes evidence of the answer.
+//!
 //! This module holds the rules; asking (a terminal prompt) is the runner's [`Prompter`].
 
+use mxcert_core::plan::params::{self, ManualRun};
 use mxcert_core::plan::{Test, Text};
 
-use crate::Outcome;
+use crate::{Context, Outcome};
 
 /// The tester's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +40,31 @@ pub trait Prompter {
 /// The outcome of a manual test without a person to ask.
 pub fn not_interactive() -> Outcome {
     Outcome::skip("manual")
+}
+
+/// Runs a manual test's program; returns the evidence label and text (the command, how it
+/// ended, its output). Never fails the test itself: the person judges what it did.
+pub fn run_program(run: &ManualRun, ctx: &Context) -> (String, String) {
+    let ctx = Context {
+        timeout: Some(std::time::Duration::from_secs(run.timeout)),
+        ..ctx.clone()
+    };
+    let command = params::Command {
+        argv: run.argv.clone(),
+        env: Default::default(),
+    };
+    let out = super::command::run(&command, &ctx);
+    let mut text = format!(
+        "{}: {}",
+        out.status,
+        out.message.as_deref().unwrap_or_default()
+    );
+    for e in &out.evidence {
+        if !e.text.is_empty() {
+            text.push_str(&format!("\n--- {} ---\n{}", e.label, e.text.trim_end()));
+        }
+    }
+    ("program".to_owned(), text)
 }
 
 /// Why an answer cannot be recorded, if it cannot.

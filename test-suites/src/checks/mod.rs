@@ -16,6 +16,7 @@ pub mod memory_pattern;
 pub mod network_interfaces;
 pub mod network_throughput;
 pub mod power_battery;
+pub mod power_reboot;
 pub mod power_suspend;
 pub mod presence;
 pub mod storage_health;
@@ -31,6 +32,17 @@ use crate::{Context, Outcome};
 /// Runs one automated check. Manual checks need a person: without a [`crate::Prompter`] they are
 /// recorded as skipped (see [`manual::run`], which the runner calls for them).
 pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
+    let inventory = ctx.inventory.clone();
+    run_check_with(check, ctx, &move || Ok(inventory.clone()))
+}
+
+/// [`run_check`], with a way to take the inventory again (`power.suspend` compares it before
+/// and after each resume); the runner's check process gives its probe of the context's root.
+pub fn run_check_with(
+    check: &Check,
+    ctx: &Context,
+    probe: &dyn Fn() -> Result<mxcert_core::inventory::Inventory, String>,
+) -> Outcome {
     use presence::Kind;
     match check {
         Check::DevicesDrivers(p) => devices_drivers::run(p, ctx),
@@ -44,7 +56,10 @@ pub fn run_check(check: &Check, ctx: &Context) -> Outcome {
         Check::NetworkInterfaces(p) => network_interfaces::run(p, ctx),
         Check::NetworkThroughput(p) => network_throughput::run(p, ctx),
         Check::PowerBattery(p) => power_battery::run(p, ctx),
-        Check::PowerSuspend(p) => power_suspend::run(p, ctx),
+        Check::PowerSuspend(p) => {
+            power_suspend::run_with(p, ctx, &mut power_suspend::Live { probe })
+        }
+        Check::PowerReboot(p) => power_reboot::run(p, ctx),
         Check::GraphicsPresent(p) => presence::run(Kind::Graphics, p, ctx),
         Check::AudioPresent(p) => presence::run(Kind::Audio, p, ctx),
         Check::InputPresent(p) => presence::run(Kind::Input, p, ctx),

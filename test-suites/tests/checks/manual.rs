@@ -34,6 +34,8 @@ fn test(blocker: bool) -> Test {
         blocker,
         timeout: None,
         requires: vec![],
+        for_each: None,
+        after_suspend: false,
         instructions: Some(Text {
             es: "Cierre la tapa.".into(),
             en: "Close the lid.".into(),
@@ -93,4 +95,41 @@ fn without_a_person_manual_tests_are_skipped_with_the_reason_manual() {
     let out = manual::not_interactive();
     assert_eq!(out.status, Status::Skip);
     assert_eq!(out.message.as_deref(), Some("manual"));
+}
+
+/// A manual test's program (`params.run`) runs bounded, and its output and end are evidence.
+#[test]
+fn the_program_before_the_question_is_bounded_and_its_output_kept() {
+    use mxcert_core::plan::params::ManualRun;
+    let scratch = tempfile::tempdir().unwrap();
+    let c = crate::support::ctx(
+        crate::support::inventory("laptop.json"),
+        std::path::Path::new("/"),
+        scratch.path(),
+    );
+    let run = ManualRun {
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            "echo tone played; echo oops >&2".into(),
+        ],
+        timeout: 10,
+    };
+    let (label, text) = manual::run_program(&run, &c);
+    assert_eq!(label, "program");
+    assert!(text.starts_with("pass: sh exited with status 0"), "{text}");
+    assert!(text.contains("--- stdout ---\ntone played"), "{text}");
+    assert!(text.contains("--- stderr ---\noops"), "{text}");
+
+    let started = std::time::Instant::now();
+    let hung = ManualRun {
+        argv: vec!["sleep".into(), "30".into()],
+        timeout: 1,
+    };
+    let (_, text) = manual::run_program(&hung, &c);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(
+        text.starts_with("timeout: sleep did not finish within 1 s"),
+        "{text}"
+    );
 }

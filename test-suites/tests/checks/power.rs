@@ -1,3 +1,4 @@
+use mxcert_core::inventory::Inventory;
 use mxcert_core::plan::params::{PowerBattery, PowerSuspend, SleepState};
 use mxcert_core::report::Status;
 use mxcert_suites::checks::{power_battery, power_suspend};
@@ -120,6 +121,7 @@ fn a_suspend_that_did_not_happen_is_caught_by_the_clocks() {
         &PowerSuspend {
             sleep_s: 10,
             state: SleepState::Mem,
+            cycles: 1,
         },
         &c,
     );
@@ -150,4 +152,131 @@ fn a_suspend_that_did_not_happen_is_caught_by_the_clocks() {
         out.message.as_deref(),
         Some("the kernel does not offer suspend state mem (offers: freeze)")
     );
+}
+
+/// A machine that "suspends" by letting the test change the tree (as a resume would) and says
+/// it slept as long as asked; its inventories come from a list, one per probe.
+struct Fake<'a> {
+    slept: f64,
+    inventories: Vec<Inventory>,
+    during: &'a mut dyn FnMut(usize),
+    suspends: usize,
+}
+
+impl power_suspend::Suspender for Fake<'_> {
+    fn suspend(&mut self, state_file: &std::path::Path, state: &str) -> std::io::Result<f64> {
+        std::fs::write(state_file, state)?;
+        self.suspends += 1;
+        (self.during)(self.suspends);
+        Ok(self.slept)
+    }
+    fn inventory(&mut self) -> Result<Inventory, String> {
+        if self.inventories.is_empty() {
+            return Err("no more inventories".into());
+        }
+        Ok(self.inventories.remove(0))
+    }
+}
+
+fn suspend_tree() -> Tree {
+    let tree = Tree::new();
+    tree.file("/sys/power/state", "freeze mem disk\n")
+        .file("/sys/power/suspend_stats/fail", "0\n")
+        .file("/sys/class/rtc/rtc0/wakealarm", "")
+        .file(
+            "/dev/kmsg",
+            "6,100,1000,-;PM: suspend entry (deep)\n3,101,1001,-;iwlwifi 0000:00:14.3: Direct firmware load for old.ucode failed with error -2\n",
+        );
+    tree
+}
+
+#[test]
+fn every_cycle_is_checked_for_lost_devices_and_resume_errors() {
+    let tree = suspend_tree();
+    let t = tempfile::tempdir().unwrap();
+    let mut c = ctx(inventory("laptop.json"), tree.root(), t.path());
+    c.options.allow_suspend = true;
+    c.is_root = true;
+    let before = inventory("laptop.json");
+    let mut after = before.clone();
+    let gone = after.devices.remove(0).id;
+    let unbound = after
+        .devices
+        .iter_mut()
+        .find(|d| d.driver.is_some())
+        .unwrap();
+    let (unbound_id, driver) = (unbound.id.clone(), unbound.driver.take().unwrap());
+    let kmsg = tree.root().join("dev/kmsg");
+    let mut during = |n: usize| {
+        if n == 2 {
+            let mut log = std::fs::read_to_string(&kmsg).unwrap();
+            log.push_str("3,140,9000,-;nvme nvme0: controller is down; will reset\n");
+            std::fs::write(&kmsg, log).unwrap();
+        }
+    };
+    let mut fake = Fake {
+        slept: 15.0,
+        // cycle 1: before, after; cycle 2: before, after (lost).
+        inventories: vec![before.clone(), before.clone(), before.clone(), after],
+        during: &mut during,
+        suspends: 0,
+    };
+    let p = PowerSuspend {
+        sleep_s: 15,
+        state: SleepState::Mem,
+        cycles: 2,
+    };
+    let out = power_suspend::run_with(&p, &c, &mut fake);
+    assert_eq!(fake.suspends, 2);
+    assert_eq!(out.status, Status::Fail, "{out:?}");
+    let m = out.message.as_deref().unwrap();
+    assert!(
+        m.contains(&format!(
+            "cycle 2: after resume {gone} is gone; {unbound_id} lost its driver {driver}"
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains("cycle 2: 0 firmware and 1 hardware errors in the kernel log while suspending and resuming"),
+        "{m}"
+    );
+    assert!(
+        !m.contains("cycle 1"),
+        "the first cycle was clean and the old error predates it: {m}"
+    );
+    assert_eq!(
+        out.evidence_text("kernel log errors, cycle 2"),
+        Some("nvme nvme0: controller is down; will reset")
+    );
+    assert_eq!(out.measurement("cycles"), Some(2.0));
+    assert_eq!(out.measurement("suspended"), Some(30.0));
+}
+
+#[test]
+fn three_clean_cycles_pass() {
+    let tree = suspend_tree();
+    let t = tempfile::tempdir().unwrap();
+    let mut c = ctx(inventory("laptop.json"), tree.root(), t.path());
+    c.options.allow_suspend = true;
+    c.is_root = true;
+    let inv = inventory("laptop.json");
+    let mut nothing = |_: usize| {};
+    let mut fake = Fake {
+        slept: 20.0,
+        inventories: vec![inv; 6],
+        during: &mut nothing,
+        suspends: 0,
+    };
+    let p = PowerSuspend {
+        sleep_s: 20,
+        state: SleepState::Mem,
+        cycles: 3,
+    };
+    let out = power_suspend::run_with(&p, &c, &mut fake);
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(
+        out.message.as_deref(),
+        Some("suspended (mem) 3 time(s) for 60.0 s in all and resumed with every device")
+    );
+    assert_eq!(fake.suspends, 3);
 }
