@@ -19,6 +19,7 @@ pub mod peer;
 pub mod process;
 pub mod random;
 pub mod root;
+pub mod runner_seam;
 pub mod sensors;
 pub mod workload;
 

@@ -14,4 +14,5 @@ mod memory;
 mod network;
 mod power;
 mod presence;
+mod runner_seam;
 mod storage;
