@@ -1,7 +1,7 @@
 //! mxcert-core: the formats mxcert publishes and the pure logic shared by the CLI and the registry.
 //!
 //! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
-//! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
+//! [`certificate`]), EDID decoding ([`edid`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
 //! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
 //! privacy rules and the pseudonymous machine id ([`privacy`]), the generated JSON Schemas
 //! ([`schema`]), the transparency log's Merkle proofs, signed notes and checkpoints ([`tlog`]), and the parsers the probe and the registry share: device classification from
@@ -18,6 +18,7 @@ pub mod category;
 pub mod certificate;
 pub mod devices;
 pub mod dsse;
+pub mod edid;
 pub mod format;
 pub mod identity;
 pub mod ids;
