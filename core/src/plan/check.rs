@@ -107,6 +107,16 @@ check_kinds! {
         "A Wi-Fi interface is exposed by the kernel with a driver.";
     ThermalZones => "thermal.zones", params::ThermalZones,
         "Temperatures under load stay below the trip points.";
+    DisplayOutputs => "display.outputs", params::DisplayOutputs,
+        "Every connected display output has a valid EDID and an active mode.";
+    GraphicsRender => "graphics.render", params::GraphicsRender,
+        "Rendering is hardware accelerated (EGL/GLX renderer is not llvmpipe or another software renderer).";
+    PlatformFirmware => "platform.firmware", params::PlatformFirmware,
+        "Boot mode (UEFI or legacy), Secure Boot, TPM 2.0 and fwupd's devices.";
+    VirtKvm => "virt.kvm", params::VirtKvm,
+        "/dev/kvm answers, the CPU has virtualisation extensions, and a tiny guest runs and computes.";
+    ServerIpmi => "server.ipmi", params::ServerIpmi,
+        "The BMC answers IPMI Get Device ID (ipmitool), bounded to 30 s.";
     Command => "command", params::Command,
         "A vendor-provided command; exit status 0 passes.";
     Manual => "manual", params::Manual,
@@ -154,6 +164,9 @@ impl Check {
             Check::PowerSuspend(p) => p.sleep_s + 120,
             Check::ThermalZones(p) => p.duration_s + 60,
             Check::StorageHealth(_) | Check::Command(_) => 300,
+            Check::GraphicsRender(p) => p.timeout_s + 30,
+            Check::ServerIpmi(p) => p.timeout_s + 30,
+            Check::PlatformFirmware(_) => 120,
             Check::Manual(_) => 3600,
             _ => FALLBACK_TIMEOUT_S,
         };

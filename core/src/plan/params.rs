@@ -240,6 +240,76 @@ impl Params for NetworkThroughput {
     }
 }
 
+/// `display.outputs`: every connected DRM output has a valid EDID and an active mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisplayOutputs {
+    /// Fail when no built-in panel (eDP, LVDS, DSI) is connected: laptops and all-in-ones.
+    pub require_builtin_panel: bool,
+    /// Connector names (e.g. `DP-2`) to leave out.
+    pub ignore: Vec<String>,
+}
+impl Params for DisplayOutputs {}
+
+/// `graphics.render`: rendering is hardware accelerated (EGL or GLX renderer is not a software
+/// renderer such as llvmpipe).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphicsRender {
+    /// Seconds the renderer query may take (default 30).
+    pub timeout_s: u64,
+}
+impl Default for GraphicsRender {
+    fn default() -> Self {
+        GraphicsRender { timeout_s: 30 }
+    }
+}
+impl Params for GraphicsRender {
+    fn validate(&self) -> Result<(), String> {
+        in_range("timeout_s", self.timeout_s, 1, 600)
+    }
+}
+
+/// `platform.firmware`: boot mode, Secure Boot, TPM and fwupd's devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlatformFirmware {
+    /// Fail when the machine booted in legacy (BIOS) mode.
+    pub require_uefi: bool,
+    /// Fail when Secure Boot is not enabled.
+    pub require_secure_boot: bool,
+    /// Fail without a TPM 2.0.
+    pub require_tpm2: bool,
+}
+impl Params for PlatformFirmware {}
+
+/// `virt.kvm`: `/dev/kvm` works and runs a tiny guest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct VirtKvm {
+    /// Fail without IOMMU groups (device pass-through).
+    pub require_iommu: bool,
+}
+impl Params for VirtKvm {}
+
+/// `server.ipmi`: the BMC answers Get Device ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerIpmi {
+    /// Seconds the BMC may take to answer (default 30).
+    pub timeout_s: u64,
+}
+impl Default for ServerIpmi {
+    fn default() -> Self {
+        ServerIpmi { timeout_s: 30 }
+    }
+}
+impl Params for ServerIpmi {
+    fn validate(&self) -> Result<(), String> {
+        in_range("timeout_s", self.timeout_s, 1, 300)
+    }
+}
+
 /// `power.battery`: a battery is present, reports its charge and holds enough of its design
 /// capacity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

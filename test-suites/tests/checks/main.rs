@@ -16,3 +16,4 @@ mod power;
 mod presence;
 mod runner_seam;
 mod storage;
+mod system;
