@@ -334,6 +334,60 @@ pub fn decode(bytes: &[u8]) -> Result<Edid, EdidError> {
     })
 }
 
+/// The serial numbers an EDID holds (the serial string descriptor, and the binary serial as a
+/// decimal number), for the caller's withholding: to list them as withheld and scrub them from
+/// anything else. Never put these in an inventory.
+pub fn serial_values(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    if bytes.len() < BLOCK || bytes[..HEADER.len()] != HEADER {
+        return out;
+    }
+    let binary = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
+    if bytes[12..16] == REDACTED_SERIAL {
+        out.push("****".to_owned());
+    } else if binary != 0 {
+        out.push(binary.to_string());
+    }
+    for start in [54usize, 72, 90, 108] {
+        let d = &bytes[start..start + 18];
+        if d[..3] == [0, 0, 0] && d[3] == 0xff {
+            let t = descriptor_text(d);
+            if !t.is_empty() {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// The binary serial a redacted EDID holds: `****` in ASCII.
+const REDACTED_SERIAL: [u8; 4] = *b"****";
+
+/// The EDID with its serial numbers redacted as `mxcert record` redacts every private value
+/// (each character replaced by `*`: the binary serial becomes `****` in ASCII, the serial
+/// string as many `*` as it had characters) and the base block's checksum fixed: what a
+/// recording of a machine may keep. It decodes as the original did, serials still listed as
+/// withheld.
+pub fn redact(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    if out.len() < BLOCK || out[..HEADER.len()] != HEADER {
+        return out;
+    }
+    if out[12..16] != [0, 0, 0, 0] {
+        out[12..16].copy_from_slice(&REDACTED_SERIAL);
+    }
+    for start in [54usize, 72, 90, 108] {
+        if out[start..start + 3] == [0, 0, 0] && out[start + 3] == 0xff {
+            let text = &mut out[start + 5..start + 18];
+            let len = text.iter().position(|&b| b == 0x0a).unwrap_or(text.len());
+            text[..len].fill(b'*');
+        }
+    }
+    let sum = out[..BLOCK - 1].iter().fold(0u8, |a, &b| a.wrapping_add(b));
+    out[BLOCK - 1] = 0u8.wrapping_sub(sum);
+    out
+}
+
 impl Edid {
     /// The name to show: the monitor name, else the panel's texts (e.g. `AUO B140QAN02.3`),
     /// else the manufacturer and product code.
@@ -389,5 +443,7 @@ mod tests {
         assert_eq!(e.manufacturer_id, "???");
         assert!(e.notes[0].starts_with("the base block is truncated at 8 of 128"));
         assert!(e.preferred_mode.is_none());
+        assert!(serial_values(&HEADER).is_empty());
+        assert_eq!(redact(&HEADER), HEADER);
     }
 }

@@ -118,3 +118,20 @@ fn messy_edids_are_decoded_as_far_as_readable_with_notes() {
     );
     assert_eq!(decode(&full[1..]), Err(EdidError::NoHeader));
 }
+
+#[test]
+fn serials_are_handed_to_the_caller_only_and_redaction_removes_them() {
+    use mxcert_core::edid::{redact, serial_values};
+    let bytes = fixture("dell-u2917w-dp.bin");
+    let serials = serial_values(&bytes);
+    assert_eq!(serials, ["808597584", "91CY7358028P"]);
+    let redacted = redact(&bytes);
+    assert_eq!(redacted.len(), bytes.len());
+    assert_eq!(serial_values(&redacted), ["****", "************"]);
+    assert!(!String::from_utf8_lossy(&redacted).contains("91CY7358028P"));
+    // Still a valid EDID with the same decoding, checksum fixed, serials still listed.
+    let e = decode(&redacted).unwrap();
+    assert!(e.notes.is_empty(), "{:?}", e.notes);
+    assert_eq!(e.withheld, ["serial number", "serial number string"]);
+    assert_eq!(e.summary(), decode(&bytes).unwrap().summary());
+}
