@@ -160,6 +160,7 @@ impl Check {
             Check::MemoryPattern(p) => 120 + p.size_mib.saturating_mul(p.passes) / 32,
             Check::StorageRwVerify(p) if p.all_filesystems => 600 + p.size_mib,
             Check::StorageRwVerify(p) => 60 + p.size_mib / 4,
+            Check::NetworkThroughput(p) if p.all_interfaces => 8 * (2 * p.duration_s + 30),
             Check::NetworkThroughput(p) => 2 * p.duration_s + 30,
             Check::PowerSuspend(p) => p.sleep_s + 120,
             Check::ThermalZones(p) => p.duration_s + 60,

@@ -224,19 +224,28 @@ pub struct NetworkThroughput {
     pub duration_s: u64,
     /// Fail below this many Mbit/s in either direction (default 0: measure only).
     pub min_mbps: u64,
+    /// Measure through every physical interface with link, one after the other (each bound to
+    /// its interface; needs root), instead of the one the route to the peer uses.
+    pub all_interfaces: bool,
+    /// Fail below this percentage of the interface's negotiated link speed (sysfs `speed`) in
+    /// either direction (default 0: no such bound), so a 10 Gb/s NIC is not passed at 500 Mb/s.
+    pub min_percent_of_link: u64,
 }
 impl Default for NetworkThroughput {
     fn default() -> Self {
         NetworkThroughput {
             duration_s: 5,
             min_mbps: 0,
+            all_interfaces: false,
+            min_percent_of_link: 0,
         }
     }
 }
 impl Params for NetworkThroughput {
     fn validate(&self) -> Result<(), String> {
         in_range("duration_s", self.duration_s, 1, 3600)?;
-        in_range("min_mbps", self.min_mbps, 0, 1_000_000)
+        in_range("min_mbps", self.min_mbps, 0, 1_000_000)?;
+        in_range("min_percent_of_link", self.min_percent_of_link, 0, 100)
     }
 }
 
