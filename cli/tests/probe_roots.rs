@@ -84,6 +84,22 @@ fn the_laptop_has_everything_a_laptop_has() {
         Some("ALC287")
     );
     assert!(has("drm:i915").details["connectors"].contains("eDP-1:connected"));
+    // Both displays decoded from their real EDIDs, linked to their connector on the Iris Xe; the
+    // monitor's serial string is withheld, never shown.
+    let displays = &has("drm:i915").details["displays"];
+    assert!(
+        displays.contains(
+            "eDP-1: AUO 0x2336 \"AUO B140QAN02.3\", 2017, 31x17 cm, digital, 2560x1440@60.01Hz"
+        ),
+        "{displays}"
+    );
+    assert!(
+        displays.contains("DP-1: DEL 0x40f8 \"DELL U2917W\""),
+        "{displays}"
+    );
+    assert!(!serde_json::to_string(&inv)
+        .unwrap()
+        .contains("91CY7358028P"));
     let dgpu = has("pci:10de:1f9d:17aa:22d8");
     assert!(dgpu.needs_driver && dgpu.driver.is_none());
     assert_eq!(dgpu.modules, ["nouveau"]);

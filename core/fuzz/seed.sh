@@ -23,6 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 seed import_udevadm "$shared"/udevadm/*.txt
 seed import_umockdev "$shared"/umockdev/*.umockdev
 seed import_json "$repo"/test-suites/tests/fixtures/inventories/*.json
+seed edid "$repo"/core/tests/fixtures/edid/*.bin
 printf '00:02.0 VGA compatible controller [0300]: Intel Corporation TigerLake-LP GT2 [Iris Xe Graphics] [8086:9a49] (rev 01)\n\tSubsystem: Dell Device [1028:0a1f]\n\tKernel driver in use: i915\n\tKernel modules: i915\n' > "$tmp/lspci-sample"
 command -v lspci >/dev/null && lspci -nnk > "$tmp/lspci-local" 2>/dev/null || true
 seed import_lspci "$tmp"/lspci-*

@@ -1,7 +1,7 @@
 //! mxcert-core: the formats mxcert publishes and the pure logic shared by the CLI and the registry.
 //!
 //! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
-//! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
+//! [`certificate`]), EDID decoding ([`edid`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
 //! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
 //! privacy rules and the pseudonymous machine id ([`privacy`]), community reports ([`community`]), the generated JSON Schemas
 //! ([`schema`]), the transparency log's Merkle proofs, signed notes and checkpoints ([`tlog`]), and the parsers the probe and the registry share: device classification from
@@ -20,6 +20,7 @@ pub mod certificate;
 pub mod community;
 pub mod devices;
 pub mod dsse;
+pub mod edid;
 pub mod format;
 pub mod identity;
 pub mod ids;

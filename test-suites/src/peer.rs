@@ -111,14 +111,40 @@ impl Transfer {
     }
 }
 
-fn connect(addr: &str) -> io::Result<TcpStream> {
+/// A TCP connection to `a` leaving through the network interface `device` (SO_BINDTODEVICE,
+/// which needs CAP_NET_RAW), with a 5 s bound on connecting.
+fn connect_through(a: &SocketAddr, device: &str) -> io::Result<TcpStream> {
+    use nix::sys::socket::{self, sockopt, AddressFamily, SockFlag, SockType, SockaddrStorage};
+    use std::os::fd::AsRawFd;
+    let family = if a.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd = socket::socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
+    socket::setsockopt(
+        &fd,
+        sockopt::BindToDevice,
+        &std::ffi::OsString::from(device),
+    )?;
+    let bound = nix::sys::time::TimeVal::new(5, 0);
+    socket::setsockopt(&fd, sockopt::SendTimeout, &bound)?;
+    socket::connect(fd.as_raw_fd(), &SockaddrStorage::from(*a))?;
+    Ok(TcpStream::from(fd))
+}
+
+fn connect_via(addr: &str, device: Option<&str>) -> io::Result<TcpStream> {
     let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
     let mut last = io::Error::new(
         io::ErrorKind::NotFound,
         format!("{addr} resolves to no address"),
     );
     for a in addrs {
-        match TcpStream::connect_timeout(&a, Duration::from_secs(5)) {
+        let attempt = match device {
+            Some(d) => connect_through(&a, d),
+            None => TcpStream::connect_timeout(&a, Duration::from_secs(5)),
+        };
+        match attempt {
             Ok(s) => {
                 s.set_read_timeout(Some(IO_TIMEOUT))?;
                 s.set_write_timeout(Some(IO_TIMEOUT))?;
@@ -136,7 +162,12 @@ fn bad(msg: String) -> io::Error {
 
 /// Sends data to the peer for `secs` seconds; the peer measures what arrived.
 pub fn upload(addr: &str, secs: u64) -> io::Result<Transfer> {
-    let mut s = connect(addr)?;
+    upload_via(addr, secs, None)
+}
+
+/// [`upload`] through the network interface `device` when given (needs root).
+pub fn upload_via(addr: &str, secs: u64, device: Option<&str>) -> io::Result<Transfer> {
+    let mut s = connect_via(addr, device)?;
     s.write_all(format!("{MAGIC} UPLOAD {secs}\n").as_bytes())?;
     let buf = vec![0xa5u8; BUF];
     let end = Instant::now() + Duration::from_secs(secs);
@@ -165,7 +196,12 @@ pub fn upload(addr: &str, secs: u64) -> io::Result<Transfer> {
 
 /// Receives data from the peer for `secs` seconds.
 pub fn download(addr: &str, secs: u64) -> io::Result<Transfer> {
-    let mut s = connect(addr)?;
+    download_via(addr, secs, None)
+}
+
+/// [`download`] through the network interface `device` when given (needs root).
+pub fn download_via(addr: &str, secs: u64, device: Option<&str>) -> io::Result<Transfer> {
+    let mut s = connect_via(addr, device)?;
     s.write_all(format!("{MAGIC} DOWNLOAD {secs}\n").as_bytes())?;
     let mut buf = vec![0u8; BUF];
     let start = Instant::now();

@@ -16,6 +16,7 @@
 //! failure to enumerate devices at all, or an unusable input, is an error.
 
 mod cpu;
+mod displays;
 mod dmi;
 mod firmware;
 pub mod from_file;
@@ -142,6 +143,8 @@ pub(crate) fn probe_parts(
     );
     withholding.merge(built.withholding);
     notes.extend(built.notes);
+    let mut built_devices = built.devices;
+    displays::add(root, &mut built_devices, &mut withholding, &mut notes);
     let mut system = fw.system;
     if system == System::default() {
         if let Some(dmi) = built.dmi_system {
@@ -171,7 +174,7 @@ pub(crate) fn probe_parts(
             memory,
             firmware: (firmware != Firmware::default()).then_some(firmware),
         },
-        devices: built.devices,
+        devices: built_devices,
         probe: ProbeInfo {
             source: Some(if root.is_live() { "live" } else { "root" }.into()),
             names: built.names,

@@ -7,7 +7,8 @@
 //! be shared (sent to a lab, committed as a test fixture), so private values never reach it:
 //! - private attributes (serials, UUIDs, MAC addresses, `/etc/machine-id`) and private
 //!   `KEY=VALUE` lines (uevent, udev database, `/proc/cpuinfo`) are replaced by `*`s of the same
-//!   length ([`redact`]), and the SMBIOS table by [`mxcert_core::smbios::redact_table`];
+//!   length ([`redact`]), the SMBIOS table by [`mxcert_core::smbios::redact_table`], and EDIDs by
+//!   [`mxcert_core::edid::redact`];
 //! - udev database lines other than properties (`S:` symlinks name disks by serial) are dropped;
 //! - other text has withheld values replaced and MAC/UUID-shaped tokens scrubbed, as in an
 //!   inventory; device directories named after a MAC are renamed the same way;
@@ -292,6 +293,9 @@ impl Copier<'_> {
         let name = resolved.rsplit('/').next().unwrap_or(resolved);
         if resolved.ends_with("/dmi/tables/DMI") {
             return mxcert_core::smbios::redact_table(bytes);
+        }
+        if resolved.starts_with("/sys/") && name == "edid" {
+            return mxcert_core::edid::redact(bytes);
         }
         if PCI_IDS.contains(&asked) || USB_IDS.contains(&asked) {
             return ids::extract(bytes, &self.wanted(PCI_IDS.contains(&asked)));

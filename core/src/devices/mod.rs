@@ -16,7 +16,7 @@
 //! | `input` | `inputN` of physical devices | `input:bbbb:vvvv:pppp` | `kind` (keyboard, mouse, touchpad, touchscreen, tablet, joystick, keys, switch, other), `input_bus` |
 //! | `sound` | ALSA cards | `sound:DRIVER` | `card_id`, `card` |
 //! | `hdaudio` | HD-audio codecs | `hdaudio:vvvv:dddd` | `subsystem_id`, `revision_id` |
-//! | `drm` | `cardN` of physical GPUs | `drm:DRIVER` | `card`, `connectors` (`eDP-1:connected,HDMI-A-1:disconnected`) |
+//! | `drm` | `cardN` of physical GPUs | `drm:DRIVER` | `card`, `connectors` (`eDP-1:connected,HDMI-A-1:disconnected`), `displays` (decoded EDIDs, added by the probe) |
 //! | `video4linux` | capture nodes (`index` 0) | `video4linux:DRIVER` | `node` |
 //! | `bluetooth` | controllers (`hciN`) | `bluetooth:DRIVER` | `controller` |
 //! | `power_supply` | batteries, AC adapters, USB supplies | `power_supply:TYPE[:MODEL]` | `type`, `status`, `technology`, `capacity_percent`, `health_percent`, `design_capacity`, `full_capacity`, `cycle_count`, `online`, `scope` |

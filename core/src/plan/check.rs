@@ -109,6 +109,16 @@ check_kinds! {
         "A Wi-Fi interface is exposed by the kernel with a driver.";
     ThermalZones => "thermal.zones", params::ThermalZones,
         "Temperatures under load stay below the trip points.";
+    DisplayOutputs => "display.outputs", params::DisplayOutputs,
+        "Every connected display output has a valid EDID and an active mode.";
+    GraphicsRender => "graphics.render", params::GraphicsRender,
+        "Rendering is hardware accelerated (EGL/GLX renderer is not llvmpipe or another software renderer).";
+    PlatformFirmware => "platform.firmware", params::PlatformFirmware,
+        "Boot mode (UEFI or legacy), Secure Boot, TPM 2.0 and fwupd's devices.";
+    VirtKvm => "virt.kvm", params::VirtKvm,
+        "/dev/kvm answers, the CPU has virtualisation extensions, and a tiny guest runs and computes.";
+    ServerIpmi => "server.ipmi", params::ServerIpmi,
+        "The BMC answers IPMI Get Device ID (ipmitool), bounded to 30 s.";
     Command => "command", params::Command,
         "A vendor-provided command; exit status 0 passes.";
     StorageHotplug => "storage.hotplug", params::StorageHotplug,
@@ -164,6 +174,7 @@ impl Check {
             Check::MemoryPattern(p) => 120 + p.size_mib.saturating_mul(p.passes) / 32,
             Check::StorageRwVerify(p) if p.all_filesystems => 600 + p.size_mib,
             Check::StorageRwVerify(p) => 60 + p.size_mib / 4,
+            Check::NetworkThroughput(p) if p.all_interfaces => 8 * (2 * p.duration_s + 30),
             Check::NetworkThroughput(p) => 2 * p.duration_s + 30,
             Check::PowerSuspend(p) => (p.sleep_s + 120).saturating_mul(p.cycles),
             Check::ThermalZones(p) => p.duration_s + 60,
@@ -178,6 +189,9 @@ impl Check {
             Check::InputKeys(p) => p.wait_s * p.keys.len() as u64 + 60,
             Check::AudioPlaybackCapture(p) => p.duration_ms / 1000 + 60,
             Check::CameraCapture(p) => p.max_resolutions * (p.frames / 5 + 10) + 30,
+            Check::GraphicsRender(p) => p.timeout_s + 30,
+            Check::ServerIpmi(p) => p.timeout_s + 30,
+            Check::PlatformFirmware(_) => 120,
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)

@@ -229,19 +229,98 @@ pub struct NetworkThroughput {
     pub duration_s: u64,
     /// Fail below this many Mbit/s in either direction (default 0: measure only).
     pub min_mbps: u64,
+    /// Measure through every physical interface with link, one after the other (each bound to
+    /// its interface; needs root), instead of the one the route to the peer uses.
+    pub all_interfaces: bool,
+    /// Fail below this percentage of the interface's negotiated link speed (sysfs `speed`) in
+    /// either direction (default 0: no such bound), so a 10 Gb/s NIC is not passed at 500 Mb/s.
+    pub min_percent_of_link: u64,
 }
 impl Default for NetworkThroughput {
     fn default() -> Self {
         NetworkThroughput {
             duration_s: 5,
             min_mbps: 0,
+            all_interfaces: false,
+            min_percent_of_link: 0,
         }
     }
 }
 impl Params for NetworkThroughput {
     fn validate(&self) -> Result<(), String> {
         in_range("duration_s", self.duration_s, 1, 3600)?;
-        in_range("min_mbps", self.min_mbps, 0, 1_000_000)
+        in_range("min_mbps", self.min_mbps, 0, 1_000_000)?;
+        in_range("min_percent_of_link", self.min_percent_of_link, 0, 100)
+    }
+}
+
+/// `display.outputs`: every connected DRM output has a valid EDID and an active mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisplayOutputs {
+    /// Fail when no built-in panel (eDP, LVDS, DSI) is connected: laptops and all-in-ones.
+    pub require_builtin_panel: bool,
+    /// Connector names (e.g. `DP-2`) to leave out.
+    pub ignore: Vec<String>,
+}
+impl Params for DisplayOutputs {}
+
+/// `graphics.render`: rendering is hardware accelerated (EGL or GLX renderer is not a software
+/// renderer such as llvmpipe).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphicsRender {
+    /// Seconds the renderer query may take (default 30).
+    pub timeout_s: u64,
+}
+impl Default for GraphicsRender {
+    fn default() -> Self {
+        GraphicsRender { timeout_s: 30 }
+    }
+}
+impl Params for GraphicsRender {
+    fn validate(&self) -> Result<(), String> {
+        in_range("timeout_s", self.timeout_s, 1, 600)
+    }
+}
+
+/// `platform.firmware`: boot mode, Secure Boot, TPM and fwupd's devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlatformFirmware {
+    /// Fail when the machine booted in legacy (BIOS) mode.
+    pub require_uefi: bool,
+    /// Fail when Secure Boot is not enabled.
+    pub require_secure_boot: bool,
+    /// Fail without a TPM 2.0.
+    pub require_tpm2: bool,
+}
+impl Params for PlatformFirmware {}
+
+/// `virt.kvm`: `/dev/kvm` works and runs a tiny guest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct VirtKvm {
+    /// Fail without IOMMU groups (device pass-through).
+    pub require_iommu: bool,
+}
+impl Params for VirtKvm {}
+
+/// `server.ipmi`: the BMC answers Get Device ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerIpmi {
+    /// Seconds the BMC may take to answer (default 30).
+    pub timeout_s: u64,
+}
+impl Default for ServerIpmi {
+    fn default() -> Self {
+        ServerIpmi { timeout_s: 30 }
+    }
+}
+impl Params for ServerIpmi {
+    fn validate(&self) -> Result<(), String> {
+        in_range("timeout_s", self.timeout_s, 1, 300)
     }
 }
 

@@ -8,6 +8,8 @@ pub mod command;
 pub mod cpu_stress;
 pub mod device_present;
 pub mod devices_drivers;
+pub mod display_outputs;
+pub mod graphics_render;
 pub mod input_keys;
 pub mod kernel_firmware_errors;
 pub mod kernel_taint;
@@ -15,14 +17,17 @@ pub mod manual;
 pub mod memory_pattern;
 pub mod network_interfaces;
 pub mod network_throughput;
+pub mod platform_firmware;
 pub mod power_battery;
 pub mod power_reboot;
 pub mod power_suspend;
 pub mod presence;
+pub mod server_ipmi;
 pub mod storage_health;
 pub mod storage_hotplug;
 pub mod storage_rw_verify;
 pub mod thermal_zones;
+pub mod virt_kvm;
 pub mod wifi_connect;
 
 use mxcert_core::plan::Check;
@@ -73,6 +78,11 @@ pub fn run_check_with(
         Check::InputKeys(p) => input_keys::run(p, ctx),
         Check::AudioPlaybackCapture(p) => audio_playback_capture::run(p, ctx),
         Check::CameraCapture(p) => camera_capture::run(p, ctx),
+        Check::DisplayOutputs(p) => display_outputs::run(p, ctx),
+        Check::GraphicsRender(p) => graphics_render::run(p, ctx),
+        Check::PlatformFirmware(p) => platform_firmware::run(p, ctx),
+        Check::VirtKvm(p) => virt_kvm::run(p, ctx),
+        Check::ServerIpmi(p) => server_ipmi::run(p, ctx),
         Check::Command(p) => command::run(p, ctx),
         Check::Manual(_) => manual::not_interactive(),
     }

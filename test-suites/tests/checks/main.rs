@@ -18,5 +18,7 @@ mod memory;
 mod network;
 mod power;
 mod presence;
+mod runner_seam;
 mod storage;
+mod system;
 mod wireless;

@@ -112,6 +112,7 @@ fn throughput_is_measured_both_ways_against_a_real_peer() {
         &NetworkThroughput {
             duration_s: 1,
             min_mbps: 1,
+            ..NetworkThroughput::default()
         },
         &c,
     );
@@ -127,6 +128,7 @@ fn throughput_is_measured_both_ways_against_a_real_peer() {
         &NetworkThroughput {
             duration_s: 1,
             min_mbps: 100_000_000,
+            ..NetworkThroughput::default()
         },
         &c,
     );
@@ -145,6 +147,7 @@ fn without_a_peer_the_test_is_skipped_and_an_unreachable_peer_is_an_error() {
     let p = NetworkThroughput {
         duration_s: 1,
         min_mbps: 0,
+        ..NetworkThroughput::default()
     };
     let out = network_throughput::run(&p, &c);
     assert_eq!(out.status, Status::Skip);
@@ -187,4 +190,173 @@ fn the_peer_answers_garbage_with_an_error_line() {
         assert_eq!(line.trim(), answer);
     }
     stop.store(true, Ordering::Relaxed);
+}
+
+/// A veth pair: `host` here, its other end in a new network namespace where an `mxcert peer`
+/// responder listens (a thread that entered the namespace). Removed on drop. Root only.
+struct VethPeer {
+    ns: String,
+    host: String,
+    addr: String,
+    stop: Arc<AtomicBool>,
+}
+
+fn ip(args: &[&str]) {
+    let out = std::process::Command::new("ip")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl VethPeer {
+    fn new() -> Option<VethPeer> {
+        if !nix::unistd::geteuid().is_root()
+            || std::process::Command::new("ip").arg("-V").output().is_err()
+        {
+            return None;
+        }
+        let pid = std::process::id();
+        let (ns, host, inner) = (
+            format!("mxct{pid}"),
+            format!("mxh{pid}"),
+            format!("mxn{pid}"),
+        );
+        let net = format!("10.231.{}", pid % 250);
+        ip(&["netns", "add", &ns]);
+        let mut veth = VethPeer {
+            ns: ns.clone(),
+            host: host.clone(),
+            addr: String::new(),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        ip(&["link", "add", &host, "type", "veth", "peer", "name", &inner]);
+        ip(&["link", "set", &inner, "netns", &ns]);
+        ip(&["addr", "add", &format!("{net}.1/30"), "dev", &host]);
+        ip(&["link", "set", &host, "up"]);
+        ip(&[
+            "-n",
+            &ns,
+            "addr",
+            "add",
+            &format!("{net}.2/30"),
+            "dev",
+            &inner,
+        ]);
+        ip(&["-n", &ns, "link", "set", &inner, "up"]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stop = veth.stop.clone();
+        let (ns_path, listen) = (format!("/var/run/netns/{ns}"), format!("{net}.2:0"));
+        std::thread::spawn(move || {
+            let f = std::fs::File::open(ns_path).unwrap();
+            nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            // The address appears once the link is up; retry briefly.
+            let listener = (0..50)
+                .find_map(|_| {
+                    TcpListener::bind(&listen).ok().or_else(|| {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        None
+                    })
+                })
+                .unwrap();
+            tx.send(listener.local_addr().unwrap().to_string()).unwrap();
+            peer::serve(listener, stop)
+        });
+        let addr = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        veth.addr = addr;
+        Some(veth)
+    }
+}
+
+impl Drop for VethPeer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = std::process::Command::new("ip")
+            .args(["link", "del", &self.host])
+            .status();
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.ns])
+            .status();
+    }
+}
+
+#[test]
+fn throughput_per_interface_against_its_link_speed_over_a_veth_pair() {
+    let Some(veth) = VethPeer::new() else {
+        eprintln!("needs root and iproute2 for a veth pair and a network namespace");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let mut c = live(t.path());
+    c.options.peer = Some(veth.addr.clone());
+    // The route to the peer goes through the veth; its speed (10000 Mb/s) is read from sysfs.
+    let p = NetworkThroughput {
+        duration_s: 1,
+        min_mbps: 1,
+        all_interfaces: false,
+        min_percent_of_link: 1,
+    };
+    let out = network_throughput::run(&p, &c);
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(out.measurement("link_speed"), Some(10000.0));
+
+    // The same interface negotiated at 400 Gb/s (a fixture tree says so): 100% is out of reach.
+    let tree = Tree::new();
+    let host = &veth.host;
+    tree.file(&format!("/sys/class/net/{host}/speed"), "400000\n")
+        .file(&format!("/sys/class/net/{host}/carrier"), "1\n")
+        .link_in(
+            &format!("/sys/class/net/{host}/device"),
+            "/sys/devices/pci0000:00/0000:05:00.0",
+        )
+        .file("/sys/class/net/lo/carrier", "1\n")
+        .link_in(
+            "/sys/class/net/lo/device",
+            "/sys/devices/pci0000:00/0000:06:00.0",
+        );
+    let mut f = ctx(inventory("firecracker-vm.json"), tree.root(), t.path());
+    f.options.peer = Some(veth.addr.clone());
+    f.is_root = true;
+    let strict = NetworkThroughput {
+        min_percent_of_link: 100,
+        ..p.clone()
+    };
+    let out = network_throughput::run(&strict, &f);
+    assert_eq!(out.status, Status::Fail);
+    let msg = out.message.unwrap();
+    assert!(
+        msg.starts_with(&format!("{host}: upload "))
+            && msg.contains("is below 100% of its 400000 Mb/s link (400000 Mbit/s)"),
+        "{msg}"
+    );
+
+    // Every interface with link, each connection bound to it: the veth reaches the peer, `lo`
+    // (dressed as a NIC in the fixture tree) cannot.
+    let all = NetworkThroughput {
+        all_interfaces: true,
+        min_percent_of_link: 0,
+        ..p.clone()
+    };
+    let out = network_throughput::run(&all, &f);
+    assert_eq!(out.status, Status::Fail, "{out:?}");
+    let msg = out.message.clone().unwrap();
+    assert!(
+        msg.starts_with(&format!("upload to peer {} through lo failed", veth.addr)),
+        "{msg}"
+    );
+    assert!(
+        out.measurement(&format!("upload_throughput@{host}"))
+            .unwrap()
+            > 1.0
+    );
+    assert!(out.measurement("upload_throughput@lo").is_none());
+
+    // Not root: all_interfaces cannot bind, so it is skipped with the reason.
+    f.is_root = false;
+    let out = network_throughput::run(&all, &f);
+    assert_eq!(out.status, Status::Skip);
 }

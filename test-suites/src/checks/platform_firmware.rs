@@ -1,0 +1,171 @@
+//! `platform.firmware`: how the machine booted and what guards it. Reads, through the root:
+//! UEFI or legacy boot (`/sys/firmware/efi`), Secure Boot (the `SecureBoot` EFI variable in
+//! `/sys/firmware/efi/efivars`), the TPM and its major version (`/sys/class/tpm/tpm*/
+//! tpm_version_major`, or a TPM 2.0 resource manager `tpmrm*`); and, when fwupd is installed,
+//! its devices (`fwupdmgr get-devices --json` through the [`CommandRunner`] seam): name,
+//! firmware version, and whether the LVFS offers an update. Never the devices' ids, GUIDs or
+//! serial numbers.
+//!
+//! Bounded: sysfs reads of a few bytes; fwupd gets 60 s and at most 4 MiB of output. Fails only
+//! on what the plan requires (`require_uefi`, `require_secure_boot`, `require_tpm2`); otherwise
+//! it records. fwupd missing is noted in the evidence (Debian package `fwupd`), never a failure.
+
+use std::time::Duration;
+
+use mxcert_core::plan::params::PlatformFirmware;
+
+use crate::root;
+use crate::runner_seam::{CommandRunner, RunError, SystemRunner};
+use crate::{Context, Outcome};
+
+const SECURE_BOOT_VAR: &str =
+    "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+const FWUPD_TIME: Duration = Duration::from_secs(60);
+
+/// One fwupd device as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FwupdDevice {
+    pub name: String,
+    pub version: Option<String>,
+    pub updatable: bool,
+    /// The newest version the LVFS offers above the installed one, if any.
+    pub update: Option<String>,
+}
+
+/// The devices of `fwupdmgr get-devices --json`.
+pub fn parse_fwupd(stdout: &str) -> Result<Vec<FwupdDevice>, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(stdout).map_err(|e| format!("fwupdmgr's JSON is not valid: {e}"))?;
+    let devices = v
+        .get("Devices")
+        .and_then(|d| d.as_array())
+        .ok_or("fwupdmgr's JSON has no Devices list")?;
+    let text =
+        |d: &serde_json::Value, k: &str| d.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+    let has_flag = |d: &serde_json::Value, f: &str| {
+        d.get("Flags")
+            .and_then(|x| x.as_array())
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(f)))
+    };
+    Ok(devices
+        .iter()
+        .map(|d| FwupdDevice {
+            name: text(d, "Name").unwrap_or_else(|| "unnamed device".into()),
+            version: text(d, "Version"),
+            updatable: has_flag(d, "updatable"),
+            update: d
+                .get("Releases")
+                .and_then(|r| r.as_array())
+                .and_then(|r| r.iter().find(|r| has_flag(r, "is-upgrade")))
+                .and_then(|r| text(r, "Version")),
+        })
+        .collect())
+}
+
+/// `Some(true)` when Secure Boot is on, `None` when the variable is not there.
+fn secure_boot(ctx: &Context) -> Option<bool> {
+    // 4 bytes of attributes, then the value.
+    let bytes = std::fs::read(ctx.path(SECURE_BOOT_VAR)).ok()?;
+    bytes.get(4).map(|&b| b == 1)
+}
+
+/// The TPM's major version: `tpm_version_major`, else 2 when the kernel made a resource manager
+/// (`tpmrm0`, TPM 2.0 only).
+fn tpm(ctx: &Context) -> Option<(String, u32)> {
+    let class = ctx.path("/sys/class/tpm");
+    let names = root::dir_names(&class);
+    let tpm = names.iter().find(|n| {
+        n.strip_prefix("tpm")
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    })?;
+    let major = root::attr(&class.join(tpm).join("tpm_version_major"))
+        .and_then(|v| v.parse().ok())
+        .or_else(|| names.iter().any(|n| n.starts_with("tpmrm")).then_some(2))
+        .unwrap_or(1);
+    Some((tpm.clone(), major))
+}
+
+pub fn run(p: &PlatformFirmware, ctx: &Context) -> Outcome {
+    run_with(p, ctx, &SystemRunner)
+}
+
+pub fn run_with(p: &PlatformFirmware, ctx: &Context, runner: &dyn CommandRunner) -> Outcome {
+    let uefi = ctx.path("/sys/firmware/efi").is_dir();
+    let sb = if uefi { secure_boot(ctx) } else { None };
+    let tpm = tpm(ctx);
+    let mut failures = Vec::new();
+    if p.require_uefi && !uefi {
+        failures.push("the machine booted in legacy (BIOS) mode, not UEFI".to_owned());
+    }
+    if p.require_secure_boot && sb != Some(true) {
+        failures.push(match (uefi, sb) {
+            (false, _) => "Secure Boot needs UEFI boot".to_owned(),
+            (true, None) => {
+                "the Secure Boot state is not readable (no SecureBoot variable)".to_owned()
+            }
+            _ => "Secure Boot is disabled".to_owned(),
+        });
+    }
+    if p.require_tpm2 && tpm.as_ref().is_none_or(|(_, m)| *m != 2) {
+        failures.push(match &tpm {
+            None => "no TPM".to_owned(),
+            Some((_, m)) => format!("the TPM is version {m}, not 2.0"),
+        });
+    }
+    let boot = if uefi { "UEFI" } else { "legacy BIOS" };
+    let sb_text = match sb {
+        Some(true) => "Secure Boot enabled",
+        Some(false) => "Secure Boot disabled",
+        None if uefi => "Secure Boot state unknown",
+        None => "no Secure Boot (legacy boot)",
+    };
+    let tpm_text = tpm
+        .as_ref()
+        .map_or("no TPM".to_owned(), |(n, m)| format!("TPM {m}.0 ({n})"));
+    let summary = format!("{boot}, {sb_text}, {tpm_text}");
+
+    let mut out = Outcome::pass_unless(&failures, summary.clone()).evidence("platform", summary);
+    match runner.run("fwupdmgr", &["get-devices", "--json"], FWUPD_TIME) {
+        Err(RunError::NotFound { .. }) => out.add_evidence(
+            "fwupd",
+            "fwupd is not installed (Debian package fwupd): firmware versions and LVFS updates not checked",
+        ),
+        Err(e) => out.add_evidence("fwupd", format!("not checked: {e}")),
+        Ok(o) if !o.success() => out.add_evidence(
+            "fwupd",
+            format!(
+                "fwupdmgr exited with {}: {}",
+                o.status.map_or("a signal".to_owned(), |s| format!("status {s}")),
+                o.stderr_text().trim()
+            ),
+        ),
+        Ok(o) => match parse_fwupd(&o.stdout_text()) {
+            Err(e) => out.add_evidence("fwupd", e),
+            Ok(devices) => {
+                let updates = devices.iter().filter(|d| d.update.is_some()).count();
+                out.add_measurement("fwupd_devices", devices.len() as f64, "devices");
+                out.add_measurement("fwupd_updates_available", updates as f64, "devices");
+                let lines: Vec<String> = devices
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}: version {}{}{}",
+                            d.name,
+                            d.version.as_deref().unwrap_or("unknown"),
+                            if d.updatable { ", updatable" } else { "" },
+                            d.update
+                                .as_ref()
+                                .map_or(String::new(), |u| format!(", update {u} on the LVFS"))
+                        )
+                    })
+                    .collect();
+                out.add_evidence("fwupd", lines.join("\n"));
+            }
+        },
+    }
+    out.add_measurement("uefi", f64::from(u8::from(uefi)), "bool");
+    if let Some((_, m)) = tpm {
+        out.add_measurement("tpm_version", f64::from(m), "");
+    }
+    out
+}
