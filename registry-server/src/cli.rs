@@ -107,6 +107,10 @@ pub struct ServeArgs {
     /// https, the web portal's cookies are always Secure.
     #[arg(long, env = "MXCERT_REGISTRY_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// The transparency log's origin line [default: the public URL's host and path, then /log].
+    /// Fixed when the log is made.
+    #[arg(long, env = "MXCERT_REGISTRY_LOG_ORIGIN", value_name = "ORIGIN")]
+    pub log_origin: Option<String>,
     /// Public POSTs (`/api/v1/check`) per client address per minute; 0 turns the limit off
     /// [default: 60].
     #[arg(
@@ -192,6 +196,7 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
         } else {
             args.trusted_proxies
         }),
+        log_origin: args.log_origin.or(file.log_origin),
         web: crate::web::WebConfig {
             public_url: args.public_url.or(file.public_url),
             ..d.web.clone()
