@@ -8,6 +8,7 @@
 //! and this module keeps the arithmetic.
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod merkle;
 pub mod note;
 pub mod proof;

@@ -199,8 +199,13 @@ impl Store {
                 .await?,
             "n",
         )?;
-        let size = self.latest_checkpoint().await?.size;
-        if events as u64 <= size {
+        let size: i64 = col(
+            &sqlx::query("SELECT COUNT(*) AS n FROM tlog_entries")
+                .fetch_one(&self.pool)
+                .await?,
+            "n",
+        )?;
+        if events <= size {
             return Ok(0);
         }
         let mut tx = self.begin_write().await?;
