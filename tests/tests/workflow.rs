@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use mxcert_core::inventory::Inventory;
 use mxcert_core::report::{Report, Status, TestResult};
-use mxcert_tests::{admin, mxcert, run, run_ok, sqlite_url, Registry};
+use mxcert_tests::{admin, http_get, mxcert, run, run_ok, sqlite_url, Registry};
 use serde_json::Value;
 
 fn result(id: &str, check: &str, blocker: bool, status: Status) -> TestResult {
@@ -265,6 +265,16 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
         p(&key_pem),
     ]));
 
+    // The transparency log: the certificate's proof bundle and the log's verifier key.
+    let proof = d.join("cert.tlog-proof");
+    let (code, bundle) = http_get(&format!("{url}/api/v1/certificates/{cert_id}/proof"));
+    assert_eq!(code, 200, "{bundle}");
+    std::fs::write(&proof, &bundle).unwrap();
+    let (code, vkey) = http_get(&format!("{url}/log/key"));
+    assert_eq!(code, 200, "{vkey}");
+    let vkey_path = d.join("log.vkey");
+    std::fs::write(&vkey_path, &vkey).unwrap();
+
     // Offline: the registry is gone (killed), the certificate still verifies against its key.
     drop(registry);
     let verified = run_ok(mxcert().args([
@@ -292,6 +302,132 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
         as_json["certificate"]["organisation"]["name"],
         "Cómputo Acme"
     );
+    // With the log proof: logged, offline; the key inline or as a file.
+    for key in [p(&vkey_path).to_owned(), vkey.trim().to_owned()] {
+        let logged = run_ok(mxcert().args([
+            "certificate",
+            "verify",
+            p(&cert),
+            "--registry-key",
+            p(&key_pem),
+            "--proof",
+            p(&proof),
+            "--log-key",
+            &key,
+        ]));
+        assert!(logged.contains("logged        entry "), "{logged}");
+    }
+    // Without the log key it fails closed, and says why.
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&cert),
+        "--registry-key",
+        p(&key_pem),
+        "--proof",
+        p(&proof),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("without the log's verifier key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Another log's key: the checkpoint is not signed by it.
+    let other_log = mxcert_core::tlog::note::VerifierKey::new(
+        vkey.split('+').next().unwrap(),
+        mxcert_core::keys::SigningKey::from_bytes(&[9; 32]).verifying_key(),
+    )
+    .unwrap()
+    .to_string();
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&cert),
+        "--registry-key",
+        p(&key_pem),
+        "--proof",
+        p(&proof),
+        "--log-key",
+        &other_log,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["code"],
+        "checkpoint_signature"
+    );
+    // A witness policy: unmet without the witness's cosignature, met once the checkpoint
+    // carries it (C2SP tlog-cosignature).
+    let witness_key = mxcert_core::keys::SigningKey::from_bytes(&[5; 32]);
+    let witness = mxcert_core::tlog::cosignature::CosignerKey::new(
+        "witness.example",
+        witness_key.verifying_key(),
+    )
+    .unwrap();
+    let policy = d.join("witnesses.txt");
+    std::fs::write(&policy, format!("witness {witness}\nquorum 1\n")).unwrap();
+    let verify_with = |bundle: &std::path::Path| {
+        run(mxcert().args([
+            "certificate",
+            "verify",
+            p(&cert),
+            "--registry-key",
+            p(&key_pem),
+            "--proof",
+            p(bundle),
+            "--log-key",
+            p(&vkey_path),
+            "--witness-policy",
+            p(&policy),
+            "--format",
+            "json",
+        ]))
+    };
+    let out = verify_with(&proof);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["code"],
+        "witness_quorum"
+    );
+    let parsed = mxcert_core::tlog::proof::TlogProof::parse(bundle.as_bytes()).unwrap();
+    let text = mxcert_core::tlog::note::parse(parsed.checkpoint.as_bytes())
+        .unwrap()
+        .text;
+    let cosig = mxcert_core::tlog::cosignature::cosign(
+        &text,
+        "witness.example",
+        &witness_key,
+        1_780_000_000,
+    )
+    .unwrap();
+    let cosigned = d.join("cosigned.tlog-proof");
+    std::fs::write(&cosigned, format!("{bundle}{cosig}")).unwrap();
+    let out = verify_with(&cosigned);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["log"]["witnesses"][0],
+        "witness.example"
+    );
+    // The proof of one certificate does not vouch for another file.
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&key_pem),
+        "--registry-key",
+        p(&key_pem),
+        "--proof",
+        p(&proof),
+        "--log-key",
+        p(&vkey_path),
+    ]));
+    assert_ne!(out.status.code(), Some(0));
     // A tampered certificate does not.
     let mut tampered: Value = json(&std::fs::read_to_string(&cert).unwrap());
     let payload = tampered["payload"].as_str().unwrap().to_owned();
