@@ -268,6 +268,18 @@ pub enum AdminCommand {
     },
     /// Print the registry's public key (PEM), making the key if there is none yet.
     RegistryKey,
+    /// The transparency log.
+    #[command(subcommand)]
+    Log(LogAdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogAdminCommand {
+    /// Write the log as static C2SP tlog-tiles files into DIR (tiles first, checkpoint last).
+    Export {
+        #[arg(value_name = "DIR")]
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Runs the command line and returns the exit code.
@@ -426,6 +438,14 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
                 .revoke_key(&keyid, &reason, compromised, &actor)
                 .await?;
             eprintln!("mxcert-registry: revoked key {keyid}");
+        }
+        AdminCommand::Log(LogAdminCommand::Export { dir }) => {
+            crate::state::start_log(store, &Config::default()).await?;
+            let size = crate::log_export::export(store, &dir).await?;
+            eprintln!(
+                "mxcert-registry: exported the log at size {size} to {}",
+                dir.display()
+            );
         }
         AdminCommand::RegistryKey => {
             let key = crate::signing::RegistryKey::load_or_create(store).await?;

@@ -29,6 +29,7 @@ pub mod extract;
 pub mod heavy;
 pub mod hwnames;
 pub mod ingest;
+pub mod log_export;
 pub mod metrics;
 pub mod plans;
 pub mod public;

@@ -533,3 +533,160 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
         ]
     );
 }
+
+/// Issue 16, item 6: a registry restored from a backup (the SQLite file copied at size 2) and
+/// issuing on signs a different tree at a size the public already saw: `mxcert log verify`,
+/// which kept the checkpoint it saw last, reports the fork with both signed checkpoints (exit 6).
+#[test]
+fn log_verify_follows_the_log_and_detects_a_restored_backup_as_a_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = sqlite_url(d, "registry.db");
+    let vendor_org = admin(&db, &["admin", "create-org", "--name", "Cómputo Acme"]);
+    let foundation = admin(&db, &["admin", "create-org", "--name", "Fundación MxOS"]);
+    let token = |org: &str, role: &str| {
+        admin(
+            &db,
+            &["admin", "create-token", "--org", org, "--role", role],
+        )
+    };
+    let (vendor, reviewer) = (token(&vendor_org, "vendor"), token(&foundation, "reviewer"));
+    let keys = d.join("keys");
+    run_ok(mxcert().args(["keygen", "--out-dir", p(&keys)]));
+    let inventory_path = d.join("inventory.json");
+    run_ok(mxcert().args(["probe", "--format", "json", "--out", p(&inventory_path)]));
+    let inventory = Inventory::from_json(&std::fs::read(&inventory_path).unwrap()).unwrap();
+    let as_ = |url: &str, token: &str, args: &[&str]| {
+        let mut cmd = mxcert();
+        cmd.args(args)
+            .env("MXCERT_REGISTRY", url)
+            .env("MXCERT_TOKEN", token);
+        run_ok(&mut cmd)
+    };
+    let certify = |url: &str, n: usize| {
+        let report = write_report(d, &inventory, &format!("r{n}.json"), Status::Pass);
+        let env = d.join(format!("r{n}.dsse.json"));
+        run_ok(mxcert().args([
+            "sign",
+            "--key",
+            p(&keys.join("mxcert.key")),
+            p(&report),
+            "--out",
+            p(&env),
+        ]));
+        let sub = json(&as_(url, &vendor, &["submit", p(&env), "--format", "json"]));
+        let id = sub["id"].as_str().unwrap().to_owned();
+        as_(url, &reviewer, &["review", "approve", &id]);
+    };
+    let state = d.join("state");
+    let log_verify = |url: &str| {
+        let (code, vkey) = http_get(&format!("{url}/log/key"));
+        assert_eq!(code, 200);
+        run(mxcert().args([
+            "log",
+            "verify",
+            "--registry",
+            url,
+            "--log-key",
+            vkey.trim(),
+            "--state-dir",
+            p(&state),
+        ]))
+    };
+
+    let registry = Registry::start(&db);
+    as_(
+        &registry.url,
+        &vendor,
+        &["keys", "register", p(&keys.join("mxcert.key"))],
+    );
+    certify(&registry.url, 1);
+    certify(&registry.url, 2);
+    let out = log_verify(&registry.url);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("size 2 (first checkpoint seen)"));
+    drop(registry);
+    let mirror_state = d.join("mirror-state");
+    std::fs::create_dir_all(&mirror_state).unwrap();
+    for f in std::fs::read_dir(&state).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), mirror_state.join(f.file_name())).unwrap();
+    }
+
+    // The backup: the database as it is at size 2.
+    for suffix in ["", "-wal", "-shm"] {
+        let from = d.join(format!("registry.db{suffix}"));
+        if from.exists() {
+            std::fs::copy(&from, d.join(format!("backup.db{suffix}"))).unwrap();
+        }
+    }
+    let registry = Registry::start(&db);
+    certify(&registry.url, 3);
+    let out = log_verify(&registry.url);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("size 3 (extends size 2)"));
+    let (_, vkey) = http_get(&format!("{}/log/key", registry.url));
+    drop(registry);
+
+    // The log exported as static files and served by a plain file server is the same log.
+    let served = d.join("served");
+    admin(&db, &["admin", "log", "export", p(&served.join("log"))]);
+    assert!(served.join("log/tile/0/000.p/3").is_file());
+    assert!(served.join("log/tile/entries/000.p/3").is_file());
+    let mut files = std::process::Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            p(&served),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 -m http.server");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(files.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let out = run(mxcert().args([
+        "log",
+        "verify",
+        "--registry",
+        &format!("http://127.0.0.1:{port}"),
+        "--log-key",
+        vkey.trim(),
+        "--state-dir",
+        p(&mirror_state),
+    ]));
+    let _ = files.kill();
+    let _ = files.wait();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("size 3 (extends size 2)"));
+
+    // The restored backup issues other certificates: entry 2 differs.
+    let restored = Registry::start(&sqlite_url(d, "backup.db"));
+    certify(&restored.url, 4);
+    certify(&restored.url, 5);
+    let out = log_verify(&restored.url);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("has forked"), "{err}");
+    assert!(
+        err.contains("\n3\n") && err.contains("\n4\n"),
+        "both checkpoints: {err}"
+    );
+}
