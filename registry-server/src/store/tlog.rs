@@ -299,7 +299,7 @@ impl Store {
             .await?;
         self.failpoint("log.entry")?;
         let leaf = merkle::leaf_hash(bytes);
-        let new = with_hashes(&mut *tx.tx, |r| merkle::new_subtrees(index, leaf, r)).await?;
+        let new = with_hashes(&mut tx.tx, |r| merkle::new_subtrees(index, leaf, r)).await?;
         for (id, hash) in new {
             sqlx::query("INSERT INTO tlog_hashes (level, idx, hash) VALUES ($1, $2, $3)")
                 .bind(i64::from(id.level))
@@ -329,7 +329,7 @@ impl Store {
                 ),
             });
         }
-        let root = with_hashes(&mut *tx.tx, |r| merkle::tree_root(size, r)).await?;
+        let root = with_hashes(&mut tx.tx, |r| merkle::tree_root(size, r)).await?;
         let note = key.sign(size, root)?;
         insert_checkpoint(tx, size, &note).await?;
         self.failpoint("log.checkpoint")
@@ -433,13 +433,13 @@ impl Store {
     /// The inclusion proof of leaf `index` in the tree of `size` leaves.
     pub async fn log_inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>> {
         let mut conn = self.pool.acquire().await?;
-        with_hashes(&mut *conn, |r| merkle::inclusion_proof(index, size, r)).await
+        with_hashes(&mut conn, |r| merkle::inclusion_proof(index, size, r)).await
     }
 
     /// The consistency proof between two tree sizes.
     pub async fn log_consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>> {
         let mut conn = self.pool.acquire().await?;
-        with_hashes(&mut *conn, |r| merkle::consistency_proof(old, new, r)).await
+        with_hashes(&mut conn, |r| merkle::consistency_proof(old, new, r)).await
     }
 
     /// The log index of a certificate's `issued` (or `revoked`) entry.
@@ -473,7 +473,7 @@ impl Store {
         .map_err(|e| StoreError::Log(format!("the last checkpoint does not verify: {e}")))?;
         let size = signed.checkpoint.size;
         let mut conn = self.pool.acquire().await?;
-        let root = with_hashes(&mut *conn, |r| merkle::tree_root(size, r)).await?;
+        let root = with_hashes(&mut conn, |r| merkle::tree_root(size, r)).await?;
         if root != signed.checkpoint.root {
             return Err(StoreError::Log(format!(
                 "the stored tree hashes give a different root at size {size} than the last \
@@ -497,7 +497,7 @@ impl Store {
                 .fetch_one(&mut *conn)
                 .await?;
             let leaf = merkle::leaf_hash(&col::<Vec<u8>>(&last, "bytes")?);
-            let stored = with_hashes(&mut *conn, |r| {
+            let stored = with_hashes(&mut conn, |r| {
                 r.read_hashes(&[SubtreeId {
                     level: 0,
                     index: size - 1,
