@@ -51,6 +51,9 @@ pub enum Command {
     /// Certificates: verify one offline, fetch one, ask for its status.
     #[command(subcommand)]
     Certificate(CertificateCommand),
+    /// The registry's transparency log: check that it only ever grows.
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Does this machine work with MxOS? Asks a registry about each of its devices and for
     /// certified systems like it.
     #[command(name = "check")]
@@ -400,9 +403,39 @@ pub struct CertificateVerifyArgs {
     /// A signed revocation to check the certificate against, offline.
     #[arg(long, value_name = "FILE")]
     pub revocation: Option<PathBuf>,
+    /// The proof that FILE is in the registry's transparency log (C2SP tlog-proof, from
+    /// `/api/v1/certificates/ID/proof`); needs --log-key.
+    #[arg(long, value_name = "BUNDLE")]
+    pub proof: Option<PathBuf>,
+    /// The log's verifier key (`ORIGIN+HASH+KEY`, from `/log/key`), or a file holding it.
+    #[arg(long, value_name = "VKEY")]
+    pub log_key: Option<String>,
+    /// Witnesses whose cosignatures the proof's checkpoint must carry: lines `witness VKEY`
+    /// and `quorum N` (default: all listed).
+    #[arg(long, value_name = "FILE")]
+    pub witness_policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Fetch the log's checkpoint and prove it extends the one seen last time (kept under
+    /// $XDG_STATE_HOME/mxcert/logs); exit 6 with both checkpoints when the log has forked.
+    Verify(LogVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    #[command(flatten)]
+    pub registry: PublicRegistryArgs,
+    /// The log's verifier key (`ORIGIN+HASH+KEY`, from `/log/key`), or a file holding it.
+    #[arg(long, env = "MXCERT_LOG_KEY", value_name = "VKEY")]
+    pub log_key: String,
+    /// Where checkpoints seen are kept [default: $XDG_STATE_HOME/mxcert/logs].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{
-    CertificateCommand, Cli, Command, KeysCommand, ReviewCommand, SubmissionsCommand,
+    CertificateCommand, Cli, Command, KeysCommand, LogCommand, ReviewCommand, SubmissionsCommand,
 };
 use crate::error::CliError;
 
@@ -85,6 +85,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Certificate(CertificateCommand::Verify(a)) => commands::certificate::verify(&a),
         Command::Certificate(CertificateCommand::Fetch(a)) => commands::certificate::fetch(&a),
         Command::Certificate(CertificateCommand::Status(a)) => commands::certificate::status(&a),
+        Command::Log(LogCommand::Verify(a)) => commands::log::verify(&a),
         Command::CheckMachine(a) => commands::check::check(&a),
         Command::Share(a) => commands::share::share(&a),
         Command::Login(a) => commands::login::login(&a),

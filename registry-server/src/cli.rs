@@ -117,6 +117,10 @@ pub struct ServeArgs {
     /// https, the web portal's cookies are always Secure.
     #[arg(long, env = "MXCERT_REGISTRY_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// The transparency log's origin line [default: the public URL's host and path, then /log].
+    /// Fixed when the log is made.
+    #[arg(long, env = "MXCERT_REGISTRY_LOG_ORIGIN", value_name = "ORIGIN")]
+    pub log_origin: Option<String>,
     /// Public POSTs (`/api/v1/check`) per client address per minute; 0 turns the limit off
     /// [default: 60].
     #[arg(
@@ -218,6 +222,7 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
         } else {
             args.trusted_proxies
         }),
+        log_origin: args.log_origin.or(file.log_origin),
         web: crate::web::WebConfig {
             public_url: args.public_url.or(file.public_url),
             ..d.web.clone()
@@ -308,6 +313,18 @@ pub enum AdminCommand {
     /// Verify every stored envelope, certificate and revocation and the certificate numbers
     /// (run after a restore, or a pg_restore).
     Check,
+    /// The transparency log.
+    #[command(subcommand)]
+    Log(LogAdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogAdminCommand {
+    /// Write the log as static C2SP tlog-tiles files into DIR (tiles first, checkpoint last).
+    Export {
+        #[arg(value_name = "DIR")]
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Runs the command line and returns the exit code.
@@ -539,6 +556,14 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
                 .revoke_key(&keyid, &reason, compromised, &actor)
                 .await?;
             eprintln!("mxcert-registry: revoked key {keyid}");
+        }
+        AdminCommand::Log(LogAdminCommand::Export { dir }) => {
+            crate::state::start_log(store, &Config::default()).await?;
+            let size = crate::log_export::export(store, &dir).await?;
+            eprintln!(
+                "mxcert-registry: exported the log at size {size} to {}",
+                dir.display()
+            );
         }
         AdminCommand::RegistryKey => {
             let key = crate::signing::RegistryKey::load_or_create(store).await?;

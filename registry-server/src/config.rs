@@ -69,6 +69,9 @@ pub struct Config {
     pub certificate_validity: chrono::Duration,
     /// The web portal's settings (public URL, session length, form size).
     pub web: WebConfig,
+    /// The transparency log's origin line; `None` derives it from the public URL
+    /// (`store::tlog::default_origin`). Fixed when the log is made.
+    pub log_origin: Option<String>,
     /// Largest body `POST /api/v1/check` accepts (a big server's `udevadm info --export-db` is
     /// well under 1 MiB).
     pub check_max_body_bytes: usize,
@@ -106,6 +109,7 @@ impl Default for Config {
             plans_dir: None,
             certificate_validity: chrono::Duration::days(3 * 365),
             web: WebConfig::default(),
+            log_origin: None,
             check_max_body_bytes: DEFAULT_CHECK_MAX_BODY_BYTES,
             public_posts_per_minute: 60,
             public_post_burst: 20,
@@ -144,6 +148,7 @@ pub struct FileSettings {
     pub header_read_timeout_secs: Option<u64>,
     pub certificate_validity_days: Option<u32>,
     pub public_url: Option<String>,
+    pub log_origin: Option<String>,
     pub public_posts_per_minute: Option<u32>,
     pub public_post_burst: Option<u32>,
     pub community_reports_per_hour: Option<u32>,

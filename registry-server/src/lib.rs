@@ -33,6 +33,7 @@ pub mod extract;
 pub mod heavy;
 pub mod hwnames;
 pub mod ingest;
+pub mod log_export;
 pub mod metrics;
 pub mod notify;
 pub mod plans;

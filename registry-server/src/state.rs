@@ -65,6 +65,8 @@ pub enum StartError {
     Web(#[from] crate::web::WebStartError),
     #[error(transparent)]
     Published(#[from] crate::published::MarkError),
+    #[error("refusing to serve: {0}")]
+    Log(crate::store::StoreError),
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
     /// the plans.
     pub async fn new(store: Store, config: Config) -> Result<AppState, StartError> {
         let registry_key = RegistryKey::load_or_create(&store).await?;
+        start_log(&store, &config).await.map_err(StartError::Log)?;
         let plans = match &config.plans_dir {
             Some(dir) => KnownPlans::from_dir(dir)?,
             None => KnownPlans::shipped()?,
@@ -121,4 +124,31 @@ impl AppState {
             auth_failures,
         })))
     }
+}
+
+/// Loads or makes the transparency log's key, appends the certificate events a registry from
+/// before the log has, and checks that the stored log still gives its last signed checkpoint.
+pub async fn start_log(store: &Store, config: &Config) -> Result<(), crate::store::StoreError> {
+    let origin = config
+        .log_origin
+        .clone()
+        .unwrap_or_else(|| crate::store::tlog::default_origin(config.web.public_url.as_deref()));
+    // An origin derived from the public URL names a new log; an existing log keeps its own.
+    let explicit = config.log_origin.is_some();
+    match store.init_log(Some(&origin)).await {
+        Err(crate::store::StoreError::Log(_)) if !explicit => {
+            store.init_log(None).await?;
+        }
+        other => {
+            other?;
+        }
+    }
+    let added = store.catch_up_log().await?;
+    if added > 0 {
+        tracing::info!(
+            entries = added,
+            "transparency log: appended existing certificate events"
+        );
+    }
+    store.check_log().await
 }

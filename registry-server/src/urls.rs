@@ -53,6 +53,14 @@ pub fn certificate_revocation(id: &str) -> String {
     format!("{}/revocation", certificate(id))
 }
 
+/// The proof that a certificate is in the transparency log (C2SP tlog-proof).
+pub fn certificate_proof(id: &str) -> String {
+    format!("{}/proof", certificate(id))
+}
+
+/// The transparency log's verifier key.
+pub const LOG_KEY: &str = "/log/key";
+
 /// A certified system: `/api/v1/systems/{certificate_id}`.
 pub fn system(certificate_id: &str) -> String {
     format!("/api/v1/systems/{certificate_id}")

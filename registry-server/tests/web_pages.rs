@@ -665,6 +665,11 @@ async fn the_certificate_page_shows_identity_results_downloads_and_how_to_verify
     page.assert_has(&format!(
         "mxcert certificate verify {cert}.dsse.json --registry-key mxcert-registry.pem"
     ));
+    // Beside the certificate: its transparency-log proof and the log's key.
+    page.assert_has(&format!("/api/v1/certificates/{cert}/proof"));
+    page.assert_has(&format!(
+        "--proof {cert}.tlog-proof --log-key mxcert-log.vkey"
+    ));
     let en = c.get(&format!("/certificados/{cert}?lang=en")).await;
     en.assert_has("How to verify it");
     en.assert_has("Valid");

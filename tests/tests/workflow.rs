@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use mxcert_core::inventory::Inventory;
 use mxcert_core::report::{Report, Status, TestResult};
-use mxcert_tests::{admin, mxcert, run, run_ok, sqlite_url, Registry};
+use mxcert_tests::{admin, http_get, mxcert, run, run_ok, sqlite_url, Registry};
 use serde_json::Value;
 
 fn result(id: &str, check: &str, blocker: bool, status: Status) -> TestResult {
@@ -268,6 +268,16 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
         p(&key_pem),
     ]));
 
+    // The transparency log: the certificate's proof bundle and the log's verifier key.
+    let proof = d.join("cert.tlog-proof");
+    let (code, bundle) = http_get(&format!("{url}/api/v1/certificates/{cert_id}/proof"));
+    assert_eq!(code, 200, "{bundle}");
+    std::fs::write(&proof, &bundle).unwrap();
+    let (code, vkey) = http_get(&format!("{url}/log/key"));
+    assert_eq!(code, 200, "{vkey}");
+    let vkey_path = d.join("log.vkey");
+    std::fs::write(&vkey_path, &vkey).unwrap();
+
     // Offline: the registry is gone (killed), the certificate still verifies against its key.
     drop(registry);
     let verified = run_ok(mxcert().args([
@@ -295,6 +305,132 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
         as_json["certificate"]["organisation"]["name"],
         "Cómputo Acme"
     );
+    // With the log proof: logged, offline; the key inline or as a file.
+    for key in [p(&vkey_path).to_owned(), vkey.trim().to_owned()] {
+        let logged = run_ok(mxcert().args([
+            "certificate",
+            "verify",
+            p(&cert),
+            "--registry-key",
+            p(&key_pem),
+            "--proof",
+            p(&proof),
+            "--log-key",
+            &key,
+        ]));
+        assert!(logged.contains("logged        entry "), "{logged}");
+    }
+    // Without the log key it fails closed, and says why.
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&cert),
+        "--registry-key",
+        p(&key_pem),
+        "--proof",
+        p(&proof),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("without the log's verifier key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Another log's key: the checkpoint is not signed by it.
+    let other_log = mxcert_core::tlog::note::VerifierKey::new(
+        vkey.split('+').next().unwrap(),
+        mxcert_core::keys::SigningKey::from_bytes(&[9; 32]).verifying_key(),
+    )
+    .unwrap()
+    .to_string();
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&cert),
+        "--registry-key",
+        p(&key_pem),
+        "--proof",
+        p(&proof),
+        "--log-key",
+        &other_log,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["code"],
+        "checkpoint_signature"
+    );
+    // A witness policy: unmet without the witness's cosignature, met once the checkpoint
+    // carries it (C2SP tlog-cosignature).
+    let witness_key = mxcert_core::keys::SigningKey::from_bytes(&[5; 32]);
+    let witness = mxcert_core::tlog::cosignature::CosignerKey::new(
+        "witness.example",
+        witness_key.verifying_key(),
+    )
+    .unwrap();
+    let policy = d.join("witnesses.txt");
+    std::fs::write(&policy, format!("witness {witness}\nquorum 1\n")).unwrap();
+    let verify_with = |bundle: &std::path::Path| {
+        run(mxcert().args([
+            "certificate",
+            "verify",
+            p(&cert),
+            "--registry-key",
+            p(&key_pem),
+            "--proof",
+            p(bundle),
+            "--log-key",
+            p(&vkey_path),
+            "--witness-policy",
+            p(&policy),
+            "--format",
+            "json",
+        ]))
+    };
+    let out = verify_with(&proof);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["code"],
+        "witness_quorum"
+    );
+    let parsed = mxcert_core::tlog::proof::TlogProof::parse(bundle.as_bytes()).unwrap();
+    let text = mxcert_core::tlog::note::parse(parsed.checkpoint.as_bytes())
+        .unwrap()
+        .text;
+    let cosig = mxcert_core::tlog::cosignature::cosign(
+        &text,
+        "witness.example",
+        &witness_key,
+        1_780_000_000,
+    )
+    .unwrap();
+    let cosigned = d.join("cosigned.tlog-proof");
+    std::fs::write(&cosigned, format!("{bundle}{cosig}")).unwrap();
+    let out = verify_with(&cosigned);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["log"]["witnesses"][0],
+        "witness.example"
+    );
+    // The proof of one certificate does not vouch for another file.
+    let out = run(mxcert().args([
+        "certificate",
+        "verify",
+        p(&key_pem),
+        "--registry-key",
+        p(&key_pem),
+        "--proof",
+        p(&proof),
+        "--log-key",
+        p(&vkey_path),
+    ]));
+    assert_ne!(out.status.code(), Some(0));
     // A tampered certificate does not.
     let mut tampered: Value = json(&std::fs::read_to_string(&cert).unwrap());
     let payload = tampered["payload"].as_str().unwrap().to_owned();
@@ -398,5 +534,162 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
             (second_id.as_str(), "approved"),
             (first_id.as_str(), "rejected")
         ]
+    );
+}
+
+/// Issue 16, item 6: a registry restored from a backup (the SQLite file copied at size 2) and
+/// issuing on signs a different tree at a size the public already saw: `mxcert log verify`,
+/// which kept the checkpoint it saw last, reports the fork with both signed checkpoints (exit 6).
+#[test]
+fn log_verify_follows_the_log_and_detects_a_restored_backup_as_a_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = sqlite_url(d, "registry.db");
+    let vendor_org = admin(&db, &["admin", "create-org", "--name", "Cómputo Acme"]);
+    let foundation = admin(&db, &["admin", "create-org", "--name", "Fundación MxOS"]);
+    let token = |org: &str, role: &str| {
+        admin(
+            &db,
+            &["admin", "create-token", "--org", org, "--role", role],
+        )
+    };
+    let (vendor, reviewer) = (token(&vendor_org, "vendor"), token(&foundation, "reviewer"));
+    let keys = d.join("keys");
+    run_ok(mxcert().args(["keygen", "--out-dir", p(&keys)]));
+    let inventory_path = d.join("inventory.json");
+    run_ok(mxcert().args(["probe", "--format", "json", "--out", p(&inventory_path)]));
+    let inventory = Inventory::from_json(&std::fs::read(&inventory_path).unwrap()).unwrap();
+    let as_ = |url: &str, token: &str, args: &[&str]| {
+        let mut cmd = mxcert();
+        cmd.args(args)
+            .env("MXCERT_REGISTRY", url)
+            .env("MXCERT_TOKEN", token);
+        run_ok(&mut cmd)
+    };
+    let certify = |url: &str, n: usize| {
+        let report = write_report(d, &inventory, &format!("r{n}.json"), Status::Pass);
+        let env = d.join(format!("r{n}.dsse.json"));
+        run_ok(mxcert().args([
+            "sign",
+            "--key",
+            p(&keys.join("mxcert.key")),
+            p(&report),
+            "--out",
+            p(&env),
+        ]));
+        let sub = json(&as_(url, &vendor, &["submit", p(&env), "--format", "json"]));
+        let id = sub["id"].as_str().unwrap().to_owned();
+        as_(url, &reviewer, &["review", "approve", &id]);
+    };
+    let state = d.join("state");
+    let log_verify = |url: &str| {
+        let (code, vkey) = http_get(&format!("{url}/log/key"));
+        assert_eq!(code, 200);
+        run(mxcert().args([
+            "log",
+            "verify",
+            "--registry",
+            url,
+            "--log-key",
+            vkey.trim(),
+            "--state-dir",
+            p(&state),
+        ]))
+    };
+
+    let registry = Registry::start(&db);
+    as_(
+        &registry.url,
+        &vendor,
+        &["keys", "register", p(&keys.join("mxcert.key"))],
+    );
+    certify(&registry.url, 1);
+    certify(&registry.url, 2);
+    let out = log_verify(&registry.url);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("size 2 (first checkpoint seen)"));
+    drop(registry);
+    let mirror_state = d.join("mirror-state");
+    std::fs::create_dir_all(&mirror_state).unwrap();
+    for f in std::fs::read_dir(&state).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), mirror_state.join(f.file_name())).unwrap();
+    }
+
+    // The backup: the database as it is at size 2.
+    for suffix in ["", "-wal", "-shm"] {
+        let from = d.join(format!("registry.db{suffix}"));
+        if from.exists() {
+            std::fs::copy(&from, d.join(format!("backup.db{suffix}"))).unwrap();
+        }
+    }
+    let registry = Registry::start(&db);
+    certify(&registry.url, 3);
+    let out = log_verify(&registry.url);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("size 3 (extends size 2)"));
+    let (_, vkey) = http_get(&format!("{}/log/key", registry.url));
+    drop(registry);
+
+    // The log exported as static files and served by a plain file server is the same log.
+    let served = d.join("served");
+    admin(&db, &["admin", "log", "export", p(&served.join("log"))]);
+    assert!(served.join("log/tile/0/000.p/3").is_file());
+    assert!(served.join("log/tile/entries/000.p/3").is_file());
+    let mut files = std::process::Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            p(&served),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 -m http.server");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(files.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let out = run(mxcert().args([
+        "log",
+        "verify",
+        "--registry",
+        &format!("http://127.0.0.1:{port}"),
+        "--log-key",
+        vkey.trim(),
+        "--state-dir",
+        p(&mirror_state),
+    ]));
+    let _ = files.kill();
+    let _ = files.wait();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("size 3 (extends size 2)"));
+
+    // The restored backup issues other certificates: entry 2 differs.
+    let restored = Registry::start(&sqlite_url(d, "backup.db"));
+    certify(&restored.url, 4);
+    certify(&restored.url, 5);
+    let out = log_verify(&restored.url);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("has forked"), "{err}");
+    assert!(
+        err.contains("\n3\n") && err.contains("\n4\n"),
+        "both checkpoints: {err}"
     );
 }

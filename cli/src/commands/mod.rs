@@ -5,6 +5,7 @@ pub mod certificate;
 pub mod check;
 pub mod docs;
 pub mod keys;
+pub mod log;
 pub mod login;
 pub mod peer;
 pub mod plans;

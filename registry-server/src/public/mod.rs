@@ -25,6 +25,7 @@ pub mod check;
 pub mod devices;
 pub mod directory;
 pub mod export;
+pub mod log;
 pub mod measurements;
 pub mod mexico;
 pub mod system_category;

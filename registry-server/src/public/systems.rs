@@ -353,6 +353,10 @@ pub struct SystemLinks {
     pub revocation_envelope: Option<String>,
     /// The registry's public key (PEM) that verifies certificates and revocations.
     pub registry_key: String,
+    /// The proof that the certificate is in the transparency log (C2SP tlog-proof).
+    pub certificate_proof: String,
+    /// The transparency log's verifier key (C2SP vkey).
+    pub log_key: String,
 }
 
 /// Everything a certified system's page shows.
@@ -441,6 +445,8 @@ pub async fn detail(store: &Store, certificate_id: &str) -> ApiResult<SystemDeta
             certificate: urls::certificate(certificate_id),
             report_envelope: urls::submission_envelope(&row.submission_id),
             registry_key: urls::REGISTRY_KEY.into(),
+            certificate_proof: urls::certificate_proof(certificate_id),
+            log_key: urls::LOG_KEY.into(),
         },
     })
 }

@@ -27,6 +27,7 @@
 //! | GET | `/api/v1/certificates/{id}`, `/envelope`, `/revocation` | public |
 //! | POST | `/api/v1/certificates/{id}/revoke` | reviewer, admin of another organisation |
 //! | GET | `/api/v1/certificate-events` | public |
+//! | GET | `/api/v1/certificates/{id}/proof`, `/log/checkpoint`, `/log/checkpoints/{size}`, `/log/key`, `/log/tile/...` | public (text and bytes: the transparency log) |
 //! | POST, GET | `/api/v1/orgs`, GET `/api/v1/orgs/{id}` | admin |
 //! | POST, GET | `/api/v1/orgs/{id}/members`; POST `/api/v1/members/{id}/disable` | admin |
 //! | POST, GET | `/api/v1/tokens`; POST `/api/v1/tokens/{id}/revoke` | admin (a member's token: at most the member's role) |
@@ -54,6 +55,7 @@ pub mod devices;
 pub mod export;
 pub mod health;
 pub mod keys;
+pub mod log;
 pub mod me;
 pub mod metrics;
 pub mod openapi;
@@ -135,6 +137,14 @@ pub fn router() -> Router<AppState> {
             post(certificates::revoke),
         )
         .route("/api/v1/certificate-events", get(certificates::events))
+        .route(
+            "/api/v1/certificates/{id}/proof",
+            get(log::certificate_proof),
+        )
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/checkpoints/{size}", get(log::checkpoint_at))
+        .route("/log/key", get(log::key))
+        .route("/log/tile/{*path}", get(log::tile))
         .route("/api/v1/orgs", post(orgs::create).get(orgs::list))
         .route("/api/v1/orgs/{id}", get(orgs::show))
         .route(

@@ -1,5 +1,6 @@
 //! Certificates: issued when a submission is approved, revoked with a signed statement; both are
-//! ordered, gap-free events (`certificate_events.seq`) for a future transparency log.
+//! ordered, gap-free events (`certificate_events.seq`), each appended to the transparency log
+//! ([`super::tlog`]) in the same transaction: never a certificate without its log entry.
 //!
 //! The store does not sign: the caller hands in a closure that builds and signs the document once
 //! the certificate number is known, inside the transaction that records it.
@@ -135,6 +136,7 @@ impl Store {
         issue: impl FnOnce(&Submission, &str) -> Result<IssuedCertificate, String>,
     ) -> Result<(Submission, CertificateRecord)> {
         let submission = self.get_submission(id).await?;
+        let log = self.log_key().await?;
         let mut tx = self.begin_write().await?;
         // The index lock first, as every workflow change takes it (see `revoke_certificate`).
         super::public_index::lock_index(&mut tx).await?;
@@ -190,6 +192,7 @@ impl Store {
         .bind(&issued.envelope_sha256)
         .execute(&mut *tx.tx)
         .await?;
+        self.failpoint("certificate")?;
         let seq = append_event(
             &mut tx,
             &certificate_id,
@@ -198,6 +201,9 @@ impl Store {
             &issued.envelope_sha256,
         )
         .await?;
+        self.failpoint("event")?;
+        self.append_to_log(&mut tx, &log, seq, &issued.envelope)
+            .await?;
         set_decision(&mut tx, id, SubmissionStatus::Approved, comment, actor).await?;
         super::public_index::certificate_issued(&mut tx, id, &certificate_id).await?;
         record(
@@ -221,6 +227,7 @@ impl Store {
             json!({ "submission_id": id, "event_seq": seq, "envelope_sha256": issued.envelope_sha256 }),
         )
         .await?;
+        self.failpoint("commit")?;
         tx.commit().await?;
         Ok((
             self.get_submission(id).await?,
@@ -237,6 +244,7 @@ impl Store {
         sign: impl FnOnce(&CertificateRecord) -> Result<SignedRevocation, String>,
     ) -> Result<CertificateRecord> {
         let cert = self.get_certificate(certificate_id).await?;
+        let log = self.log_key().await?;
         let mut tx = self.begin_write().await?;
         // On PostgreSQL, the public index's lock before anything else: an approval (which takes
         // the certificate event counter, then the index lock) and a revocation (the index lock,
@@ -274,6 +282,7 @@ impl Store {
         .bind(certificate_id)
         .execute(&mut *tx.tx)
         .await?;
+        self.failpoint("certificate")?;
         super::public_index::certificate_revoked(&mut tx, certificate_id).await?;
         let seq = append_event(
             &mut tx,
@@ -283,6 +292,9 @@ impl Store {
             &signed.envelope_sha256,
         )
         .await?;
+        self.failpoint("event")?;
+        self.append_to_log(&mut tx, &log, seq, &signed.envelope)
+            .await?;
         record(
             &mut tx,
             actor,
@@ -291,6 +303,7 @@ impl Store {
             json!({ "reason": reason, "event_seq": seq, "envelope_sha256": signed.envelope_sha256 }),
         )
         .await?;
+        self.failpoint("commit")?;
         tx.commit().await?;
         self.get_certificate(certificate_id).await
     }

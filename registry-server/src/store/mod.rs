@@ -28,6 +28,7 @@ pub mod public_systems;
 mod records;
 pub mod sqlite;
 pub mod submissions;
+pub mod tlog;
 pub mod tokens;
 pub mod web_sessions;
 
@@ -63,6 +64,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The transparency log refused or failed an append, or does not verify.
+    #[error("transparency log: {0}")]
+    Log(String),
     #[error("corrupt row: {0}")]
     Corrupt(String),
     /// The shared transaction of a group commit failed (the message of its error).
@@ -159,6 +163,10 @@ pub struct Store {
     index_wake: Arc<tokio::sync::Notify>,
     /// The device facts of submissions stored by this process, for the indexer.
     index_facts: Arc<indexer::FactsCache>,
+    /// The transparency log's key, once loaded ([`tlog`]).
+    log: Arc<tokio::sync::OnceCell<Arc<tlog::LogKey>>>,
+    /// Where issuing and revoking transactions fail on purpose (tests; [`Store::set_failpoint`]).
+    failpoint: Arc<std::sync::Mutex<Option<&'static str>>>,
 }
 
 /// A write transaction. On SQLite it also holds the in-process writer lock, released after the
@@ -267,6 +275,8 @@ impl Store {
             group_commit,
             index_wake: Arc::default(),
             index_facts: Arc::default(),
+            log: Arc::default(),
+            failpoint: Arc::default(),
         })
     }
 

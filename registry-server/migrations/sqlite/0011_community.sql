@@ -1,5 +1,5 @@
--- mxcert-registry schema v10 (sqlite): community reports (issue 18).
--- Keep in step with ../postgres/0010_community.sql.
+-- mxcert-registry schema v11 (sqlite): community reports (issue 18).
+-- Keep in step with ../postgres/0011_community.sql.
 --
 -- A person's report of what works on their machine: kept apart from certification submissions,
 -- never part of a certificate. One row per machine (the probe's pseudonymous machine id, never
