@@ -1,6 +1,7 @@
 //! mxcert-core: the formats mxcert publishes and the pure logic shared by the CLI and the registry.
 //!
-//! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
+//! What is here: the rules of "does my machine work?" shared by the registry and `mxcert check
+//! --offline` ([`check`]) and the signed offline snapshot they answer from ([`snapshot`]); the report, inventory and certificate types ([`report`], [`inventory`],
 //! [`certificate`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
 //! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
 //! privacy rules and the pseudonymous machine id ([`privacy`]), the generated JSON Schemas
@@ -16,6 +17,7 @@
 pub mod cancel;
 pub mod category;
 pub mod certificate;
+pub mod check;
 pub mod devices;
 pub mod dsse;
 pub mod format;
@@ -32,6 +34,7 @@ pub mod procfs;
 pub mod report;
 pub mod schema;
 pub mod smbios;
+pub mod snapshot;
 pub mod tlog;
 
 pub use format::FormatError;

@@ -1,6 +1,7 @@
 //! What every request handler shares: the store, the settings, the registry's signing key, the
 //! known plans, the compiled report schema, the authentication-failure limiter, the web portal's
-//! state, the public POST rate limiter, the cap on public parses and the metrics.
+//! state, the public POST rate limiter, the cap on public parses, the metrics and the offline
+//! snapshot being served.
 
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub struct Inner {
     pub heavy: crate::heavy::HeavyWork,
     /// `pci.ids` and `usb.ids`, for naming devices in `/check` inputs.
     pub hw_names: std::sync::Arc<crate::hwnames::HwNames>,
+    /// The offline snapshot `GET /api/v1/snapshot` serves.
+    pub snapshot: crate::public::snapshot::SnapshotCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -88,6 +91,7 @@ impl AppState {
             .unwrap_or_default();
         Ok(AppState(Arc::new(Inner {
             hw_names,
+            snapshot: Default::default(),
             web,
             public_posts,
             metrics,

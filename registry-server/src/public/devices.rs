@@ -14,20 +14,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::devices::DeviceStatsRow;
-pub use crate::store::public_index::DeviceStatus;
 use crate::store::Store;
+pub use mxcert_core::check::DeviceStatus;
 
 /// Systems per page of a device's system list unless `per_page` says otherwise.
 pub const DEFAULT_SYSTEMS: u32 = 20;
 
-/// The base identity of an identity string (`pci:8086:9a49:17aa:22e4` -> `pci:8086:9a49`);
-/// strings that do not parse are their own base (as the ingest files them).
-pub fn base_identity(id: &str) -> String {
-    Identity::parse(id)
-        .map(|i| i.base().to_string())
-        .unwrap_or_else(|_| id.to_owned())
-}
+pub use mxcert_core::check::{base_identity, StatusCounts};
 
 /// Parses a device given by a user, any case: an identity string (`pci:8086:9a49`), or bare
 /// `vvvv:dddd` hex ids, which may be PCI or USB. Returns the base identities it may mean.
@@ -68,26 +61,6 @@ impl DeviceRef {
         DeviceRef {
             identity: base_identity.to_owned(),
             url: crate::urls::device(base_identity),
-        }
-    }
-}
-
-/// How many reports give a device each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct StatusCounts {
-    pub certified: i64,
-    pub works: i64,
-    pub problem: i64,
-    pub seen: i64,
-}
-
-impl StatusCounts {
-    pub fn from_stats(s: &DeviceStatsRow) -> StatusCounts {
-        StatusCounts {
-            certified: s.certified,
-            works: s.works,
-            problem: s.problem,
-            seen: s.seen,
         }
     }
 }
@@ -217,7 +190,7 @@ pub async fn lookup(
         vendor_name: stats.vendor_name.clone(),
         device_name: stats.device_name.clone(),
         status: stats.status(),
-        reports: StatusCounts::from_stats(&stats),
+        reports: stats.counts(),
         systems_count: stats.systems,
         systems: systems
             .into_iter()

@@ -33,6 +33,7 @@
 //! | GET | `/api/v1/systems`, `/api/v1/systems/facets`, `/api/v1/systems/{certificate_id}` | public |
 //! | GET | `/api/v1/devices/{bus}/{id}` | public |
 //! | POST | `/api/v1/check` | public (rate-limited per address) |
+//! | GET | `/api/v1/snapshot`, `/api/v1/snapshot/data/{sha256}` | public |
 //! | GET | `/api/v1/vendors`, `/api/v1/vendors/{slug}` | public |
 //! | GET, PUT | `/api/v1/vendors/{slug}/entry` | the organisation's vendors, admin (GET also reviewer) |
 //! | POST | `/api/v1/vendors/{slug}/entry/approve`, `/reject` | admin |
@@ -52,6 +53,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod orgs;
 pub mod registry_key;
+pub mod snapshot;
 pub mod submissions;
 pub mod systems;
 pub mod tokens;
@@ -135,6 +137,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/systems/{certificate_id}", get(systems::show))
         .route("/api/v1/devices/{bus}/{id}", get(devices::show))
         .route("/api/v1/check", post(check::check))
+        .route("/api/v1/snapshot", get(snapshot::manifest))
+        .route("/api/v1/snapshot/data/{sha256}", get(snapshot::data))
         .route("/api/v1/vendors", get(vendors::list))
         .route("/api/v1/vendors/{slug}", get(vendors::show))
         .route(

@@ -142,6 +142,8 @@ impl Modify for MalformedParameters {
         super::systems::show,
         super::devices::show,
         super::check::check,
+        super::snapshot::manifest,
+        super::snapshot::data,
         super::vendors::list,
         super::vendors::show,
         super::vendors::entry,
