@@ -19,7 +19,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{
-    CertificateCommand, Cli, Command, KeysCommand, ReviewCommand, SubmissionsCommand,
+    CertificateCommand, Cli, Command, KeysCommand, ReviewCommand, SnapshotCommand,
+    SubmissionsCommand,
 };
 use crate::error::CliError;
 
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Certificate(CertificateCommand::Fetch(a)) => commands::certificate::fetch(&a),
         Command::Certificate(CertificateCommand::Status(a)) => commands::certificate::status(&a),
         Command::CheckMachine(a) => commands::check::check(&a),
+        Command::Snapshot(SnapshotCommand::Update(a)) => commands::snapshot::update(&a),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man(a) => commands::docs::man(&a),
     }

@@ -12,5 +12,6 @@ pub mod record;
 pub mod review;
 pub mod run;
 pub mod sign;
+pub mod snapshot;
 pub mod submissions;
 pub mod submit;
