@@ -8,8 +8,6 @@
 mod common;
 mod public_world;
 
-use std::path::PathBuf;
-
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use common::{report, ReportSpec};
@@ -20,12 +18,7 @@ use public_world::{machine_report, x1_carbon, World};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/check")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use common::check_fixture as fixture;
 
 async fn call(
     w: &World,

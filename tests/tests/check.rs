@@ -235,7 +235,7 @@ fn offline_answers_equal_online(d: &Path, registry: &Registry, files: &[&str]) {
             .env("XDG_STATE_HOME", &state_home);
         cmd
     };
-    let updated = run_ok(&mut with_xdg(mxcert()).args(["snapshot", "update", "--registry", url]));
+    let updated = run_ok(with_xdg(mxcert()).args(["snapshot", "update", "--registry", url]));
     assert!(updated.starts_with("snapshot version "), "{updated}");
     let mut inputs: Vec<Vec<&str>> = vec![vec![]];
     inputs.extend(files.iter().map(|f| vec!["--from", *f]));
