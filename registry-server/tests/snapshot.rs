@@ -154,7 +154,7 @@ async fn the_snapshot_is_signed_holds_the_public_data_and_is_not_built_per_reque
             .collect();
         assert!(ids.contains(&w.x1.as_str()), "{ids:?}");
         assert!(!ids.contains(&w.xps.as_str()), "revoked: {ids:?}");
-        assert_eq!(d.revoked, [w.xps.clone()]);
+        assert_eq!(d.revoked, vec![w.xps.clone()]);
         assert!(d.devices.iter().any(|k| k.identity == "usb:06cb:00fc"));
         // Served from memory: the same snapshot, byte for byte, until it is refreshed.
         let (_, first) = call(&w, Method::GET, "/api/v1/snapshot", None, vec![]).await;
