@@ -55,7 +55,7 @@ pub enum Command {
     #[command(subcommand)]
     Log(LogCommand),
     /// Does this machine work with MxOS? Asks a registry about each of its devices and for
-    /// certified systems like it.
+    /// certified systems like it (or, with --offline, a signed snapshot of it).
     #[command(name = "check")]
     CheckMachine(CheckArgs),
     /// Share what works on this machine with the community (no account; shows what it sends and
@@ -64,6 +64,9 @@ pub enum Command {
     /// Store your API token for the registry (read from standard input, checked with the
     /// registry, written with mode 0600).
     Login(LoginArgs),
+    /// The signed offline snapshot `mxcert check --offline` answers from.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Write the manual pages.
@@ -458,8 +461,22 @@ pub struct CertificateFetchArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    #[command(flatten)]
-    pub registry: PublicRegistryArgs,
+    /// The registry's base URL (not needed with --offline) [default: `registry` of the
+    /// configuration files, else https://registro.mxos.mx]
+    #[arg(long, env = "MXCERT_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
+    /// Answer from a signed snapshot of the registry's public data (`mxcert snapshot update`)
+    /// instead of asking the registry: the same answer, without a network.
+    #[arg(long)]
+    pub offline: bool,
+    /// The snapshot's signed manifest (with --offline; default: the one `mxcert snapshot
+    /// update` saved under $XDG_DATA_HOME/mxcert/snapshot). Its data file is read from beside it.
+    #[arg(long, value_name = "FILE", requires = "offline")]
+    pub snapshot: Option<PathBuf>,
+    /// The registry's public key (PEM) the snapshot must be signed with (with --offline;
+    /// default: the key `mxcert snapshot update` saved).
+    #[arg(long, value_name = "PEM", requires = "offline")]
+    pub registry_key: Option<PathBuf>,
     /// Output format: a table (Spanish when the locale is Spanish), or the registry's answer as
     /// JSON.
     #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
@@ -468,6 +485,26 @@ pub struct CheckArgs {
     /// --export-db`, `lspci -nn[k]` or `lsusb` output (`-` reads standard input).
     #[arg(long, value_name = "FILE")]
     pub from: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Fetch the registry's newest snapshot, verify its signature and file, and save it under
+    /// $XDG_DATA_HOME/mxcert/snapshot (or ~/.local/share/mxcert/snapshot).
+    Update(SnapshotUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotUpdateArgs {
+    #[command(flatten)]
+    pub registry: PublicRegistryArgs,
+    /// The registry's public key (PEM) to verify with; without it, the key the registry serves
+    /// (`/api/v1/registry-key`) is trusted on first use and saved beside the snapshot.
+    #[arg(long, value_name = "PEM")]
+    pub registry_key: Option<PathBuf>,
+    /// Where to save it (default: $XDG_DATA_HOME/mxcert/snapshot).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -20,7 +20,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{
-    CertificateCommand, Cli, Command, KeysCommand, LogCommand, ReviewCommand, SubmissionsCommand,
+    CertificateCommand, Cli, Command, KeysCommand, LogCommand, ReviewCommand, SnapshotCommand,
+    SubmissionsCommand,
 };
 use crate::error::CliError;
 
@@ -89,6 +90,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::CheckMachine(a) => commands::check::check(&a),
         Command::Share(a) => commands::share::share(&a),
         Command::Login(a) => commands::login::login(&a),
+        Command::Snapshot(SnapshotCommand::Update(a)) => commands::snapshot::update(&a),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man(a) => commands::docs::man(&a),
     }

@@ -1,6 +1,7 @@
 //! mxcert-core: the formats mxcert publishes and the pure logic shared by the CLI and the registry.
 //!
-//! What is here: the report, inventory and certificate types ([`report`], [`inventory`],
+//! What is here: the rules of "does my machine work?" shared by the registry and `mxcert check
+//! --offline` ([`check`]) and the signed offline snapshot they answer from ([`snapshot`]); the report, inventory and certificate types ([`report`], [`inventory`],
 //! [`certificate`]), EDID decoding ([`edid`]), device identities and categories ([`identity`], [`category`]), DSSE envelopes
 //! and Ed25519 keys ([`dsse`], [`keys`]), certification test plans and their digest ([`plan`]),
 //! privacy rules and the pseudonymous machine id ([`privacy`]), community reports ([`community`]), the generated JSON Schemas
@@ -17,6 +18,7 @@ pub mod attachment;
 pub mod cancel;
 pub mod category;
 pub mod certificate;
+pub mod check;
 pub mod community;
 pub mod devices;
 pub mod dsse;
@@ -37,6 +39,7 @@ pub mod report;
 pub mod samples;
 pub mod schema;
 pub mod smbios;
+pub mod snapshot;
 pub mod tlog;
 pub mod tone;
 

@@ -40,6 +40,8 @@ pub fn published() -> Vec<PublishedSchema> {
         gen::<crate::certificate::Revocation>("revocation.v1.schema.json"),
         with_id("test-plan.v1.schema.json", crate::plan::json_schema()),
         gen::<crate::community::CommunityReport>("community-report.v1.schema.json"),
+        gen::<crate::snapshot::Manifest>("snapshot-manifest.v1.schema.json"),
+        gen::<crate::snapshot::SnapshotData>("snapshot-data.v1.schema.json"),
     ]
 }
 

@@ -313,6 +313,9 @@ pub enum AdminCommand {
     /// Verify every stored envelope, certificate and revocation and the certificate numbers
     /// (run after a restore, or a pg_restore).
     Check,
+    /// The signed offline snapshot for `mxcert check --offline`.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
     /// The transparency log.
     #[command(subcommand)]
     Log(LogAdminCommand),
@@ -324,6 +327,16 @@ pub enum LogAdminCommand {
     Export {
         #[arg(value_name = "DIR")]
         dir: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Build a snapshot now and write its signed manifest (`mxcert-snapshot.dsse.json`) and its
+    /// data file (named in the manifest) into DIR; prints the manifest's path.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out_dir: std::path::PathBuf,
     },
 }
 
@@ -569,6 +582,22 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
             let key = crate::signing::RegistryKey::load_or_create(store).await?;
             print!("{}", key.public_key_pem);
         }
+        AdminCommand::Snapshot(SnapshotCommand::Export { out_dir }) => {
+            let key = crate::signing::RegistryKey::load_or_create(store).await?;
+            let version = crate::public::snapshot::next_version(0, crate::store::now());
+            let built = crate::public::snapshot::build(store, &key, version).await?;
+            let manifest = export_snapshot(&out_dir, &built).map_err(|e| {
+                format!(
+                    "failed to write the snapshot into {}: {e}",
+                    out_dir.display()
+                )
+            })?;
+            println!("{}", manifest.display());
+            eprintln!(
+                "mxcert-registry: snapshot version {} ({} bytes compressed)",
+                built.manifest.version, built.manifest.data.size
+            );
+        }
         AdminCommand::Check => {
             let summary = crate::backup::check(store).await?;
             println!("{summary}");
@@ -579,6 +608,31 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
     }
     Ok(())
 }
+
+/// Writes a built snapshot into `dir` (data first, manifest last, each atomically); returns the
+/// manifest's path.
+fn export_snapshot(
+    dir: &std::path::Path,
+    built: &mxcert_core::snapshot::Built,
+) -> std::io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let write = |name: &str, bytes: &[u8]| -> std::io::Result<std::path::PathBuf> {
+        use std::io::Write as _;
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(path)
+    };
+    write(&built.manifest.data.name, &built.data)?;
+    write(SNAPSHOT_MANIFEST_FILE, &built.manifest_json)
+}
+
+/// The manifest's file name in an exported snapshot directory (what `mxcert check --offline
+/// --snapshot` takes).
+pub const SNAPSHOT_MANIFEST_FILE: &str = "mxcert-snapshot.dsse.json";
 
 fn parse_role(role: &str) -> Result<Role, BoxError> {
     Role::parse(role).ok_or_else(|| format!("unknown role {role:?}").into())

@@ -85,6 +85,16 @@ impl RegistryKey {
         self.key.verifying_key()
     }
 
+    /// Compresses snapshot data and signs its manifest (`mxcert_core::snapshot::build`).
+    pub fn sign_snapshot(
+        &self,
+        data: &mxcert_core::snapshot::SnapshotData,
+        expires_at: DateTime<Utc>,
+        checkpoint: Option<String>,
+    ) -> mxcert_core::snapshot::Built {
+        mxcert_core::snapshot::build(data, expires_at, checkpoint, &self.key)
+    }
+
     /// Signs `payload` as `payload_type`; returns the envelope bytes and their SHA-256.
     fn sign(&self, payload_type: &str, payload: &[u8]) -> (Vec<u8>, String) {
         let bytes = dsse::sign(payload_type, payload, &self.key).to_json_pretty();

@@ -1,6 +1,7 @@
 //! What every request handler shares: the store, the settings, the registry's signing key, the
 //! known plans, the compiled report schema, the authentication-failure limiter, the web portal's
-//! state, the public POST rate limiter, the cap on public parses and the metrics.
+//! state, the public POST rate limiter, the cap on public parses, the metrics and the offline
+//! snapshot being served.
 
 use std::sync::Arc;
 
@@ -41,6 +42,8 @@ pub struct Inner {
     /// The highest certificate numbers published, kept outside the database (none when not
     /// configured).
     pub published: Option<crate::published::PublishedMark>,
+    /// The offline snapshot `GET /api/v1/snapshot` serves.
+    pub snapshot: crate::public::snapshot::SnapshotCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -112,6 +115,7 @@ impl AppState {
             community_machines,
             hw_names,
             published,
+            snapshot: Default::default(),
             web,
             public_posts,
             metrics,

@@ -63,15 +63,14 @@ pub const LOG_KEY: &str = "/log/key";
 
 /// A certified system: `/api/v1/systems/{certificate_id}`.
 pub fn system(certificate_id: &str) -> String {
-    format!("/api/v1/systems/{certificate_id}")
+    mxcert_core::check::system_path(certificate_id)
 }
 
 /// A device: `/api/v1/devices/pci/8086:9a49`.
+/// (The paths a check answer carries are built by `mxcert_core::check`, which `mxcert check
+/// --offline` shares.)
 pub fn device(base_identity: &str) -> String {
-    match base_identity.split_once(':') {
-        Some((bus, rest)) => format!("/api/v1/devices/{bus}/{rest}"),
-        None => format!("/api/v1/devices/{base_identity}"),
-    }
+    mxcert_core::check::device_path(base_identity)
 }
 
 /// A partner's directory listing: `/api/v1/vendors/{slug}`.

@@ -18,12 +18,7 @@ use public_world::{machine_report, x1_carbon, Machine, World};
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/check")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use common::check_fixture as fixture;
 
 async fn check(w: &World, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
     let mut req = Request::builder().method(Method::POST).uri("/api/v1/check");

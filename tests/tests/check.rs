@@ -214,6 +214,7 @@ fn mxcert_check_asks_the_registry_about_this_machine() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    offline_answers_equal_online(d, &registry, &[p(&inventory_path), p(&lspci)]);
     drop(registry);
     let out = run(mxcert().args(["check", "--registry", &url]));
     assert_eq!(
@@ -228,4 +229,118 @@ fn mxcert_check_asks_the_registry_about_this_machine() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(err.contains("http://127.0.0.1:9/api/v1/check"), "{err}");
+}
+
+/// `mxcert snapshot update`, then `mxcert check --offline` (this machine and each `--from`
+/// file) answers exactly what the registry answers; an exported snapshot likewise; and refusals:
+/// an older version than seen, a damaged file, a truncated manifest.
+fn offline_answers_equal_online(d: &Path, registry: &Registry, files: &[&str]) {
+    let url = &registry.url;
+    let (data_home, state_home) = (d.join("xdg-data"), d.join("xdg-state"));
+    let with_xdg = |mut cmd: std::process::Command| {
+        cmd.env("XDG_DATA_HOME", &data_home)
+            .env("XDG_STATE_HOME", &state_home);
+        cmd
+    };
+    let updated = run_ok(with_xdg(mxcert()).args(["snapshot", "update", "--registry", url]));
+    assert!(updated.starts_with("snapshot version "), "{updated}");
+    let mut inputs: Vec<Vec<&str>> = vec![vec![]];
+    inputs.extend(files.iter().map(|f| vec!["--from", *f]));
+    for from in &inputs {
+        let online = json(&run_ok(
+            mxcert()
+                .args(["check", "--registry", url, "--format", "json"])
+                .args(from),
+        ));
+        let offline = json(&run_ok(
+            with_xdg(mxcert())
+                .args(["check", "--offline", "--format", "json"])
+                .args(from),
+        ));
+        assert_eq!(offline, online, "{from:?}");
+    }
+    // The table too, without a registry.
+    let table = run_ok(
+        with_xdg(mxcert())
+            .args(["check", "--offline"])
+            .env("LC_ALL", "C"),
+    );
+    assert!(table.contains("certified"), "{table}");
+
+    // An exported snapshot with the registry's key, newer than the one saved.
+    let exported = d.join("exported");
+    let manifest = registry.admin(&["admin", "snapshot", "export", "--out-dir", p(&exported)]);
+    let key = d.join("registry.pub");
+    std::fs::write(&key, registry.admin(&["admin", "registry-key"]) + "\n").unwrap();
+    let from = ["--from", files[0]];
+    let offline = json(&run_ok(
+        with_xdg(mxcert())
+            .args([
+                "check",
+                "--offline",
+                "--format",
+                "json",
+                "--snapshot",
+                &manifest,
+            ])
+            .args(["--registry-key", p(&key)])
+            .args(from),
+    ));
+    let online = json(&run_ok(
+        mxcert()
+            .args(["check", "--registry", url, "--format", "json"])
+            .args(from),
+    ));
+    assert_eq!(offline, online);
+
+    // The saved one is now older than one seen: refused (1).
+    let out = run(with_xdg(mxcert()).args(["check", "--offline"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("older than version"), "{err}");
+
+    // A damaged data file does not match its signed digest (1); a truncated manifest is not a
+    // signed document (3); another registry's key does not verify (1).
+    let manifest_bytes = std::fs::read(&manifest).unwrap();
+    let data = std::fs::read_dir(&exported)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".json.gz"))
+        .unwrap();
+    let mut bytes = std::fs::read(&data).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&data, &bytes).unwrap();
+    let offline = |extra: &[&str]| {
+        run(with_xdg(mxcert())
+            .args([
+                "check",
+                "--offline",
+                "--snapshot",
+                &manifest,
+                "--registry-key",
+                p(&key),
+            ])
+            .args(extra)
+            .args(from))
+    };
+    let out = offline(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("data_digest_mismatch"), "{err}");
+    std::fs::write(&manifest, &manifest_bytes[..manifest_bytes.len() / 2]).unwrap();
+    let out = offline(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("malformed_manifest"), "{err}");
+    std::fs::write(&manifest, &manifest_bytes).unwrap();
+    let keys = d.join("other-keys");
+    run_ok(mxcert().args(["keygen", "--out-dir", p(&keys)]));
+    let out = run(with_xdg(mxcert())
+        .args(["check", "--offline", "--snapshot", &manifest])
+        .args(["--registry-key", p(&keys.join("mxcert.pub"))])
+        .args(from));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("does not verify"), "{err}");
 }

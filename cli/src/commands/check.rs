@@ -3,20 +3,29 @@
 //! `POST /api/v1/check` (no token needed), and prints each device with its names, its status
 //! (`certified`, `works`, `problem`, `seen`, `unknown`) and in how many system models it was
 //! seen, then the certified systems that match this machine. `--format json` prints the registry's
-//! answer as it came, for scripts.
+//! answer as it came, for scripts. With `--offline`, the answer comes from a signed snapshot of the
+//! registry's public data instead ([`snapshot::load`]), computed with the registry's own rules
+//! (`mxcert_core::check`): the same JSON, the same table.
 //!
 //! The table is in Spanish when the locale is Spanish (`LC_ALL`, else `LC_MESSAGES`, else `LANG`
 //! starting with `es`), in English otherwise. Exit codes: 0 with an answer (whatever it says),
 //! 3 when `--from` cannot be read, 4 when the registry cannot be reached or refuses, 5 when this
-//! machine cannot be probed. This module only talks to the registry through [`Client`] and
-//! renders; it decides nothing about compatibility.
+//! machine cannot be probed; with `--offline`, 1 when the snapshot is refused (see
+//! [`snapshot`]). This module only talks to the registry through [`Client`] or reads the snapshot,
+//! and renders; it decides nothing about compatibility.
 
 use std::fmt::Write as _;
 
+use mxcert_core::check::{InputFormat, Machine};
+use mxcert_core::devices::NamesFile;
+use mxcert_core::dsse::{Envelope, REPORT_PAYLOAD_TYPE};
+use mxcert_core::ids::IdsDatabase;
+use mxcert_core::import::{Format, ImportOptions};
 use serde::Deserialize;
 
 use crate::args::{CheckArgs, TableOrJson};
 use crate::client::Client;
+use crate::commands::snapshot;
 use crate::error::{CliError, Result};
 use crate::{exit, output, probe};
 
@@ -290,7 +299,77 @@ fn content_type(bytes: &[u8]) -> &'static str {
     }
 }
 
-pub fn check(args: &CheckArgs) -> Result<u8> {
+/// Where `pci.ids` and `usb.ids` are (the registry names `--from` devices with the same files).
+const PCI_IDS: &[&str] = &["/usr/share/hwdata/pci.ids", "/usr/share/misc/pci.ids"];
+const USB_IDS: &[&str] = &["/usr/share/hwdata/usb.ids", "/usr/share/misc/usb.ids"];
+
+fn names_file(paths: &[&str]) -> Option<NamesFile> {
+    paths.iter().find_map(|path| {
+        let bytes = std::fs::read(path).ok()?;
+        Some(NamesFile {
+            db: IdsDatabase::parse(&bytes),
+            file: Some((*path).to_owned()),
+        })
+    })
+}
+
+/// This machine, or the `--from` file, as the registry would read it, for an offline check.
+fn machine_offline(args: &CheckArgs) -> Result<Machine> {
+    let Some(path) = &args.from else {
+        let inventory = probe::probe_live().map_err(|e| CliError::Environment(e.to_string()))?;
+        return Ok(Machine::from_inventory(InputFormat::Inventory, inventory));
+    };
+    let bytes = output::read_input(path)?;
+    let (pci, usb) = (names_file(PCI_IDS), names_file(USB_IDS));
+    let mut opts = ImportOptions::new(
+        chrono::Utc::now(),
+        mxcert_core::tool("mxcert", env!("CARGO_PKG_VERSION")),
+    );
+    opts.pci_ids = pci.as_ref();
+    opts.usb_ids = usb.as_ref();
+    // A signed report is read as its report (the signature is not checked: a check trusts
+    // nothing in it), as the registry does.
+    if let Ok(env) = Envelope::from_json(&bytes) {
+        if env.payload_type != REPORT_PAYLOAD_TYPE {
+            return Err(CliError::parse(
+                path,
+                format!(
+                    "signed document of type {:?}; a check takes a signed report ({REPORT_PAYLOAD_TYPE})",
+                    env.payload_type
+                ),
+            ));
+        }
+        let payload = env
+            .payload_unverified()
+            .map_err(|e| CliError::parse(path, format!("signed report: {e}")))?;
+        let imported = mxcert_core::import::import_as(&payload, Format::Report, &opts)
+            .map_err(|e| CliError::parse(path, format!("signed report: {e}")))?;
+        return Ok(Machine::from_inventory(
+            InputFormat::SignedReport,
+            imported.inventory,
+        ));
+    }
+    let imported =
+        mxcert_core::import::import(&bytes, &opts).map_err(|e| CliError::parse(path, e))?;
+    Ok(Machine::from_inventory(
+        imported.format.into(),
+        imported.inventory,
+    ))
+}
+
+/// The answer, as JSON: the registry's, or from the snapshot with `--offline`.
+fn answer(args: &CheckArgs) -> Result<serde_json::Value> {
+    if args.offline {
+        let now = chrono::Utc::now();
+        let loaded = snapshot::load(args.snapshot.as_deref(), args.registry_key.as_deref(), now)?;
+        let machine = machine_offline(args)?;
+        let answer = loaded.index.check(&machine, now);
+        return serde_json::to_value(&answer)
+            .map_err(|e| CliError::Environment(format!("failed to render the answer: {e}")));
+    }
+    let client = Client::public(&crate::args::PublicRegistryArgs {
+        registry: args.registry.clone(),
+    })?;
     let (content_type, body) = match &args.from {
         Some(path) => {
             let bytes = output::read_input(path)?;
@@ -305,15 +384,21 @@ pub fn check(args: &CheckArgs) -> Result<u8> {
             )
         }
     };
-    let client = Client::public(&args.registry)?;
-    let answer: serde_json::Value = client.post_bytes("/api/v1/check", content_type, body)?;
+    client.post_bytes("/api/v1/check", content_type, body)
+}
+
+pub fn check(args: &CheckArgs) -> Result<u8> {
+    let answer = answer(args)?;
     let bytes = match args.format {
         TableOrJson::Json => mxcert_core::format::to_json_pretty(&answer),
         TableOrJson::Table => {
             let parsed: Answer = serde_json::from_value(answer).map_err(|e| {
                 CliError::Registry(format!(
                     "unexpected answer from {}/api/v1/check: {e}",
-                    client.base()
+                    args.registry
+                        .as_deref()
+                        .unwrap_or("the registry")
+                        .trim_end_matches('/')
                 ))
             })?;
             table(&parsed, Lang::from_env(|k| std::env::var(k).ok())).into_bytes()

@@ -15,5 +15,6 @@ pub mod review;
 pub mod run;
 pub mod share;
 pub mod sign;
+pub mod snapshot;
 pub mod submissions;
 pub mod submit;

@@ -7,73 +7,31 @@
 //! recording, `lspci -nn` (`-nnk`) or `lsusb` — everything is read by `mxcert_core::import`, with
 //! this machine's `pci.ids`/`usb.ids` for names. Signatures are not verified: nothing a check
 //! answers is stored or trusted. Answering costs one indexed read of the
-//! per-device counts for all devices at once, one of their community counts, and three small reads for related systems, whatever
+//! per-device counts for all devices at once and three small reads for related systems, whatever
 //! the registry's size.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 
 use mxcert_core::cancel::Cancel;
 use mxcert_core::import::{Format, ImportError, ImportOptions};
-use mxcert_core::inventory::{Device, Inventory, System};
-use serde::Serialize;
-use utoipa::ToSchema;
+use mxcert_core::inventory::Inventory;
 
-use super::devices::{base_identity, combined_status, CommunityCount, DeviceStatus, StatusCounts};
-use super::system_category::SystemCategory;
-use super::systems::SystemSummary;
-use super::text::fold;
+use mxcert_core::check::{answer, CommunityCount, KnownDevice, Lookup, Related, RELATED_LIMIT};
+pub use mxcert_core::check::{
+    CheckAnswer, CheckSummary, CheckedDevice, CheckedSystem, InputFormat, Machine, MatchingSystems,
+};
+
+use super::systems::summary;
 use crate::error::{ApiError, ApiResult};
 use crate::heavy::HeavyWork;
 use crate::hwnames::HwNames;
-use crate::store::public_systems::Relation;
 use crate::store::Store;
-use crate::urls::device as device_url;
 
 /// The most devices one check looks up (a large server has a few thousand).
 pub const MAX_DEVICES: usize = 20_000;
-/// Related systems listed per relation.
-const RELATED_LIMIT: i64 = 20;
-
-/// What the input was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum InputFormat {
-    /// `mxcert probe --format json`.
-    Inventory,
-    /// An mxcert report.
-    Report,
-    /// A DSSE envelope holding an mxcert report (its signature is not checked).
-    SignedReport,
-    /// `udevadm info --export-db`.
-    Udevadm,
-    /// A umockdev recording.
-    Umockdev,
-    /// `lspci -nn` or `lspci -nnk`.
-    Lspci,
-    /// `lsusb`.
-    Lsusb,
-}
-
-/// A machine to check: its identity and devices.
-#[derive(Debug, Clone)]
-pub struct Machine {
-    pub format: InputFormat,
-    pub system: System,
-    pub devices: Vec<Device>,
-}
-
-impl Machine {
-    pub fn from_inventory(format: InputFormat, inventory: Inventory) -> Machine {
-        Machine {
-            format,
-            system: inventory.system,
-            devices: inventory.devices,
-        }
-    }
-}
 
 /// How the body of a check is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,15 +128,7 @@ fn import_as(
         ImportError::Cancelled(_) => ApiError::timeout(),
         e => bad_input(e),
     })?;
-    let format = match imported.format {
-        Format::Udevadm => InputFormat::Udevadm,
-        Format::Umockdev => InputFormat::Umockdev,
-        Format::Lspci => InputFormat::Lspci,
-        Format::Lsusb => InputFormat::Lsusb,
-        Format::Inventory => InputFormat::Inventory,
-        Format::Report => InputFormat::Report,
-    };
-    Ok((format, imported.inventory))
+    Ok((imported.format.into(), imported.inventory))
 }
 
 /// Reads a JSON body: an inventory, a report, or a signed report.
@@ -281,204 +231,49 @@ pub fn parse_input_until(
     Ok(machine)
 }
 
-/// The machine as the input identifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct CheckedSystem {
-    pub vendor: Option<String>,
-    pub model: Option<String>,
-    pub family: Option<String>,
-    pub board: Option<String>,
-    pub chassis_type: Option<String>,
-    pub category: SystemCategory,
-}
-
-/// One device of the machine and what the registry knows about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct CheckedDevice {
-    /// The identity as found, e.g. `pci:8086:a7a1:17aa:22e4`.
-    pub identity: String,
-    /// What the registry files it under, e.g. `pci:8086:a7a1`.
-    pub base_identity: String,
-    pub bus: String,
-    pub category: String,
-    /// The registry's name when it has one, else the input's.
-    pub vendor_name: Option<String>,
-    pub device_name: Option<String>,
-    /// The driver bound on this machine, when the input says.
-    pub driver: Option<String>,
-    /// Whether this device needs a driver and the input shows none bound.
-    pub driver_missing: bool,
-    /// `unknown` when no report contains it; the best of certification evidence and community
-    /// reports.
-    pub status: DeviceStatus,
-    /// Certification reports per status (all zero when unknown).
-    pub reports: StatusCounts,
-    /// Community reports: machines whose person says it works or not (not certification).
-    pub community: CommunityCount,
-    /// How many system models contain it.
-    pub systems: i64,
-    /// The device in the API.
-    pub url: String,
-}
-
-/// How many of the machine's devices have each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct CheckSummary {
-    pub devices: usize,
-    pub certified: usize,
-    pub works: usize,
-    pub problem: usize,
-    pub seen: usize,
-    pub unknown: usize,
-}
-
-/// Certified systems that match the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct MatchingSystems {
-    /// The same vendor and model: this machine's model is certified.
-    pub exact: Vec<SystemSummary>,
-    /// The same board (mainboard) under another model name.
-    pub same_board: Vec<SystemSummary>,
-    /// The same vendor and product family.
-    pub same_family: Vec<SystemSummary>,
-}
-
-/// The answer to a check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct CheckAnswer {
-    pub format: InputFormat,
-    pub system: CheckedSystem,
-    /// Whether this exact model has a valid certificate.
-    pub model_certified: bool,
-    pub summary: CheckSummary,
-    /// Every device found, in input order.
-    pub devices: Vec<CheckedDevice>,
-    pub certified_systems: MatchingSystems,
-}
-
-fn clean(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
-/// Checks a machine against the registry.
+/// Checks a machine against the registry: the rules are `mxcert_core::check` (shared with
+/// `mxcert check --offline`); this reads what they need from the index.
 pub async fn check(store: &Store, machine: &Machine) -> ApiResult<CheckAnswer> {
-    let bases: Vec<String> = machine
-        .devices
-        .iter()
-        .map(|d| base_identity(&d.id))
+    let lookup = Lookup::new(machine);
+    let distinct = lookup.distinct_bases();
+    let mut known: HashMap<String, KnownDevice> = store
+        .devices_stats(&distinct)
+        .await?
+        .into_iter()
+        .map(|(base, row)| (base, row.known()))
         .collect();
-    let distinct: BTreeSet<&str> = bases.iter().map(String::as_str).collect();
-    let distinct: Vec<&str> = distinct.into_iter().collect();
-    let stats = store.devices_stats(&distinct).await?;
-    let community = store.devices_community(&distinct).await?;
-    let mut summary = CheckSummary {
-        devices: machine.devices.len(),
-        ..CheckSummary::default()
-    };
-    let devices: Vec<CheckedDevice> = machine
-        .devices
-        .iter()
-        .zip(&bases)
-        .map(|(d, base)| {
-            let known = stats.get(base);
-            let people = community
-                .get(base)
-                .map(|&(works, problems)| CommunityCount { works, problems })
-                .unwrap_or_default();
-            let status =
-                combined_status(known.map_or(DeviceStatus::Unknown, |s| s.status()), people);
-            match status {
-                DeviceStatus::Certified => summary.certified += 1,
-                DeviceStatus::Works => summary.works += 1,
-                DeviceStatus::Problem => summary.problem += 1,
-                DeviceStatus::Seen => summary.seen += 1,
-                DeviceStatus::Unknown => summary.unknown += 1,
-            }
-            CheckedDevice {
-                identity: d.id.clone(),
-                base_identity: base.clone(),
-                bus: d.bus.clone(),
-                category: d.category.as_str().to_owned(),
-                vendor_name: known
-                    .and_then(|s| s.vendor_name.clone())
-                    .or_else(|| d.vendor_name.clone()),
-                device_name: known
-                    .and_then(|s| s.device_name.clone())
-                    .or_else(|| d.device_name.clone()),
-                driver: d.driver.clone(),
-                driver_missing: d.needs_driver && d.driver.is_none(),
-                status,
-                reports: known.map(StatusCounts::from_stats).unwrap_or_default(),
-                community: people,
-                systems: known.map_or(0, |s| s.systems),
-                url: device_url(base),
-            }
-        })
-        .collect();
-
-    let s = &machine.system;
-    let system = CheckedSystem {
-        vendor: clean(&s.vendor),
-        model: clean(&s.product),
-        family: clean(&s.family),
-        board: s.board.as_ref().and_then(|b| clean(&b.product)),
-        chassis_type: clean(&s.chassis_type),
-        category: SystemCategory::from_chassis(s.chassis_type.as_deref()),
-    };
-    let vendor = fold(system.vendor.as_deref().unwrap_or_default());
-    let model = fold(system.model.as_deref().unwrap_or_default());
-    let family = fold(system.family.as_deref().unwrap_or_default());
-    let board = fold(system.board.as_deref().unwrap_or_default());
+    // Community reports: counted beside certification's, and a device only they contain is
+    // known too (see `mxcert_core::check::combined_status`).
+    for (base, (works, problems)) in store.devices_community(&distinct).await? {
+        let community = CommunityCount { works, problems };
+        known
+            .entry(base.clone())
+            .or_insert_with(|| KnownDevice {
+                identity: base,
+                vendor_name: None,
+                device_name: None,
+                reports: Default::default(),
+                systems: 0,
+                community: CommunityCount::default(),
+            })
+            .community = community;
+    }
     let now = super::now();
-    let exact = store
-        .related_public_systems(
-            Relation::Model {
-                vendor: &vendor,
-                model: &model,
-            },
-            &now,
-            RELATED_LIMIT,
-        )
-        .await?;
-    let seen: BTreeSet<String> = exact.iter().map(|r| r.certificate_id.clone()).collect();
-    let same_board: Vec<_> = store
-        .related_public_systems(Relation::Board(&board), &now, RELATED_LIMIT)
-        .await?
-        .into_iter()
-        .filter(|r| !seen.contains(&r.certificate_id))
-        .collect();
-    let seen: BTreeSet<String> = seen
-        .into_iter()
-        .chain(same_board.iter().map(|r| r.certificate_id.clone()))
-        .collect();
-    let same_family: Vec<_> = store
-        .related_public_systems(
-            Relation::Family {
-                vendor: &vendor,
-                family: &family,
-            },
-            &now,
-            RELATED_LIMIT,
-        )
-        .await?
-        .into_iter()
-        .filter(|r| !seen.contains(&r.certificate_id))
-        .collect();
-    Ok(CheckAnswer {
-        format: machine.format,
-        model_certified: !exact.is_empty(),
-        system,
-        summary,
-        devices,
-        certified_systems: MatchingSystems {
-            exact: exact.iter().map(SystemSummary::from_row).collect(),
-            same_board: same_board.iter().map(SystemSummary::from_row).collect(),
-            same_family: same_family.iter().map(SystemSummary::from_row).collect(),
-        },
-    })
+    let limit = RELATED_LIMIT as i64;
+    let mut related = Related::default();
+    for (relation, out) in [
+        (lookup.model(), &mut related.exact),
+        (lookup.board(), &mut related.same_board),
+        (lookup.family(), &mut related.same_family),
+    ] {
+        *out = store
+            .related_public_systems(relation, &now, limit)
+            .await?
+            .iter()
+            .map(summary)
+            .collect();
+    }
+    Ok(answer(machine, lookup, &known, related))
 }
 
 #[cfg(test)]

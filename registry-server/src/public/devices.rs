@@ -20,19 +20,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::devices::DeviceStatsRow;
-pub use crate::store::public_index::DeviceStatus;
 use crate::store::Store;
+pub use mxcert_core::check::DeviceStatus;
 
 /// Systems per page of a device's system list unless `per_page` says otherwise.
 pub const DEFAULT_SYSTEMS: u32 = 20;
 
-/// The base identity of an identity string (`pci:8086:9a49:17aa:22e4` -> `pci:8086:9a49`);
-/// strings that do not parse are their own base (as the ingest files them).
-pub fn base_identity(id: &str) -> String {
-    Identity::parse(id)
-        .map(|i| i.base().to_string())
-        .unwrap_or_else(|_| id.to_owned())
-}
+pub use mxcert_core::check::{base_identity, combined_status, CommunityCount, StatusCounts};
 
 /// Parses a device given by a user, any case: an identity string (`pci:8086:9a49`), or bare
 /// `vvvv:dddd` hex ids, which may be PCI or USB. Returns the base identities it may mean.
@@ -77,34 +71,6 @@ impl DeviceRef {
     }
 }
 
-/// How many reports give a device each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct StatusCounts {
-    pub certified: i64,
-    pub works: i64,
-    pub problem: i64,
-    pub seen: i64,
-}
-
-impl StatusCounts {
-    pub fn from_stats(s: &DeviceStatsRow) -> StatusCounts {
-        StatusCounts {
-            certified: s.certified,
-            works: s.works,
-            problem: s.problem,
-            seen: s.seen,
-        }
-    }
-}
-
-/// Machines whose person says a device works, or does not (community reports, not
-/// certification; distinct machines, hidden reports excluded).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct CommunityCount {
-    pub works: i64,
-    pub problems: i64,
-}
-
 /// The community tier of a device: machine counts in all, and per release and kernel series.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CommunityCounts {
@@ -125,19 +91,6 @@ pub struct CommunityRelease {
     pub kernel_series: String,
     pub works: i64,
     pub problems: i64,
-}
-
-/// A device's status from certification evidence (`vendor`) and community reports: certified
-/// stays certified; otherwise a device works when any report or machine says so, has problems
-/// when only problems are reported, and is seen (or unknown) otherwise.
-pub fn combined_status(vendor: DeviceStatus, community: CommunityCount) -> DeviceStatus {
-    match vendor {
-        DeviceStatus::Certified | DeviceStatus::Works => vendor,
-        _ if community.works > 0 => DeviceStatus::Works,
-        DeviceStatus::Problem => vendor,
-        _ if community.problems > 0 => DeviceStatus::Problem,
-        _ => vendor,
-    }
 }
 
 /// A system model that contains the device.
@@ -295,7 +248,7 @@ pub async fn lookup(
                 problems: community.problems,
             },
         ),
-        reports: StatusCounts::from_stats(&stats),
+        reports: stats.counts(),
         community,
         systems_count: stats.systems,
         systems: systems

@@ -9,10 +9,11 @@
 //! | [`devices`] | one device's compatibility: status, names, systems, drivers | `GET /api/v1/devices/{bus}/{id}` |
 //! | [`check`] | "does my machine work?": every device of a probe or dump, with matching certified systems | `POST /api/v1/check`, `mxcert check` |
 //! | [`directory`] | the partner directory: listings, vendors' edits, admins' approval | `/api/v1/vendors`, `/api/v1/vendor-entries` |
+//! | [`snapshot`] | the signed offline snapshot for `mxcert check --offline` (built at most every 10 minutes) | `GET /api/v1/snapshot`, `admin snapshot export` |
 //! | [`export`] | open data: every certified system as JSON or CSV | `/api/v1/export/certified.{json,csv}` |
 //!
-//! Pure helpers: [`text`] (folding for search), [`system_category`] (chassis type -> laptop,
-//! desktop, ...), [`mexico`] (the 32 federal entities), [`catalogue`] (the MxOS service kinds).
+//! Pure helpers: [`text`] (search words; folding is `mxcert_core::check`), [`system_category`]
+//! (chassis type -> laptop, desktop, ...; the table is `mxcert_core::check`), [`mexico`] (the 32 federal entities), [`catalogue`] (the MxOS service kinds).
 //!
 //! This layer must not know about HTTP requests (headers, bodies, extractors) or about tokens;
 //! callers pass parsed input and, for the directory, the authenticated caller.
@@ -28,6 +29,7 @@ pub mod export;
 pub mod log;
 pub mod measurements;
 pub mod mexico;
+pub mod snapshot;
 pub mod system_category;
 pub mod systems;
 pub mod text;

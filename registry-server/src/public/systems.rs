@@ -82,80 +82,30 @@ pub struct SystemQuery {
     pub per_page: Option<u32>,
 }
 
-/// A certificate's status now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CertificateStatus {
-    Valid,
-    Revoked,
-    Expired,
-}
+pub use mxcert_core::check::{CertificateStatus, PlanVersion, SystemSummary};
 
-impl CertificateStatus {
-    fn from_row(s: &str) -> CertificateStatus {
-        match s {
-            "revoked" => CertificateStatus::Revoked,
-            "expired" => CertificateStatus::Expired,
-            _ => CertificateStatus::Valid,
-        }
-    }
-}
-
-/// The plan a system was certified under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct PlanVersion {
-    pub id: String,
-    pub version: String,
-}
-
-/// A certified system in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct SystemSummary {
-    /// e.g. `MX-2026-000123`.
-    pub certificate_id: String,
-    /// This system in the API.
-    pub url: String,
-    pub vendor: String,
-    pub model: String,
-    pub family: Option<String>,
-    pub sku: Option<String>,
-    pub board: Option<String>,
-    /// The SMBIOS chassis type as reported, e.g. `Notebook`.
-    pub chassis_type: Option<String>,
-    pub category: SystemCategory,
-    pub mxos_release: String,
-    pub plan: PlanVersion,
-    /// The organisation that submitted the report.
-    pub organisation: String,
-    pub issued_at: String,
-    pub expires_at: String,
-    pub status: CertificateStatus,
-    pub device_count: i64,
-}
-
-impl SystemSummary {
-    pub fn from_row(r: &PublicSystemRow) -> SystemSummary {
-        SystemSummary {
-            certificate_id: r.certificate_id.clone(),
-            url: urls::system(&r.certificate_id),
-            vendor: r.vendor.clone(),
-            model: r.model.clone(),
-            family: r.family.clone(),
-            sku: r.sku.clone(),
-            board: r.board.clone(),
-            chassis_type: r.chassis_type.clone(),
-            category: SystemCategory::parse(&r.category).unwrap_or(SystemCategory::Other),
-            mxos_release: r.mxos_release.clone(),
-            plan: PlanVersion {
-                id: r.plan_id.clone(),
-                version: r.plan_version.clone(),
-            },
-            organisation: r.organisation.clone(),
-            issued_at: r.issued_at.clone(),
-            expires_at: r.expires_at.clone(),
-            status: CertificateStatus::from_row(&r.status),
-            device_count: r.device_count,
-        }
+/// A certified system as lists show it, from its `public_systems` row.
+pub fn summary(r: &PublicSystemRow) -> SystemSummary {
+    SystemSummary {
+        certificate_id: r.certificate_id.clone(),
+        url: urls::system(&r.certificate_id),
+        vendor: r.vendor.clone(),
+        model: r.model.clone(),
+        family: r.family.clone(),
+        sku: r.sku.clone(),
+        board: r.board.clone(),
+        chassis_type: r.chassis_type.clone(),
+        category: SystemCategory::parse(&r.category).unwrap_or(SystemCategory::Other),
+        mxos_release: r.mxos_release.clone(),
+        plan: PlanVersion {
+            id: r.plan_id.clone(),
+            version: r.plan_version.clone(),
+        },
+        organisation: r.organisation.clone(),
+        issued_at: r.issued_at.clone(),
+        expires_at: r.expires_at.clone(),
+        status: CertificateStatus::from_row(&r.status),
+        device_count: r.device_count,
     }
 }
 
@@ -235,7 +185,7 @@ pub async fn search(store: &Store, q: &SystemQuery) -> ApiResult<SystemPage> {
     let (rows, total) = store.search_public_systems(&filter).await?;
     let per = i64::from(per_page);
     Ok(SystemPage {
-        items: rows.iter().map(SystemSummary::from_row).collect(),
+        items: rows.iter().map(summary).collect(),
         page,
         per_page,
         total,
@@ -402,7 +352,7 @@ pub async fn detail(store: &Store, certificate_id: &str) -> ApiResult<SystemDeta
             .add(&r.status);
     }
     Ok(SystemDetail {
-        summary: SystemSummary::from_row(&row),
+        summary: summary(&row),
         plan_sha256: submission.plan.sha256.clone(),
         revoked_at: certificate.revoked_at.clone(),
         revocation_reason: certificate.revocation_reason.clone(),
@@ -432,10 +382,7 @@ pub async fn detail(store: &Store, certificate_id: &str) -> ApiResult<SystemDeta
             .collect(),
         certificate: serde_json::from_slice(&envelope)
             .map_err(|e| ApiError::internal(format!("stored certificate envelope: {e}")))?,
-        model_certificates: model_certificates
-            .iter()
-            .map(SystemSummary::from_row)
-            .collect(),
+        model_certificates: model_certificates.iter().map(summary).collect(),
         links: SystemLinks {
             certificate_envelope: urls::certificate_envelope(certificate_id),
             revocation_envelope: certificate

@@ -39,6 +39,7 @@
 //! | GET | `/api/v1/community/reports/{id}` | public (hidden reports: reviewer, admin) |
 //! | DELETE | `/api/v1/community/reports/{id}` | whoever holds the report's deletion token |
 //! | GET | `/api/v1/community/reports`; POST `/api/v1/community/reports/{id}/hide` | reviewer, admin |
+//! | GET | `/api/v1/snapshot`, `/api/v1/snapshot/data/{sha256}` | public |
 //! | GET | `/api/v1/vendors`, `/api/v1/vendors/{slug}` | public |
 //! | GET, PUT | `/api/v1/vendors/{slug}/entry` | the organisation's vendors, admin (GET also reviewer) |
 //! | POST | `/api/v1/vendors/{slug}/entry/approve`, `/reject` | admin |
@@ -61,6 +62,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod orgs;
 pub mod registry_key;
+pub mod snapshot;
 pub mod submissions;
 pub mod systems;
 pub mod tokens;
@@ -169,6 +171,8 @@ pub fn router() -> Router<AppState> {
             get(community::show).delete(community::delete),
         )
         .route("/api/v1/community/reports/{id}/hide", post(community::hide))
+        .route("/api/v1/snapshot", get(snapshot::manifest))
+        .route("/api/v1/snapshot/data/{sha256}", get(snapshot::data))
         .route("/api/v1/vendors", get(vendors::list))
         .route("/api/v1/vendors/{slug}", get(vendors::show))
         .route(

@@ -147,6 +147,8 @@ impl Modify for MalformedParameters {
         super::community::delete,
         super::community::queue,
         super::community::hide,
+        super::snapshot::manifest,
+        super::snapshot::data,
         super::vendors::list,
         super::vendors::show,
         super::vendors::entry,

@@ -337,6 +337,27 @@ impl Store {
             .collect()
     }
 
+    /// Every device's community counts `(works, problems)`, for the offline snapshot.
+    pub async fn all_community_counts(&self) -> Result<HashMap<String, (i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT d.base_identity, \
+             SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END) AS works, \
+             SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) AS problems \
+             FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
+             WHERE d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL GROUP BY d.base_identity",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, "base_identity")?,
+                    (col(r, "works")?, col(r, "problems")?),
+                ))
+            })
+            .collect()
+    }
+
     /// The category people's probes give a device, if a community report contains it.
     pub async fn community_category(&self, base_identity: &str) -> Result<Option<String>> {
         let r =

@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 
+use mxcert_core::check::{KnownDevice, StatusCounts};
 use sqlx::any::AnyRow;
 
-use super::public_index::DeviceStatus;
+use super::public_index::{status_from_rank, DeviceStatus};
 use super::submissions::display_name;
 use super::{col, Result, Store};
 
@@ -30,16 +31,30 @@ pub struct DeviceStatsRow {
 }
 
 impl DeviceStatsRow {
-    /// The best rank any report gives the device.
+    /// Reports per status.
+    pub fn counts(&self) -> StatusCounts {
+        StatusCounts {
+            certified: self.certified,
+            works: self.works,
+            problem: self.problem,
+            seen: self.seen,
+        }
+    }
+
+    /// The best rank any report gives the device (`mxcert_core::check::StatusCounts::status`).
     pub fn status(&self) -> DeviceStatus {
-        if self.certified > 0 {
-            DeviceStatus::Certified
-        } else if self.works > 0 {
-            DeviceStatus::Works
-        } else if self.problem > 0 {
-            DeviceStatus::Problem
-        } else {
-            DeviceStatus::Seen
+        self.counts().status()
+    }
+
+    /// What a check needs of the device.
+    pub fn known(self) -> KnownDevice {
+        KnownDevice {
+            reports: self.counts(),
+            identity: self.base_identity,
+            vendor_name: self.vendor_name,
+            device_name: self.device_name,
+            systems: self.systems,
+            community: Default::default(),
         }
     }
 }
@@ -63,10 +78,11 @@ pub struct DriverRow {
     pub submissions: i64,
 }
 
-const STATS_COLUMNS: &str = "base_identity, bus, category, vendor_name, device_name, certified, \
+pub(super) const STATS_COLUMNS: &str =
+    "base_identity, bus, category, vendor_name, device_name, certified, \
      works, problem, seen, systems, first_seen_at, last_seen_at";
 
-fn stats(r: &AnyRow) -> Result<DeviceStatsRow> {
+pub(super) fn stats(r: &AnyRow) -> Result<DeviceStatsRow> {
     Ok(DeviceStatsRow {
         base_identity: col(r, "base_identity")?,
         bus: col(r, "bus")?,
@@ -153,7 +169,7 @@ impl Store {
                     display_name: display_name(vendor.as_deref(), model.as_deref()),
                     vendor,
                     model,
-                    status: DeviceStatus::from_rank(col(r, "best_rank")?)?,
+                    status: status_from_rank(col(r, "best_rank")?)?,
                     submissions: col(r, "submissions")?,
                     last_seen_at: col(r, "last_seen_at")?,
                 })

@@ -26,6 +26,7 @@ pub mod postgres;
 pub mod public_index;
 pub mod public_systems;
 mod records;
+pub mod snapshot;
 pub mod sqlite;
 pub mod submissions;
 pub mod tlog;
@@ -340,7 +341,7 @@ pub fn now() -> DateTime<Utc> {
 
 /// Formats a timestamp the way every column stores it: RFC 3339, UTC, microseconds, `Z`.
 pub fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    mxcert_core::check::timestamp(t)
 }
 
 /// Parses a stored timestamp.

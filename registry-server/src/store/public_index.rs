@@ -20,13 +20,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
 use sqlx::any::AnyRow;
 
 use super::submissions::BATCH;
 use super::{col, now, ts, DeviceRow, Result, ResultRow, Store, StoreError, WriteTx};
-use crate::public::system_category::SystemCategory;
-use crate::public::text::fold;
+use mxcert_core::check::{fold, SystemCategory};
 
 /// How often a rebuild of the public index logs its progress (submissions).
 const REBUILD_PROGRESS: usize = 1_000;
@@ -37,74 +35,20 @@ const REBUILD_BATCH: usize = 500;
 /// Bump when the derivation rules change: the next start rebuilds the public index.
 pub const PUBLIC_INDEX_VERSION: i64 = 1;
 
-/// What the registry knows about a device, best first. A device's status is the best rank any
-/// report gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceStatus {
-    /// In a system with a valid certificate.
-    Certified,
-    /// Its driver was bound and no test of its category failed, in a report whose tests ran.
-    Works,
-    /// It needed a driver and had none bound, or a test of its category failed.
-    Problem,
-    /// Reported, but nothing more can be said (no tests passed, or the report was rejected or
-    /// withdrawn).
-    Seen,
-    /// No report contains it.
-    Unknown,
+pub use mxcert_core::check::DeviceStatus;
+
+/// The status of a stored rank.
+pub fn status_from_rank(rank: i64) -> Result<DeviceStatus> {
+    DeviceStatus::from_rank(rank).ok_or_else(|| StoreError::Corrupt(format!("device rank {rank}")))
 }
 
-impl DeviceStatus {
-    /// The four ranks stored in the index (everything but `unknown`).
-    pub const RANKED: [DeviceStatus; 4] = [
-        DeviceStatus::Certified,
-        DeviceStatus::Works,
-        DeviceStatus::Problem,
-        DeviceStatus::Seen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceStatus::Certified => "certified",
-            DeviceStatus::Works => "works",
-            DeviceStatus::Problem => "problem",
-            DeviceStatus::Seen => "seen",
-            DeviceStatus::Unknown => "unknown",
-        }
-    }
-
-    /// The stored rank (0..=3); `unknown` is never stored.
-    pub fn rank(self) -> i64 {
-        match self {
-            DeviceStatus::Certified => 0,
-            DeviceStatus::Works => 1,
-            DeviceStatus::Problem => 2,
-            DeviceStatus::Seen | DeviceStatus::Unknown => 3,
-        }
-    }
-
-    pub fn from_rank(rank: i64) -> Result<DeviceStatus> {
-        DeviceStatus::RANKED
-            .into_iter()
-            .find(|s| s.rank() == rank)
-            .ok_or_else(|| StoreError::Corrupt(format!("device rank {rank}")))
-    }
-
-    /// The `device_stats` column counting reports of this rank.
-    fn column(self) -> &'static str {
-        match self {
-            DeviceStatus::Certified => "certified",
-            DeviceStatus::Works => "works",
-            DeviceStatus::Problem => "problem",
-            DeviceStatus::Seen | DeviceStatus::Unknown => "seen",
-        }
-    }
-}
-
-impl std::fmt::Display for DeviceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+/// The `device_stats` column counting reports of this rank.
+fn column(status: DeviceStatus) -> &'static str {
+    match status {
+        DeviceStatus::Certified => "certified",
+        DeviceStatus::Works => "works",
+        DeviceStatus::Problem => "problem",
+        DeviceStatus::Seen | DeviceStatus::Unknown => "seen",
     }
 }
 
@@ -288,7 +232,7 @@ pub(crate) fn rank_counts(rank: DeviceStatus) -> [i64; 4] {
 /// `column`, `column - 1` or `column + 1`: a rank counter's value after moving a device from rank
 /// `old` to rank `new`.
 fn counter_after(rank: DeviceStatus, old: DeviceStatus, new: DeviceStatus) -> String {
-    let c = rank.column();
+    let c = column(rank);
     if rank == old {
         format!("({c} - 1)")
     } else if rank == new {
@@ -340,7 +284,7 @@ pub(crate) async fn submission_changed(tx: &mut WriteTx, submission_id: &str) ->
             counter_after(DeviceStatus::Works, *o, *n),
             counter_after(DeviceStatus::Problem, *o, *n),
         );
-        let (o, n) = (o.column(), n.column());
+        let (o, n) = (column(*o), column(*n));
         for chunk in ids.chunks(BATCH * 4) {
             let mut sql = format!(
                 "UPDATE device_stats SET {o} = {o} - 1, {n} = {n} + 1 WHERE base_identity IN ("

@@ -489,20 +489,4 @@ impl Store {
     }
 }
 
-/// How a certified system relates to a machine being checked.
-#[derive(Debug, Clone, Copy)]
-pub enum Relation<'a> {
-    Model { vendor: &'a str, model: &'a str },
-    Board(&'a str),
-    Family { vendor: &'a str, family: &'a str },
-}
-
-impl Relation<'_> {
-    fn is_empty(&self) -> bool {
-        match self {
-            Relation::Model { vendor, model } => vendor.is_empty() || model.is_empty(),
-            Relation::Board(b) => b.is_empty(),
-            Relation::Family { vendor, family } => vendor.is_empty() || family.is_empty(),
-        }
-    }
-}
+pub use mxcert_core::check::Relation;

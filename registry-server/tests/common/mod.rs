@@ -20,6 +20,14 @@ use mxcert_registry::store::{Actor, Role, Store};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+/// A file of `tests/fixtures/check/` (recordings of the reference machine and others).
+pub fn check_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/check")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Which databases to run a storage test on: always SQLite, PostgreSQL when configured.
 pub fn database_kinds() -> Vec<&'static str> {
     if std::env::var("MXCERT_TEST_DATABASE_URL").is_ok() {
