@@ -146,7 +146,11 @@ async fn the_snapshot_is_signed_holds_the_public_data_and_is_not_built_per_reque
         let (m, d) = fetch(&w).await;
         assert_eq!(d.version, m.version);
         assert!(m.expires_at > m.created_at + chrono::Duration::days(6));
-        assert_eq!(m.checkpoint, None, "no log yet");
+        // Cut at the transparency log's latest checkpoint (taken before the data was read).
+        let checkpoint = m.checkpoint.as_deref().expect("the log's checkpoint");
+        let latest = w.r.db.store.latest_checkpoint().await.unwrap();
+        assert_eq!(checkpoint, latest.note);
+        assert!(checkpoint.contains("\n\u{2014} "), "a signed note: {checkpoint}");
         let ids: Vec<&str> = d
             .systems
             .iter()
