@@ -4,13 +4,16 @@
 //!
 //! Only what is drawn is parsed (each result's id, check and samples), and a series that is not
 //! consistent ([`Samples::check`]) is left out, so a page never draws garbage. Reading one
-//! stored report costs what its size allows (at most the 8 MiB body limit).
+//! stored report costs what its size allows (at most the 8 MiB body limit); for the public
+//! certificate page it runs on the blocking pool under the cap on heavy work
+//! ([`crate::heavy`]), so a flood of page views cannot slow other requests.
 
 use mxcert_core::dsse::Envelope;
 use mxcert_core::samples::Samples;
 use serde::Deserialize;
 
 use crate::error::ApiResult;
+use crate::heavy::HeavyWork;
 use crate::store::Store;
 
 /// The series of one test.
@@ -61,15 +64,14 @@ pub fn of_envelope(bytes: &[u8]) -> Vec<TestSamples> {
         .collect()
 }
 
-/// The series of a submission's report.
-pub async fn of_submission(store: &Store, envelope_sha256: &str) -> ApiResult<Vec<TestSamples>> {
-    let bytes = store.envelope(envelope_sha256).await?;
-    Ok(of_envelope(&bytes))
-}
-
-/// The series of the report a certificate was issued for.
-pub async fn of_certificate(store: &Store, certificate_id: &str) -> ApiResult<Vec<TestSamples>> {
+/// The series of the report a certificate was issued for (public: parsed under `heavy`).
+pub async fn of_certificate(
+    store: &Store,
+    heavy: &HeavyWork,
+    certificate_id: &str,
+) -> ApiResult<Vec<TestSamples>> {
     let row = store.public_system(certificate_id, &super::now()).await?;
     let submission = store.get_submission(&row.submission_id).await?;
-    of_submission(store, &submission.envelope_sha256).await
+    let bytes = store.envelope(&submission.envelope_sha256).await?;
+    heavy.run(move |_cancel| of_envelope(&bytes)).await
 }
