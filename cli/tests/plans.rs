@@ -71,7 +71,7 @@ fn show_lists_tests_with_origin_and_conditions() {
     assert!(out.status.success());
     let s = text(&out.stdout);
     assert!(
-        s.starts_with("laptop 1.0.0 — Laptop certification\n"),
+        s.starts_with("laptop 1.1.0 — Laptop certification\n"),
         "{s}"
     );
     assert!(s.contains("devices-drivers"), "{s}");

@@ -39,7 +39,7 @@ fn json_output_validates_and_the_withheld_list_goes_to_stderr_without_values() {
         .validate(&doc)
         .unwrap();
     let err = stderr(&out);
-    assert!(err.starts_with("Withheld from the inventory (18)"), "{err}");
+    assert!(err.starts_with("Withheld from the inventory (19)"), "{err}");
     assert!(
         err.contains("mac_address    /sys/devices/pci0000:00/0000:00:14.3/net/wlp0s20f3/address"),
         "{err}"

@@ -150,7 +150,10 @@ async fn the_snapshot_is_signed_holds_the_public_data_and_is_not_built_per_reque
         let checkpoint = m.checkpoint.as_deref().expect("the log's checkpoint");
         let latest = w.r.db.store.latest_checkpoint().await.unwrap();
         assert_eq!(checkpoint, latest.note);
-        assert!(checkpoint.contains("\n\u{2014} "), "a signed note: {checkpoint}");
+        assert!(
+            checkpoint.contains("\n\u{2014} "),
+            "a signed note: {checkpoint}"
+        );
         let ids: Vec<&str> = d
             .systems
             .iter()

@@ -128,7 +128,9 @@ pub async fn show(
         }
         _ => false,
     };
-    let series = crate::public::measurements::of_certificate(&ctx.state.store, &ctx.state.heavy, &id).await?;
+    let series =
+        crate::public::measurements::of_certificate(&ctx.state.store, &ctx.state.heavy, &id)
+            .await?;
     page(&CertificatePage {
         can_revoke,
         charts: charts(&series),
