@@ -427,6 +427,22 @@ pub enum LogCommand {
     /// Fetch the log's checkpoint and prove it extends the one seen last time (kept under
     /// $XDG_STATE_HOME/mxcert/logs); exit 6 with both checkpoints when the log has forked.
     Verify(LogVerifyArgs),
+    /// Walk every entry of the log: each signed by the registry's key, certificate ids unique and
+    /// increasing, each revocation naming a certificate issued before, the entries giving the
+    /// signed root; exit 1 listing every problem.
+    Monitor(LogMonitorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogMonitorArgs {
+    #[command(flatten)]
+    pub registry: PublicRegistryArgs,
+    /// The log's verifier key (`ORIGIN+HASH+KEY`, from `/log/key`), or a file holding it.
+    #[arg(long, env = "MXCERT_LOG_KEY", value_name = "VKEY")]
+    pub log_key: String,
+    /// The registry's public key (PEM) every entry must be signed with.
+    #[arg(long, value_name = "PEM")]
+    pub registry_key: PathBuf,
 }
 
 #[derive(Debug, Args)]

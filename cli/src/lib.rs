@@ -87,6 +87,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Certificate(CertificateCommand::Fetch(a)) => commands::certificate::fetch(&a),
         Command::Certificate(CertificateCommand::Status(a)) => commands::certificate::status(&a),
         Command::Log(LogCommand::Verify(a)) => commands::log::verify(&a),
+        Command::Log(LogCommand::Monitor(a)) => commands::log::monitor(&a),
         Command::CheckMachine(a) => commands::check::check(&a),
         Command::Share(a) => commands::share::share(&a),
         Command::Login(a) => commands::login::login(&a),

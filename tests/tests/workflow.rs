@@ -675,10 +675,49 @@ fn log_verify_follows_the_log_and_detects_a_restored_backup_as_a_fork() {
         "--state-dir",
         p(&mirror_state),
     ]));
+    // A monitor walks every entry of the mirror: signed by the registry's key, ids increasing.
+    let registry_pem = d.join("registry.pub");
+    std::fs::write(&registry_pem, admin(&db, &["admin", "registry-key"])).unwrap();
+    let mirror = format!("http://127.0.0.1:{port}");
+    let monitored = run(mxcert().args([
+        "log",
+        "monitor",
+        "--registry",
+        &mirror,
+        "--log-key",
+        vkey.trim(),
+        "--registry-key",
+        p(&registry_pem),
+    ]));
+    // Another key than the registry's: every entry is named as not signed by it (exit 1).
+    let stranger = d.join("stranger");
+    run_ok(mxcert().args(["keygen", "--out-dir", p(&stranger)]));
+    let refused = run(mxcert().args([
+        "log",
+        "monitor",
+        "--registry",
+        &mirror,
+        "--log-key",
+        vkey.trim(),
+        "--registry-key",
+        p(&stranger.join("mxcert.pub")),
+    ]));
     let _ = files.kill();
     let _ = files.wait();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("size 3 (extends size 2)"));
+    assert_eq!(monitored.status.code(), Some(0), "{monitored:?}");
+    assert!(
+        String::from_utf8_lossy(&monitored.stdout)
+            .contains("3 entries (3 certificates, 0 revocations): every entry checks out"),
+        "{monitored:?}"
+    );
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("3 problem(s)") && err.contains("entry 0 is not signed by the registry's key"),
+        "{err}"
+    );
 
     // The restored backup issues other certificates: entry 2 differs.
     let restored = Registry::start(&sqlite_url(d, "backup.db"));

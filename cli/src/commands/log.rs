@@ -1,4 +1,5 @@
-//! `mxcert log verify`: follow a registry's transparency log from one checkpoint to the next.
+//! `mxcert log verify`: follow a registry's transparency log from one checkpoint to the next;
+//! `mxcert log monitor`: walk every entry ([`mxcert_core::tlog::monitor`]).
 //!
 //! The latest checkpoint seen of each log is kept under `$XDG_STATE_HOME/mxcert/logs/` (one file
 //! per origin). Each run fetches the registry's checkpoint, checks its signature with the log
@@ -15,7 +16,7 @@ use mxcert_core::tlog::note::VerifierKey;
 use mxcert_core::tlog::tile::{self, TileReader};
 use sha2::{Digest, Sha256};
 
-use crate::args::LogVerifyArgs;
+use crate::args::{LogMonitorArgs, LogVerifyArgs};
 use crate::client::Client;
 use crate::error::{CliError, Result};
 use crate::exit;
@@ -132,4 +133,54 @@ pub fn verify(args: &LogVerifyArgs) -> Result<u8> {
         format!("log {} is consistent: size {n} ({before})\n", key.name()).as_bytes(),
     )?;
     Ok(exit::SUCCESS)
+}
+
+/// The most entries one monitor run fetches (the log's bundles are 256 entries each).
+const MAX_MONITORED: u64 = 10_000_000;
+
+pub fn monitor(args: &LogMonitorArgs) -> Result<u8> {
+    let key = read_log_key(&args.log_key)?;
+    let registry_key = super::keys::read_public_key(&args.registry_key)?;
+    let client = Client::public(&args.registry)?;
+    let note = client.get_bytes("/log/checkpoint")?;
+    let checkpoint = open(&note, &key, "the registry's checkpoint")?.checkpoint;
+    let size = checkpoint.size;
+    if size > MAX_MONITORED {
+        return Err(CliError::Failed(format!(
+            "the log holds {size} entries; this monitor walks at most {MAX_MONITORED}"
+        )));
+    }
+    let mut entries: Vec<Vec<u8>> = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut n = 0;
+    while n * 256 < size {
+        let width = (size - n * 256).min(256);
+        let path = if width == 256 {
+            format!("/log/tile/entries/{}", tile::encode_index(n))
+        } else {
+            format!("/log/tile/entries/{}.p/{width}", tile::encode_index(n))
+        };
+        let bytes = client.get_bytes(&path)?;
+        let bundle = tile::decode_entries(&bytes, width)
+            .map_err(|e| CliError::Registry(format!("entry bundle {path} of the log: {e}")))?;
+        entries.extend(bundle);
+        n += 1;
+    }
+    let f = mxcert_core::tlog::monitor::walk(&entries, size, &checkpoint.root, &[registry_key]);
+    let summary = format!(
+        "log {}: {} entries ({} certificates, {} revocations)",
+        key.name(),
+        f.entries,
+        f.certificates,
+        f.revocations
+    );
+    if f.problems.is_empty() {
+        output::write_stdout(format!("{summary}: every entry checks out\n").as_bytes())?;
+        Ok(exit::SUCCESS)
+    } else {
+        Err(CliError::Failed(format!(
+            "{summary}: {} problem(s):\n  {}",
+            f.problems.len(),
+            f.problems.join("\n  ")
+        )))
+    }
 }

@@ -1,7 +1,8 @@
 //! The transparency log's pure parts (issue 16): RFC 6962 / RFC 9162 Merkle hashing and proofs
 //! ([`merkle`]), C2SP `signed-note` with Ed25519 verifier keys ([`note`]) and the C2SP
 //! `tlog-checkpoint` body ([`checkpoint`]), C2SP `tlog-tiles` paths, tiles and entry bundles
-//! ([`tile`]) and C2SP `tlog-proof` files ([`proof`]).
+//! ([`tile`]), C2SP `tlog-proof` files ([`proof`]) and what a monitor checks of a whole log
+//! ([`monitor`]).
 //!
 //! No storage here: proofs are generated through a caller-supplied [`merkle::HashReader`] that
 //! hands out the hashes of complete subtrees the caller stored, so the registry keeps its tables
@@ -10,6 +11,7 @@
 pub mod checkpoint;
 pub mod cosignature;
 pub mod merkle;
+pub mod monitor;
 pub mod note;
 pub mod proof;
 pub mod tile;
