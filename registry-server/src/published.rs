@@ -17,6 +17,12 @@
 //! instances of one host, or a shared volume) see each other's marks. Instances on different
 //! hosts each keep their own file: each refuses what it has seen published.
 //!
+//! The mark also holds the largest transparency-log tree the registry signed (`log`): a restored
+//! database whose log is shorter would sign a different tree at a size already published, a
+//! fork. On start such a database gets the mark recorded as a witness of the log
+//! (`tlog_witness_state`), so the log refuses to sign any size up to it (409
+//! `log_behind_witness`): no approval nor revocation until the operator acts.
+//!
 //! What it does not do: repair anything. After a refusal the operator either recovers the missing
 //! certificates (a newer backup, the database that was lost) or knowingly moves past the mark;
 //! both are in `docs/running-scale.md`, "Backups".
@@ -24,6 +30,9 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+/// The mark's counter for the largest signed tree size of the transparency log.
+pub const LOG_SERIES: &str = "log";
 
 /// The file's format version.
 const VERSION: u32 = 1;
@@ -222,8 +231,9 @@ impl PublishedMark {
     }
 }
 
-/// Opens the mark at `path` and raises it to every certificate counter of `store` (a mark that
-/// lags its database catches up); logs a warning for each series whose mark is above the
+/// Opens the mark at `path` and raises it to every certificate counter and the log size of
+/// `store` (a mark that lags its database catches up); a log behind the mark is recorded as seen
+/// by a witness, so it signs nothing the mark covers; logs a warning for each series whose mark is above the
 /// database's counter (the database is older than what was published: approvals in that series
 /// will be refused until the operator acts).
 pub async fn catch_up(
@@ -234,8 +244,27 @@ pub async fn catch_up(
     for (series, number) in store.certificate_counters().await? {
         mark.raise_to(&series, number)?;
     }
+    let log_size = match store.latest_checkpoint().await {
+        Ok(c) => c.size,
+        Err(crate::store::StoreError::NotFound(_)) => 0,
+        Err(e) => return Err(e.into()),
+    };
+    mark.raise_to(LOG_SERIES, log_size)?;
+    let published_log = mark.get(LOG_SERIES)?;
+    if published_log > log_size {
+        tracing::warn!(
+            "the database's transparency log has {log_size} entries but a tree of              {published_log} was published (mark {}): the log will refuse to sign until the              operator acts",
+            path.display()
+        );
+        store
+            .record_witness_size(&format!("published mark {}", path.display()), published_log)
+            .await?;
+    }
     let held: BTreeMap<String, u64> = store.certificate_counters().await?.into_iter().collect();
     for (series, published) in mark.all()? {
+        if series == LOG_SERIES {
+            continue;
+        }
         let in_db = held.get(&series).copied().unwrap_or(0);
         if published > in_db {
             tracing::warn!(
@@ -287,5 +316,19 @@ mod tests {
         );
         assert_eq!(PublishedMark::default_for("sqlite::memory:"), None);
         assert_eq!(PublishedMark::default_for("postgres://u@h/db"), None);
+    }
+}
+
+/// Raises the mark's log size to the store's latest signed checkpoint, after a commit that
+/// appended to the log; a failure is logged and caught up on the next start.
+pub async fn raise_log(mark: Option<&PublishedMark>, store: &crate::store::Store) {
+    let Some(mark) = mark else { return };
+    match store.latest_checkpoint().await {
+        Ok(c) => {
+            if let Err(e) = mark.raise_to(LOG_SERIES, c.size) {
+                tracing::error!("the log was signed at size {} but {e}", c.size);
+            }
+        }
+        Err(e) => tracing::error!("failed to read the log's size for the published mark: {e}"),
     }
 }

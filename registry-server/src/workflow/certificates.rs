@@ -48,10 +48,12 @@ pub async fn revoke(
     super::submissions::require_review(caller, &cert.org_id, &format!("revoke certificate {id}"))?;
     let reason = required_text("reason", reason, 10_000)?;
     let key = &state.registry_key;
-    Ok(state
+    let revoked = state
         .store
         .revoke_certificate(id, &reason, &caller.actor(), |c| {
             Ok(key.revoke(c, &reason, chrono::Utc::now()))
         })
-        .await?)
+        .await?;
+    crate::published::raise_log(state.published.as_ref(), &state.store).await;
+    Ok(revoked)
 }

@@ -136,6 +136,7 @@ pub async fn approve(
             tracing::error!("certificate {} was issued but {e}", certificate.id);
         }
     }
+    crate::published::raise_log(published, &state.store).await;
     Ok(s)
 }
 
