@@ -278,6 +278,20 @@ pub async fn catch_up(
     Ok(mark)
 }
 
+/// Raises the mark's log size to the store's latest signed checkpoint, after a commit that
+/// appended to the log; a failure is logged and caught up on the next start.
+pub async fn raise_log(mark: Option<&PublishedMark>, store: &crate::store::Store) {
+    let Some(mark) = mark else { return };
+    match store.latest_checkpoint().await {
+        Ok(c) => {
+            if let Err(e) = mark.raise_to(LOG_SERIES, c.size) {
+                tracing::error!("the log was signed at size {} but {e}", c.size);
+            }
+        }
+        Err(e) => tracing::error!("failed to read the log's size for the published mark: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{series_and_number, PublishedMark};
@@ -316,19 +330,5 @@ mod tests {
         );
         assert_eq!(PublishedMark::default_for("sqlite::memory:"), None);
         assert_eq!(PublishedMark::default_for("postgres://u@h/db"), None);
-    }
-}
-
-/// Raises the mark's log size to the store's latest signed checkpoint, after a commit that
-/// appended to the log; a failure is logged and caught up on the next start.
-pub async fn raise_log(mark: Option<&PublishedMark>, store: &crate::store::Store) {
-    let Some(mark) = mark else { return };
-    match store.latest_checkpoint().await {
-        Ok(c) => {
-            if let Err(e) = mark.raise_to(LOG_SERIES, c.size) {
-                tracing::error!("the log was signed at size {} but {e}", c.size);
-            }
-        }
-        Err(e) => tracing::error!("failed to read the log's size for the published mark: {e}"),
     }
 }
