@@ -10,7 +10,7 @@ use axum::Json;
 
 use super::openapi::ErrorBody;
 use crate::client_addr::ClientAddr;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::public::check::{self, CheckAnswer};
 use crate::state::AppState;
 
@@ -52,15 +52,7 @@ pub async fn check(State(state): State<AppState>, req: Request) -> ApiResult<Jso
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let limit = state.config.check_max_body_bytes;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let too_large = std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            ApiError::too_large(limit)
-        } else {
-            ApiError::bad_request("malformed_body", format!("failed to read the body: {e}"))
-        }
-    })?;
+    let body = super::read_body(body, limit).await?;
     let machine =
         check::parse_bounded(&state.heavy, state.hw_names.clone(), content_type, body).await?;
     Ok(Json(check::check(&state.store, &machine).await?))

@@ -13,7 +13,7 @@ use super::openapi::ErrorBody;
 use super::Page;
 use crate::auth::{Auth, Reviewer};
 use crate::client_addr::ClientAddr;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{self, Query};
 use crate::state::AppState;
 use crate::workflow::community::{self as workflow, CommunityQueue, CommunityReportView, Shared};
@@ -49,19 +49,10 @@ pub async fn share(
         &state.config.trusted_proxies,
     ))?;
     let limit = state.config.check_max_body_bytes;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let too_large = std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            ApiError::too_large(limit)
-        } else {
-            ApiError::bad_request("malformed_body", format!("failed to read the body: {e}"))
-        }
-    })?;
-    let parsed = body.clone();
+    let body = super::read_body(body, limit).await?;
     let report = state
         .heavy
-        .run(move |_cancel| workflow::parse(&parsed))
+        .run(move |_cancel| workflow::parse(&body))
         .await??;
     if let Some(machine) = report.inventory.machine_id.clone() {
         state.community_machines.check(machine)?;

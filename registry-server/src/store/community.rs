@@ -73,6 +73,14 @@ pub struct CommunityCountRow {
     pub problems: i64,
 }
 
+/// Machines per device that say it works / has problems, over visible reports; callers add a
+/// condition on `d.base_identity` (or none) and `GROUP BY d.base_identity`.
+const DEVICE_COUNTS: &str = "SELECT d.base_identity, \
+     SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END) AS works, \
+     SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) AS problems \
+     FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
+     WHERE d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL";
+
 const REPORT_COLUMNS: &str = "id, created_at, release, kernel_series, system_vendor, \
      system_model, summary, problem_areas, comment, language, device_count, hidden_at, \
      hidden_reason";
@@ -339,15 +347,9 @@ impl Store {
 
     /// Every device's community counts `(works, problems)`, for the offline snapshot.
     pub async fn all_community_counts(&self) -> Result<HashMap<String, (i64, i64)>> {
-        let rows = sqlx::query(
-            "SELECT d.base_identity, \
-             SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END) AS works, \
-             SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) AS problems \
-             FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
-             WHERE d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL GROUP BY d.base_identity",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query(&format!("{DEVICE_COUNTS} GROUP BY d.base_identity"))
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok((
@@ -376,13 +378,7 @@ impl Store {
     ) -> Result<HashMap<String, (i64, i64)>> {
         let mut out = HashMap::new();
         for chunk in base_identities.chunks(500) {
-            let mut sql = String::from(
-                "SELECT d.base_identity, \
-                 SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END) AS works, \
-                 SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) AS problems \
-                 FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
-                 WHERE d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL AND d.base_identity IN (",
-            );
+            let mut sql = format!("{DEVICE_COUNTS} AND d.base_identity IN (");
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push_str(", ");

@@ -151,31 +151,28 @@ pub async fn submit(ctx: Ctx, req: Request) -> Result<Response, PageError> {
             Vec::new()
         };
         let comment = Some(comment.clone());
-        let (report, _body) = ctx
+        let report = ctx
             .state
             .heavy
-            .run(
-                move |_cancel| -> Result<(CommunityReport, Vec<u8>), ApiError> {
-                    let inventory: Inventory = serde_json::from_slice(&probe).map_err(|e| {
-                        ApiError::unprocessable(
-                            "invalid_report",
-                            format!("not an mxcert probe (mxcert probe --format json): {e}"),
-                        )
-                    })?;
-                    let report = CommunityReport::from_answers(
-                        inventory,
-                        summary,
-                        areas,
-                        Vec::new(),
-                        comment,
-                        Some(lang.to_owned()),
-                    );
-                    let body = serde_json::to_vec(&report).map_err(ApiError::internal)?;
-                    // The same strict rules as the API, on the same bytes.
-                    let report = workflow::parse(&body)?;
-                    Ok((report, body))
-                },
-            )
+            .run(move |_cancel| -> Result<CommunityReport, ApiError> {
+                let inventory: Inventory = serde_json::from_slice(&probe).map_err(|e| {
+                    ApiError::unprocessable(
+                        "invalid_report",
+                        format!("not an mxcert probe (mxcert probe --format json): {e}"),
+                    )
+                })?;
+                let report = CommunityReport::from_answers(
+                    inventory,
+                    summary,
+                    areas,
+                    Vec::new(),
+                    comment,
+                    Some(lang.to_owned()),
+                );
+                let body = serde_json::to_vec(&report).map_err(ApiError::internal)?;
+                // The same strict rules as the API, on the same bytes.
+                workflow::parse(&body)
+            })
             .await??;
         if let Some(machine) = report.inventory.machine_id.clone() {
             ctx.state.community_machines.check(machine)?;
