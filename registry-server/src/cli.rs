@@ -145,6 +145,19 @@ pub struct ServeArgs {
     /// for PostgreSQL].
     #[arg(long, env = "MXCERT_REGISTRY_PUBLISHED_MARK", value_name = "FILE")]
     pub published_mark: Option<PathBuf>,
+    /// A witness of the transparency log, "VKEY URL": its cosignature verifier key (signed-note
+    /// vkey) and its submission URL (`/add-checkpoint` is appended); repeatable, added to the
+    /// file's `[[witness]]` tables [default: none].
+    #[arg(long = "witness", value_name = "VKEY URL")]
+    pub witnesses: Vec<crate::witness::WitnessSetting>,
+    /// Deadline of one request to a witness, in seconds, at most 86400 [default: 10].
+    #[arg(
+        long = "witness-timeout",
+        env = "MXCERT_REGISTRY_WITNESS_TIMEOUT",
+        value_name = "SECS",
+        value_parser = timeout_parser()
+    )]
+    pub witness_timeout_secs: Option<u64>,
 }
 
 /// A number of days a certificate or token is valid for: out of range is a usage error (exit 2)
@@ -228,6 +241,16 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
             ..d.web.clone()
         },
         published_mark: args.published_mark.or(file.published_mark).or(default_mark),
+        witness_timeout: args
+            .witness_timeout_secs
+            .or(file.witness_timeout_secs)
+            .map_or(d.witness_timeout, |s| Duration::from_secs(s.max(1))),
+        witnesses: file
+            .witnesses
+            .unwrap_or_default()
+            .into_iter()
+            .chain(args.witnesses)
+            .collect(),
         ..d
     }
 }
@@ -327,6 +350,16 @@ pub enum LogAdminCommand {
     Export {
         #[arg(value_name = "DIR")]
         dir: std::path::PathBuf,
+    },
+    /// Store the witness cosignatures in FILE (a checkpoint the log signed, with cosignature
+    /// lines obtained out of band) by the configured witnesses and the --witness-key keys,
+    /// each verified first; audited.
+    Cosign {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// A witness's cosignature verifier key (signed-note vkey); repeatable.
+        #[arg(long = "witness-key", value_name = "VKEY")]
+        keys: Vec<String>,
     },
 }
 
@@ -464,6 +497,15 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             eprintln!("mxcert-registry: backed up to {}: {summary}", out.display());
             Ok(())
         }
+        Command::Admin(AdminCommand::Log(LogAdminCommand::Cosign { file: path, keys })) => {
+            cosign(
+                &store,
+                &path,
+                &keys,
+                file.witnesses.as_deref().unwrap_or_default(),
+            )
+            .await
+        }
         Command::Admin(cmd) => admin(&store, cmd).await,
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
@@ -488,6 +530,53 @@ async fn serve(store: Store, config: Config) -> Result<(), BoxError> {
         crate::notify::notify_or_log("STOPPING=1\nSTATUS=finishing the requests in flight");
     };
     crate::server::serve(listener, state, shutdown).await?;
+    Ok(())
+}
+
+/// `admin log cosign`: the cosignatures in `path` by the `keys` given and the configured
+/// witnesses, verified and stored.
+async fn cosign(
+    store: &Store,
+    path: &std::path::Path,
+    keys: &[String],
+    configured: &[crate::witness::WitnessSetting],
+) -> Result<(), BoxError> {
+    use std::io::Read as _;
+    let mut trusted = Vec::new();
+    for key in keys {
+        trusted.push(
+            mxcert_core::tlog::cosignature::CosignerKey::parse(key)
+                .map_err(|e| format!("--witness-key {key:?}: {e}"))?,
+        );
+    }
+    for w in configured {
+        trusted.push(crate::witness::Witness::from_setting(w)?.key);
+    }
+    if trusted.is_empty() {
+        return Err("no witness key: give --witness-key VKEY or configure [[witness]]".into());
+    }
+    let limit = mxcert_core::tlog::witness::MAX_REQUEST_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("failed to read {}: {e}", path.display()))?;
+    if bytes.len() > limit {
+        return Err(format!("{} is larger than {limit} bytes", path.display()).into());
+    }
+    let stored = crate::witness::store_out_of_band(store, &bytes, &trusted, &Actor::cli())
+        .await
+        .map_err(|e| {
+            format!(
+                "failed to store the cosignatures of {}: {e}",
+                path.display()
+            )
+        })?;
+    if stored.is_empty() {
+        eprintln!("mxcert-registry: those cosignatures were already stored");
+    }
+    for name in stored {
+        println!("{name}");
+    }
     Ok(())
 }
 
@@ -601,6 +690,9 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
         AdminCommand::Check => {
             let summary = crate::backup::check(store).await?;
             println!("{summary}");
+        }
+        AdminCommand::Log(LogAdminCommand::Cosign { .. }) => {
+            return Err("cosign is run with the configuration file's witnesses".into());
         }
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
             return Err("backup and restore are run before the store is opened".into());

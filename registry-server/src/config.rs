@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client_addr::{TrustedProxies, TrustedProxy};
+pub use crate::witness::WitnessSetting;
 
 /// Largest request body accepted (a 300-device report is well under 1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -93,6 +94,13 @@ pub struct Config {
     /// The published mark (see [`crate::published`]): `None` keeps none (the default for
     /// PostgreSQL); SQLite databases default to `DB.published` beside the file.
     pub published_mark: Option<PathBuf>,
+    /// The transparency log's witnesses (C2SP `tlog-witness`, see [`crate::witness`]); none by
+    /// default.
+    pub witnesses: Vec<WitnessSetting>,
+    /// Deadline of one request to a witness.
+    pub witness_timeout: Duration,
+    /// The longest wait between two tries of a witness that failed.
+    pub witness_retry_max: Duration,
 }
 
 impl Default for Config {
@@ -119,6 +127,9 @@ impl Default for Config {
             expiry_sweep_interval: Duration::from_secs(600),
             trusted_proxies: TrustedProxies::default(),
             published_mark: None,
+            witnesses: Vec::new(),
+            witness_timeout: Duration::from_secs(10),
+            witness_retry_max: Duration::from_secs(60),
         }
     }
 }
@@ -159,6 +170,12 @@ pub struct FileSettings {
     pub trusted_proxies: Option<Vec<TrustedProxy>>,
     /// The published mark's file (see [`crate::published`]).
     pub published_mark: Option<PathBuf>,
+    /// The transparency log's witnesses: `[[witness]]` tables of `key` (signed-note vkey) and
+    /// `url` (submission prefix).
+    #[serde(rename = "witness")]
+    pub witnesses: Option<Vec<WitnessSetting>>,
+    /// Deadline of one request to a witness, in seconds, at most 86400.
+    pub witness_timeout_secs: Option<u64>,
 }
 
 /// A configuration file that cannot be used.
@@ -229,6 +246,12 @@ impl FileSettings {
         if let Some(secs) = settings.header_read_timeout_secs {
             timeout_secs("header_read_timeout_secs", secs)?;
         }
+        if let Some(secs) = settings.witness_timeout_secs {
+            timeout_secs("witness_timeout_secs", secs)?;
+        }
+        for w in settings.witnesses.iter().flatten() {
+            crate::witness::Witness::from_setting(w)?;
+        }
         Ok(settings)
     }
 }
@@ -277,6 +300,7 @@ public_posts_per_minute = 0
 public_post_burst = 5
 auth_failures_per_minute = 10
 trusted_proxies = ["10.0.0.1", "fd00::/8"]
+witness_timeout_secs = 5
 "#,
         )
         .unwrap();
@@ -291,6 +315,23 @@ trusted_proxies = ["10.0.0.1", "fd00::/8"]
             .map(ToString::to_string)
             .collect();
         assert_eq!(proxies, ["10.0.0.1/32", "fd00::/8"]);
+        assert_eq!(s.witness_timeout_secs, Some(5));
+        let key = mxcert_core::tlog::cosignature::CosignerKey::new(
+            "witness.example/w1",
+            ed25519_dalek::SigningKey::from_bytes(&[3; 32]).verifying_key(),
+        )
+        .unwrap();
+        let s = FileSettings::parse(&format!(
+            "[[witness]]\nkey = \"{key}\"\nurl = \"https://witness.example/w1\"\n"
+        ))
+        .unwrap();
+        assert_eq!(s.witnesses.unwrap()[0].url, "https://witness.example/w1");
+        let e =
+            FileSettings::parse("[[witness]]\nkey = \"nope\"\nurl = \"http://w\"\n").unwrap_err();
+        assert!(
+            e.starts_with("witness key \"nope\" is not a cosignature"),
+            "{e}"
+        );
     }
 
     #[test]

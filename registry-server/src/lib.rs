@@ -20,6 +20,7 @@
 //! tells systemd when the service is ready and when it stops (`Type=notify`). Operations: [`backup`] (online
 //! backup, restore and the check of every stored signature) and [`published`] (the published
 //! mark, kept outside the database, that stops a restored database from reissuing numbers).
+//! [`witness`] asks the transparency log's witnesses for cosignatures (C2SP `tlog-witness`).
 //!
 //! This crate must not depend on the `mxcert` CLI crate; shared formats come from `mxcert-core`.
 
@@ -48,4 +49,5 @@ pub mod state;
 pub mod store;
 pub mod urls;
 pub mod web;
+pub mod witness;
 pub mod workflow;

@@ -84,6 +84,7 @@ pub async fn serve(
         state.config.expiry_sweep_interval,
     ));
     let indexer = tokio::spawn(crate::store::indexer::run(store.clone()));
+    let witnesses = state.witnesses.spawn(&store);
     let header_read_timeout = state.config.header_read_timeout;
     let app = app(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -127,6 +128,7 @@ pub async fn serve(
     // Requests in flight finish; idle keep-alive connections close now.
     graceful.shutdown().await;
     sweeper.abort();
+    witnesses.iter().for_each(tokio::task::JoinHandle::abort);
     // A batch cut short rolls back and stays queued; what is queued is counted now rather than
     // at the next start.
     indexer.abort();

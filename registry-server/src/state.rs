@@ -44,6 +44,8 @@ pub struct Inner {
     pub published: Option<crate::published::PublishedMark>,
     /// The offline snapshot `GET /api/v1/snapshot` serves.
     pub snapshot: crate::public::snapshot::SnapshotCache,
+    /// The transparency log's witnesses and the signal that wakes their tasks.
+    pub witnesses: crate::witness::Witnesses,
 }
 
 impl std::ops::Deref for AppState {
@@ -68,6 +70,8 @@ pub enum StartError {
     Web(#[from] crate::web::WebStartError),
     #[error(transparent)]
     Published(#[from] crate::published::MarkError),
+    #[error("witnesses: {0}")]
+    Witness(String),
     #[error("refusing to serve: {0}")]
     Log(crate::store::StoreError),
 }
@@ -101,6 +105,12 @@ impl AppState {
             Some(path) => Some(crate::published::catch_up(&store, path).await?),
             None => None,
         };
+        let witnesses = crate::witness::Witnesses::new(
+            &config.witnesses,
+            config.witness_timeout,
+            config.witness_retry_max,
+        )
+        .map_err(StartError::Witness)?;
         let hw_names = tokio::task::spawn_blocking(crate::hwnames::system)
             .await
             .unwrap_or_default();
@@ -116,6 +126,7 @@ impl AppState {
             hw_names,
             published,
             snapshot: Default::default(),
+            witnesses,
             web,
             public_posts,
             metrics,

@@ -418,6 +418,46 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
         json(&String::from_utf8_lossy(&out.stdout))["log"]["witnesses"][0],
         "witness.example"
     );
+    // The same cosignature handed to the registry out of band (verified, stored, audited): the
+    // bundle the registry serves now meets the policy by itself.
+    let cosigned_checkpoint = d.join("cosigned-checkpoint.txt");
+    std::fs::write(
+        &cosigned_checkpoint,
+        format!("{}{cosig}", parsed.checkpoint),
+    )
+    .unwrap();
+    let stored = admin(
+        &db,
+        &[
+            "admin",
+            "log",
+            "cosign",
+            p(&cosigned_checkpoint),
+            "--witness-key",
+            &witness.to_string(),
+        ],
+    );
+    assert_eq!(stored.trim(), "witness.example");
+    let registry = Registry::start(&db);
+    let (code, served) = http_get(&format!(
+        "{}/api/v1/certificates/{cert_id}/proof",
+        registry.url
+    ));
+    drop(registry);
+    assert_eq!(code, 200, "{served}");
+    let served_path = d.join("served.tlog-proof");
+    std::fs::write(&served_path, &served).unwrap();
+    let out = verify_with(&served_path);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        json(&String::from_utf8_lossy(&out.stdout))["log"]["witnesses"][0],
+        "witness.example"
+    );
     // The proof of one certificate does not vouch for another file.
     let out = run(mxcert().args([
         "certificate",

@@ -32,6 +32,7 @@ pub mod submissions;
 pub mod tlog;
 pub mod tokens;
 pub mod web_sessions;
+pub mod witnesses;
 
 use std::sync::Arc;
 

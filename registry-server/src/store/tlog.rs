@@ -335,24 +335,14 @@ impl Store {
         self.failpoint("log.checkpoint")
     }
 
-    /// The latest signed checkpoint (with its stored cosignatures): what `/log/checkpoint`
-    /// serves and what the offline snapshot is cut at.
     /// Records that `witness` has seen the log at `size` (kept when larger than what it had):
     /// the log then refuses to sign any size up to it.
     pub async fn record_witness_size(&self, witness: &str, size: u64) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO tlog_witness_state (witness, size, note) VALUES ($1, $2, '') \
-             ON CONFLICT (witness) DO UPDATE SET size = EXCLUDED.size \
-             WHERE tlog_witness_state.size < EXCLUDED.size",
-        )
-        .bind(witness)
-        .bind(size as i64)
-        .execute(&mut *tx.tx)
-        .await?;
-        tx.commit().await
+        self.record_witness(witness, size, "").await
     }
 
+    /// The latest signed checkpoint (with its stored cosignatures): what `/log/checkpoint`
+    /// serves and what the offline snapshot is cut at.
     pub async fn latest_checkpoint(&self) -> Result<StoredCheckpoint> {
         let row = sqlx::query("SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
             .fetch_optional(&self.pool)

@@ -55,5 +55,6 @@ pub async fn revoke(
         })
         .await?;
     crate::published::raise_log(state.published.as_ref(), &state.store).await;
+    state.witnesses.poke();
     Ok(revoked)
 }

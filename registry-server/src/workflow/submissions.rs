@@ -137,6 +137,7 @@ pub async fn approve(
         }
     }
     crate::published::raise_log(published, &state.store).await;
+    state.witnesses.poke();
     Ok(s)
 }
 

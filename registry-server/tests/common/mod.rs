@@ -20,6 +20,8 @@ use mxcert_registry::store::{Actor, Role, Store};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+pub mod witness;
+
 /// A file of `tests/fixtures/check/` (recordings of the reference machine and others).
 pub fn check_fixture(name: &str) -> Vec<u8> {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -140,7 +142,11 @@ impl Registry {
     }
 
     pub async fn with_config(kind: &str, tweak: impl FnOnce(&mut Config)) -> Registry {
-        let db = TestDb::new(kind).await;
+        Registry::on(TestDb::new(kind).await, tweak).await
+    }
+
+    /// A registry on `db` (fresh, or prepared by the test).
+    pub async fn on(db: TestDb, tweak: impl FnOnce(&mut Config)) -> Registry {
         let mut config = Config {
             database: db.url.clone(),
             ..Config::default()
