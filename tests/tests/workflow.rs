@@ -407,17 +407,14 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
     .unwrap();
     let cosigned = d.join("cosigned.tlog-proof");
     std::fs::write(&cosigned, format!("{bundle}{cosig}")).unwrap();
-    let out = verify_with(&cosigned);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert_eq!(
-        json(&String::from_utf8_lossy(&out.stdout))["log"]["witnesses"][0],
-        "witness.example"
-    );
+    // The policy is met: exit 0, and the witness is named.
+    let witnessed = |bundle: &std::path::Path| {
+        let out = verify_with(bundle);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert_eq!(json(&stdout)["log"]["witnesses"][0], "witness.example");
+    };
+    witnessed(&cosigned);
     // The same cosignature handed to the registry out of band (verified, stored, audited): the
     // bundle the registry serves now meets the policy by itself.
     let cosigned_checkpoint = d.join("cosigned-checkpoint.txt");
@@ -447,17 +444,7 @@ fn submit_reject_resubmit_approve_verify_offline_revoke() {
     assert_eq!(code, 200, "{served}");
     let served_path = d.join("served.tlog-proof");
     std::fs::write(&served_path, &served).unwrap();
-    let out = verify_with(&served_path);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert_eq!(
-        json(&String::from_utf8_lossy(&out.stdout))["log"]["witnesses"][0],
-        "witness.example"
-    );
+    witnessed(&served_path);
     // The proof of one certificate does not vouch for another file.
     let out = run(mxcert().args([
         "certificate",

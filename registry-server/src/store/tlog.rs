@@ -358,18 +358,11 @@ impl Store {
 
     /// The checkpoint signed at `size`, if any.
     pub async fn checkpoint_at(&self, size: u64) -> Result<Option<StoredCheckpoint>> {
-        let Ok(size) = i64::try_from(size) else {
-            return Ok(None);
-        };
-        let row = sqlx::query("SELECT note FROM tlog_checkpoints WHERE size = $1")
-            .bind(size)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
+        match self.log_signed_note(size).await? {
             None => Ok(None),
-            Some(row) => Ok(Some(StoredCheckpoint {
-                size: size as u64,
-                note: self.with_cosignatures(size, col(&row, "note")?).await?,
+            Some(note) => Ok(Some(StoredCheckpoint {
+                size,
+                note: self.with_cosignatures(size as i64, note).await?,
             })),
         }
     }
