@@ -317,9 +317,7 @@ fn cold_mode_without_an_rtc_asks_a_person_to_power_on() {
     assert!(!m.root().join("sys/class/rtc").exists());
     let err = text(&m.start(true).stderr);
     assert!(
-        err.contains(
-            "; there is no RTC wake alarm: power the machine on by hand once it is off"
-        ),
+        err.contains("; there is no RTC wake alarm: power the machine on by hand once it is off"),
         "{err}"
     );
     m.boot("0b5f0c8e-boot-0002");

@@ -145,7 +145,10 @@ fn suspends_that_pass_run_the_copies_after_each() {
         Some("suspended (mem) 2 time(s) for 30.0 s in all and resumed with every device")
     );
     assert_eq!(
-        s.measurements.iter().find(|x| x.name == "cycles").map(|x| x.value),
+        s.measurements
+            .iter()
+            .find(|x| x.name == "cycles")
+            .map(|x| x.value),
         Some(2.0)
     );
     assert_eq!(result(&r, "suspend-again").status, Status::Pass);
@@ -161,8 +164,14 @@ fn suspends_that_pass_run_the_copies_after_each() {
         }
     }
     // Three suspends were written to the tree, each with an alarm that was cleared after.
-    assert_eq!(m.read("sys/power/suspend_stats/success").as_deref(), Some("3\n"));
-    assert_eq!(m.read("sys/power/state").as_deref(), Some("freeze mem disk\n"));
+    assert_eq!(
+        m.read("sys/power/suspend_stats/success").as_deref(),
+        Some("3\n")
+    );
+    assert_eq!(
+        m.read("sys/power/state").as_deref(),
+        Some("freeze mem disk\n")
+    );
     assert_eq!(m.read("sys/class/rtc/rtc0/wakealarm").as_deref(), Some("0"));
 }
 
@@ -228,7 +237,10 @@ fn without_allow_suspend_the_copies_are_skipped_with_the_reason() {
     assert_eq!(s.status, Status::Skip);
     assert_eq!(s.message.as_deref(), Some(why));
     let n = storage_count(&r);
-    for (phase, id) in [("after-suspend-1", "suspend"), ("after-suspend-2", "suspend-again")] {
+    for (phase, id) in [
+        ("after-suspend-1", "suspend"),
+        ("after-suspend-2", "suspend-again"),
+    ] {
         let c = copies(&r, phase);
         assert_eq!(c.len(), n);
         for x in c {
@@ -243,4 +255,3 @@ fn without_allow_suspend_the_copies_are_skipped_with_the_reason() {
     assert_eq!(m.read("sys/power/suspend_stats/success"), None);
     assert_eq!(m.read("sys/class/rtc/rtc0/wakealarm").as_deref(), Some(""));
 }
-

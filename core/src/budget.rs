@@ -102,8 +102,8 @@ fn apply(report: &mut Report, step: Step) {
             }
         }
         Step::DropLargest => {
-            if let Some(i) = (0..report.attachments.len())
-                .max_by_key(|&i| report.attachments[i].content.len())
+            if let Some(i) =
+                (0..report.attachments.len()).max_by_key(|&i| report.attachments[i].content.len())
             {
                 report.attachments.remove(i);
             }
@@ -137,10 +137,10 @@ pub fn fit(report: &mut Report, limit: usize) -> Result<Vec<String>, BudgetError
         .map(|a| (a.name.clone(), a.content.len()))
         .collect();
     let mut fitted = false;
-    let steps = STEPS
-        .iter()
-        .copied()
-        .chain(std::iter::repeat_n(Step::DropLargest, report.attachments.len()));
+    let steps = STEPS.iter().copied().chain(std::iter::repeat_n(
+        Step::DropLargest,
+        report.attachments.len(),
+    ));
     for step in steps {
         apply(report, step);
         match fits(report, limit) {

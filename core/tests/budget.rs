@@ -106,7 +106,10 @@ fn the_bound_on_an_envelope_holds_for_real_signatures() {
             .to_json_pretty()
             .len();
         assert!(len <= budget::envelope_len(n), "{n}: {len}");
-        assert!(len + 4096 > budget::envelope_len(n), "{n}: the bound is tight");
+        assert!(
+            len + 4096 > budget::envelope_len(n),
+            "{n}: the bound is tight"
+        );
     }
     assert!(budget::envelope_len(budget::max_report_bytes()) <= MAX_ENVELOPE_BYTES);
     assert!(budget::envelope_len(budget::max_report_bytes() + 3) > MAX_ENVELOPE_BYTES);
@@ -114,9 +117,15 @@ fn the_bound_on_an_envelope_holds_for_real_signatures() {
 
 #[test]
 fn a_report_under_the_limit_is_left_alone() {
-    let mut r = report(vec![result(0, MAX_SAMPLES)], full_attachments()[..2].to_vec());
+    let mut r = report(
+        vec![result(0, MAX_SAMPLES)],
+        full_attachments()[..2].to_vec(),
+    );
     let before = r.to_json_pretty();
-    assert_eq!(budget::fit(&mut r, budget::max_report_bytes()), Ok(Vec::new()));
+    assert_eq!(
+        budget::fit(&mut r, budget::max_report_bytes()),
+        Ok(Vec::new())
+    );
     assert_eq!(r.to_json_pretty(), before);
 }
 
@@ -128,7 +137,10 @@ fn a_report_at_the_edge_is_trimmed_to_fit_its_envelope() {
     let results: Vec<TestResult> = (0..30).map(|i| result(i, MAX_SAMPLES)).collect();
     let mut r = report(results, full_attachments());
     let original = r.to_json_pretty().len();
-    assert!(envelope_len(&r) > 2 * MAX_ENVELOPE_BYTES - 2_000_000, "{original}");
+    assert!(
+        envelope_len(&r) > 2 * MAX_ENVELOPE_BYTES - 2_000_000,
+        "{original}"
+    );
     let notes = budget::fit(&mut r, budget::max_report_bytes()).unwrap();
     let bytes = r.to_json_pretty();
     assert!(bytes.len() <= budget::max_report_bytes());
@@ -146,7 +158,12 @@ fn a_report_at_the_edge_is_trimmed_to_fit_its_envelope() {
     assert_eq!(back.attachments.len(), 16);
     for a in &back.attachments {
         assert!(a.content.len() < MAX_ATTACHMENT_BYTES, "{}", a.name);
-        assert_eq!(a.truncated_from, Some(MAX_ATTACHMENT_BYTES as u64), "{}", a.name);
+        assert_eq!(
+            a.truncated_from,
+            Some(MAX_ATTACHMENT_BYTES as u64),
+            "{}",
+            a.name
+        );
     }
     assert_eq!(
         notes[0],
@@ -181,7 +198,8 @@ fn a_report_that_cannot_fit_is_an_error_naming_its_size() {
         text: "y".repeat(budget::max_report_bytes()),
     });
     let mut r = report(vec![big], full_attachments()[..1].to_vec());
-    let Err(BudgetError::TooLarge { size, limit }) = budget::fit(&mut r, budget::max_report_bytes())
+    let Err(BudgetError::TooLarge { size, limit }) =
+        budget::fit(&mut r, budget::max_report_bytes())
     else {
         panic!("it cannot fit");
     };

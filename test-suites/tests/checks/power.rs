@@ -375,7 +375,10 @@ fn the_fixture_suspender_applies_the_trees_script() {
     assert_eq!(read("sys/class/rtc/rtc0/wakealarm"), "0");
 
     // A script that leaves the tree, or is not a script, is an error naming the file.
-    tree.file("/mxcert-fixture/suspend.toml", "[[resume]]\ncycle = 1\nremove = [\"../x\"]\n");
+    tree.file(
+        "/mxcert-fixture/suspend.toml",
+        "[[resume]]\ncycle = 1\nremove = [\"../x\"]\n",
+    );
     let out = power_suspend::run_selected(&p, &c, &probe);
     assert_eq!(out.status, Status::Error);
     assert!(out
@@ -386,7 +389,10 @@ fn the_fixture_suspender_applies_the_trees_script() {
     tree.file("/mxcert-fixture/suspend.toml", "resume = 3\n");
     let out = power_suspend::run_selected(&p, &c, &probe);
     assert!(
-        out.message.as_deref().unwrap().contains("/mxcert-fixture/suspend.toml is invalid: "),
+        out.message
+            .as_deref()
+            .unwrap()
+            .contains("/mxcert-fixture/suspend.toml is invalid: "),
         "{out:?}"
     );
     // A refusal is the kernel's.

@@ -71,7 +71,9 @@ impl Script {
             Ok(f) => {
                 f.take(MAX_SCRIPT_BYTES + 1)
                     .read_to_string(&mut text)
-                    .map_err(|e| format!("cannot read the fixture script {}: {e}", path.display()))?;
+                    .map_err(|e| {
+                        format!("cannot read the fixture script {}: {e}", path.display())
+                    })?;
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Script::default()),
             Err(e) => {
@@ -192,10 +194,7 @@ impl Suspender for Fixture<'_> {
             return Err(io::Error::other(why.clone()));
         }
         let alarm = attr(&self.path("/sys/class/rtc/rtc0/wakealarm")).unwrap_or_default();
-        let Some(asleep) = alarm
-            .strip_prefix('+')
-            .and_then(|s| s.parse::<u64>().ok())
-        else {
+        let Some(asleep) = alarm.strip_prefix('+').and_then(|s| s.parse::<u64>().ok()) else {
             return Err(io::Error::other(format!(
                 "the RTC wake alarm is {alarm:?}, not armed: the machine would never wake"
             )));
