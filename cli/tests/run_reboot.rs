@@ -32,15 +32,7 @@ impl Machine {
     /// `params`: more parameters of the reboot test (`mode = "cold", cycles = 2`).
     fn with(failed: &str, params: &str) -> Machine {
         let dir = tempfile::tempdir().unwrap();
-        let fixture =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roots/desktop");
-        let ok = Command::new("cp")
-            .arg("-a")
-            .arg(&fixture)
-            .arg(dir.path().join("root"))
-            .status()
-            .unwrap();
-        assert!(ok.success());
+        common::copy_root("desktop", dir.path());
         let m = Machine { dir };
         m.boot("0b5f0c8e-boot-0001");
         let systemctl = m.dir.path().join("systemctl");
@@ -104,8 +96,9 @@ params = {{ systemctl = "{}"{}{} }}
         }
         c.output().unwrap()
     }
-    fn resume(&self) -> (Output, Report) {
-        let out = mxcert(self.dir.path())
+    /// `mxcert run --resume` as the resume unit runs it.
+    fn resume_run(&self) -> Output {
+        mxcert(self.dir.path())
             .args([
                 "run",
                 "--resume",
@@ -115,7 +108,10 @@ params = {{ systemctl = "{}"{}{} }}
             ])
             .arg(self.session())
             .output()
-            .unwrap();
+            .unwrap()
+    }
+    fn resume(&self) -> (Output, Report) {
+        let out = self.resume_run();
         let bytes = std::fs::read(self.session().join("report.json"))
             .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
         (out, Report::from_json(&bytes).unwrap())
@@ -227,17 +223,7 @@ fn journalled(m: &Machine) -> Vec<(String, u64)> {
 
 /// Resumes and expects another restart (exit 130); returns standard error.
 fn resume_restarting(m: &Machine) -> String {
-    let out = mxcert(m.dir.path())
-        .args([
-            "run",
-            "--resume",
-            "--non-interactive",
-            "--allow-reboot",
-            "--session",
-        ])
-        .arg(m.session())
-        .output()
-        .unwrap();
+    let out = m.resume_run();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     err

@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use mxcert_core::report::{Report, Status, TestResult};
 
@@ -55,14 +55,7 @@ impl Machine {
     /// The laptop tree with what suspending needs; `script` is the fixture's suspend script.
     fn new(script: Option<&str>) -> Machine {
         let dir = tempfile::tempdir().unwrap();
-        let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roots/laptop");
-        let ok = Command::new("cp")
-            .arg("-a")
-            .arg(&fixture)
-            .arg(dir.path().join("root"))
-            .status()
-            .unwrap();
-        assert!(ok.success());
+        common::copy_root("laptop", dir.path());
         let m = Machine { dir };
         m.write("sys/power/state", "freeze mem disk\n");
         m.write("sys/power/suspend_stats/fail", "0\n");
