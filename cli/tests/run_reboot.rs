@@ -27,16 +27,12 @@ struct Machine {
 
 impl Machine {
     fn new(failed: &str) -> Machine {
+        Machine::with(failed, "")
+    }
+    /// `params`: more parameters of the reboot test (`mode = "cold", cycles = 2`).
+    fn with(failed: &str, params: &str) -> Machine {
         let dir = tempfile::tempdir().unwrap();
-        let fixture =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roots/desktop");
-        let ok = Command::new("cp")
-            .arg("-a")
-            .arg(&fixture)
-            .arg(dir.path().join("root"))
-            .status()
-            .unwrap();
-        assert!(ok.success());
+        common::copy_root("desktop", dir.path());
         let m = Machine { dir };
         m.boot("0b5f0c8e-boot-0001");
         let systemctl = m.dir.path().join("systemctl");
@@ -60,9 +56,11 @@ id = "power-reboot"
 check = "power.reboot"
 blocker = true
 title = {{ es = "Reiniciar", en = "Reboot" }}
-params = {{ systemctl = "{}" }}
+params = {{ systemctl = "{}"{}{} }}
 "#,
-                systemctl.display()
+                systemctl.display(),
+                if params.is_empty() { "" } else { ", " },
+                params
             ),
         )
         .unwrap();
@@ -98,8 +96,9 @@ params = {{ systemctl = "{}" }}
         }
         c.output().unwrap()
     }
-    fn resume(&self) -> (Output, Report) {
-        let out = mxcert(self.dir.path())
+    /// `mxcert run --resume` as the resume unit runs it.
+    fn resume_run(&self) -> Output {
+        mxcert(self.dir.path())
             .args([
                 "run",
                 "--resume",
@@ -109,7 +108,10 @@ params = {{ systemctl = "{}" }}
             ])
             .arg(self.session())
             .output()
-            .unwrap();
+            .unwrap()
+    }
+    fn resume(&self) -> (Output, Report) {
+        let out = self.resume_run();
         let bytes = std::fs::read(self.session().join("report.json"))
             .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
         (out, Report::from_json(&bytes).unwrap())
@@ -201,4 +203,158 @@ fn without_allow_reboot_the_test_is_skipped_with_the_reason() {
         Some("reboot not allowed: pass --allow-reboot to let this test restart the machine")
     );
     assert!(!m.unit().exists());
+}
+
+/// The journal's `reboot` entries: (boot id before, cycle).
+fn journalled(m: &Machine) -> Vec<(String, u64)> {
+    std::fs::read_to_string(m.session().join("journal.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["event"] == "reboot")
+        .map(|v| {
+            (
+                v["before"]["boot_id"].as_str().unwrap().to_owned(),
+                v["before"]["cycle"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Resumes and expects another restart (exit 130); returns standard error.
+fn resume_restarting(m: &Machine) -> String {
+    let out = m.resume_run();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    err
+}
+
+#[test]
+fn two_cycles_restart_twice_and_count_both() {
+    let m = Machine::with("", "cycles = 2");
+    let err = text(&m.start(true).stderr);
+    assert!(err.contains("restart 1 of 2: not restarting"), "{err}");
+    m.boot("0b5f0c8e-boot-0002");
+    // The first restart is judged, the second journalled with the new boot's id.
+    let err = resume_restarting(&m);
+    assert!(err.contains("restart 2 of 2: not restarting"), "{err}");
+    assert_eq!(
+        journalled(&m),
+        [
+            ("0b5f0c8e-boot-0001".to_owned(), 1),
+            ("0b5f0c8e-boot-0002".to_owned(), 2)
+        ]
+    );
+    assert!(m.unit().exists(), "the unit stays for the second restart");
+    m.boot("0b5f0c8e-boot-0003");
+    let (out, report) = m.resume();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let r = &report.results[0];
+    assert_eq!(r.status, Status::Pass, "{r:?}");
+    assert_eq!(
+        r.message.as_deref(),
+        Some("restarted 2 time(s); every device came back, no unit failed")
+    );
+    assert_eq!(
+        r.measurements
+            .iter()
+            .find(|x| x.name == "restarts")
+            .map(|x| x.value),
+        Some(2.0)
+    );
+    assert!(!m.unit().exists());
+}
+
+#[test]
+fn the_second_of_two_cycles_is_judged_too() {
+    let m = Machine::with("", "cycles = 2");
+    m.start(true);
+    m.boot("0b5f0c8e-boot-0002");
+    resume_restarting(&m);
+    // The second restart did not happen.
+    let (out, report) = m.resume();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        report.results[0].message.as_deref(),
+        Some("restart 2: the machine did not restart (the boot id is unchanged)")
+    );
+    assert!(!m.unit().exists());
+}
+
+#[test]
+fn cold_mode_arms_the_rtc_wake_alarm_when_there_is_one() {
+    let m = Machine::with("", "mode = \"cold\", wake_s = 60");
+    let alarm = m.root().join("sys/class/rtc/rtc0/wakealarm");
+    std::fs::create_dir_all(alarm.parent().unwrap()).unwrap();
+    std::fs::write(&alarm, "").unwrap();
+    let err = text(&m.start(true).stderr);
+    assert!(err.contains("restart 1 of 1: not restarting"), "{err}");
+    assert!(!err.contains("power the machine on by hand"), "{err}");
+    assert_eq!(std::fs::read_to_string(&alarm).unwrap(), "+60");
+    m.boot("0b5f0c8e-boot-0002");
+    let (out, report) = m.resume();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(report.results[0].status, Status::Pass);
+}
+
+#[test]
+fn cold_mode_without_an_rtc_asks_a_person_to_power_on() {
+    let m = Machine::with("", "mode = \"cold\"");
+    assert!(!m.root().join("sys/class/rtc").exists());
+    let err = text(&m.start(true).stderr);
+    assert!(
+        err.contains("; there is no RTC wake alarm: power the machine on by hand once it is off"),
+        "{err}"
+    );
+    m.boot("0b5f0c8e-boot-0002");
+    let (_, report) = m.resume();
+    assert_eq!(report.results[0].status, Status::Pass);
+}
+
+#[test]
+fn a_device_gone_after_the_restart_fails_it() {
+    let m = Machine::new("");
+    m.start(true);
+    // The network card did not come back.
+    std::fs::remove_dir_all(
+        m.root()
+            .join("sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0"),
+    )
+    .unwrap();
+    m.boot("0b5f0c8e-boot-0002");
+    let (out, report) = m.resume();
+    assert_eq!(out.status.code(), Some(1));
+    let r = &report.results[0];
+    assert_eq!(r.status, Status::Fail);
+    let msg = r.message.as_deref().unwrap();
+    assert!(msg.starts_with("after restart 1 "), "{msg}");
+    assert!(msg.contains("pci:10ec:8168:1028:09c6 is gone"), "{msg}");
+}
+
+#[test]
+fn kernel_errors_of_the_new_boot_fail_it_with_the_lines() {
+    let m = Machine::new("");
+    m.start(true);
+    m.boot("0b5f0c8e-boot-0002");
+    let kmsg = m.root().join("dev/kmsg");
+    std::fs::create_dir_all(kmsg.parent().unwrap()).unwrap();
+    std::fs::write(
+        &kmsg,
+        "6,1,100,-;Linux version 6.8.0\n3,2,200,-;nvme nvme0: controller is down; will reset\n",
+    )
+    .unwrap();
+    let (_, report) = m.resume();
+    let r = &report.results[0];
+    assert_eq!(r.status, Status::Fail);
+    assert_eq!(
+        r.message.as_deref(),
+        Some("after restart 1 0 firmware and 1 hardware errors in the kernel log")
+    );
+    assert_eq!(
+        r.evidence
+            .iter()
+            .find(|e| e.label == "kernel log errors, restart 1")
+            .map(|e| e.text.as_str()),
+        Some("nvme nvme0: controller is down; will reset")
+    );
 }

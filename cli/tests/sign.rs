@@ -324,3 +324,78 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("keygen"));
 }
+
+/// A report whose envelope is over the registry's 8 MiB body limit: `sign` warns, `submit`
+/// refuses it with the sizes (exit 3) before connecting: a listener given as the registry never
+/// sees a connection. One byte under the limit, `submit` does connect.
+#[test]
+fn submit_refuses_an_envelope_over_the_registrys_limit_without_sending_it() {
+    use mxcert_core::budget::MAX_ENVELOPE_BYTES;
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(tmp.path(), "k");
+    let (report_path, mut report) = write_report(tmp.path());
+    report.results[0]
+        .evidence
+        .push(mxcert_core::report::Evidence {
+            label: "output".into(),
+            text: "z".repeat(MAX_ENVELOPE_BYTES / 4 * 3),
+        });
+    std::fs::write(&report_path, report.to_json_pretty()).unwrap();
+    let env_path = tmp.path().join("big.dsse.json");
+    let out = mxcert(&[
+        "sign",
+        "--key",
+        keys.join("mxcert.key").to_str().unwrap(),
+        report_path.to_str().unwrap(),
+        "--out",
+        env_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let size = std::fs::metadata(&env_path).unwrap().len();
+    assert!(size > MAX_ENVELOPE_BYTES as u64);
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "warning: the envelope is {size} bytes, more than the registry's limit of {MAX_ENVELOPE_BYTES}; mxcert submit will refuse it"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let submit = |path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_mxcert"))
+            .args(["submit", "--registry", &url, "--token", "mxc_test"])
+            .arg(path)
+            .env("XDG_CONFIG_HOME", tmp.path())
+            .env("MXCERT_SYSCONFDIR", tmp.path())
+            .output()
+            .unwrap()
+    };
+    let out = submit(&env_path);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        format!(
+            "mxcert: {}: the envelope is {size} bytes, more than the registry's limit of {MAX_ENVELOPE_BYTES} bytes (8 MiB); not sent. Reports written by mxcert run fit; sign a report with fewer or smaller attachments and shorter sample series",
+            env_path.display()
+        )
+    );
+    assert!(
+        listener.accept().is_err(),
+        "nothing connected to the registry"
+    );
+
+    // At the limit the size is not what refuses it (cut there, it is no longer an envelope).
+    let at_limit = tmp.path().join("at-limit.json");
+    let mut bytes = std::fs::read(&env_path).unwrap();
+    bytes.truncate(MAX_ENVELOPE_BYTES);
+    std::fs::write(&at_limit, &bytes).unwrap();
+    let out = submit(&at_limit);
+    assert!(
+        !text(&out.stderr).contains("more than the registry's limit"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -15,6 +15,7 @@
 //! runtime. That keeps every function here deterministic and testable from fixtures.
 
 pub mod attachment;
+pub mod budget;
 pub mod cancel;
 pub mod category;
 pub mod certificate;

@@ -51,7 +51,9 @@ pub struct Report {
     /// Files of the run (kernel log, failed units, firmware devices), scrubbed and bounded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
-    /// Why an attachment the runner tries to make is absent (e.g. `fwupdmgr` not installed).
+    /// Why an attachment the runner tries to make is absent (e.g. `fwupdmgr` not installed), and
+    /// what was trimmed so that the signed report fits the registry's envelope limit (series
+    /// thinned, attachments cut or left out).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachment_notes: Vec<String>,
 }

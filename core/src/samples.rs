@@ -120,6 +120,26 @@ impl Samples {
         }
     }
 
+    /// The series with every other point kept (every 4th, ...) until at most `max` points
+    /// remain (at least one when it had any): the same time span, fewer points.
+    pub fn thinned(&self, max: usize) -> Samples {
+        let mut step = 1;
+        while self.len().div_ceil(step) > max.max(1) {
+            step *= 2;
+        }
+        fn every<T: Clone>(v: &[T], step: usize) -> Vec<T> {
+            v.iter().step_by(step).cloned().collect()
+        }
+        Samples {
+            at_ms: every(&self.at_ms, step),
+            cpu_busy_percent: every(&self.cpu_busy_percent, step),
+            cpu_mhz: self.cpu_mhz.as_deref().map(|v| every(v, step)),
+            memory_used_mib: every(&self.memory_used_mib, step),
+            load_1m: every(&self.load_1m, step),
+            temperature_max_c: self.temperature_max_c.as_deref().map(|v| every(v, step)),
+        }
+    }
+
     /// Checks the series: every present column as long as `at_ms`, at most [`MAX_SAMPLES`],
     /// times non-decreasing, percentages within 0..=100, numbers finite and not negative.
     pub fn check(&self) -> Result<(), SamplesError> {

@@ -9,8 +9,10 @@ use std::time::Duration;
 use crate::client_addr::{TrustedProxies, TrustedProxy};
 pub use crate::witness::WitnessSetting;
 
-/// Largest request body accepted (a 300-device report is well under 1 MiB).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Largest request body accepted (a 300-device report is well under 1 MiB): the envelope budget
+/// of `mxcert_core::budget` (8 MiB), which `mxcert run` trims reports to and `mxcert submit`
+/// checks before sending. A registry configured lower answers larger envelopes with 413.
+pub const DEFAULT_MAX_BODY_BYTES: usize = mxcert_core::budget::MAX_ENVELOPE_BYTES;
 
 /// Largest body `POST /api/v1/check` accepts by default.
 pub const DEFAULT_CHECK_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;

@@ -218,6 +218,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     let scrubber = attachments::scrubber(probe::live_withholding().unwrap_or_default());
     (report.attachments, report.attachment_notes) =
         attachments::collect(&attachments::System, session.info.created_at, &scrubber);
+    if let Err(e) = report::fit_budget(&mut report) {
+        eprintln!("mxcert: warning: {e}; mxcert submit will refuse its envelope");
+    }
     let bytes = report.to_json_pretty();
     output::write_atomic(&session.report_path(), &bytes, None)?;
     if let Some(out) = absolute(&args.out).or_else(|| session.info.out.clone()) {

@@ -1,5 +1,6 @@
 //! `mxcert sign` and `mxcert verify`: DSSE envelopes over the exact report bytes.
 
+use mxcert_core::budget::MAX_ENVELOPE_BYTES;
 use mxcert_core::dsse::{self, Envelope, REPORT_PAYLOAD_TYPE};
 use mxcert_core::report::Report;
 use mxcert_core::schema::Validator;
@@ -27,8 +28,14 @@ pub fn sign(args: &SignArgs) -> Result<u8> {
     let key = read_private_key(&crate::config::Settings::load()?.key(args.key.as_deref())?)?;
     let bytes = output::read_input(&args.report)?;
     parse_report(&bytes, &args.report)?;
-    let envelope = dsse::sign(REPORT_PAYLOAD_TYPE, &bytes, &key);
-    output::write_output(args.out.as_deref(), &envelope.to_json_pretty())?;
+    let envelope = dsse::sign(REPORT_PAYLOAD_TYPE, &bytes, &key).to_json_pretty();
+    if envelope.len() > MAX_ENVELOPE_BYTES {
+        eprintln!(
+            "mxcert: warning: the envelope is {} bytes, more than the registry's limit of {MAX_ENVELOPE_BYTES}; mxcert submit will refuse it",
+            envelope.len()
+        );
+    }
+    output::write_output(args.out.as_deref(), &envelope)?;
     Ok(exit::SUCCESS)
 }
 

@@ -1,8 +1,10 @@
 //! `mxcert submit`: send a signed report to a registry. Submitting the same bytes twice is safe:
 //! the registry answers with the submission it already has, so a submission that met a
 //! connection failure or a passing 5xx (an instance or its database restarting) is retried with
-//! backoff ([`Retry`]) without ever making a duplicate.
+//! backoff ([`Retry`]) without ever making a duplicate. An envelope larger than the registry's
+//! body limit ([`MAX_ENVELOPE_BYTES`]) is refused here, before any upload.
 
+use mxcert_core::budget::MAX_ENVELOPE_BYTES;
 use mxcert_core::dsse::{Envelope, REPORT_PAYLOAD_TYPE};
 
 use crate::args::{SubmitArgs, TextOrJson};
@@ -13,6 +15,14 @@ use crate::output;
 
 pub fn submit(args: &SubmitArgs) -> Result<u8> {
     let bytes = output::read_input(&args.envelope)?;
+    // The registry would answer 413 after the whole upload.
+    if bytes.len() > MAX_ENVELOPE_BYTES {
+        return Err(CliError::BadInput(format!(
+            "{}: the envelope is {} bytes, more than the registry's limit of {MAX_ENVELOPE_BYTES} bytes (8 MiB); not sent. Reports written by mxcert run fit; sign a report with fewer or smaller attachments and shorter sample series",
+            args.envelope.display(),
+            bytes.len()
+        )));
+    }
     // Refuse obvious mistakes before the upload; the registry checks everything again.
     let envelope = Envelope::from_json(&bytes).map_err(|e| CliError::parse(&args.envelope, e))?;
     if envelope.payload_type != REPORT_PAYLOAD_TYPE {

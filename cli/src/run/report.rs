@@ -1,5 +1,7 @@
-//! The report of a finished session, and its JUnit XML rendering for CI systems.
+//! The report of a finished session (trimmed to the envelope budget), and its JUnit XML
+//! rendering for CI systems.
 
+use mxcert_core::budget::{self, BudgetError};
 use mxcert_core::plan::instances::instances;
 use mxcert_core::report::{Report, Status, TestResult};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
@@ -26,6 +28,14 @@ pub fn build(info: &SessionInfo, mut results: Vec<TestResult>) -> Report {
     );
     report.declared = info.declared.clone();
     report
+}
+
+/// Trims the report so that its signed envelope fits the registry's body limit (see
+/// [`mxcert_core::budget`]); what was trimmed goes into `attachment_notes`.
+pub fn fit_budget(report: &mut Report) -> Result<(), BudgetError> {
+    let notes = budget::fit(report, budget::max_report_bytes())?;
+    report.attachment_notes.extend(notes);
+    Ok(())
 }
 
 /// JUnit XML: one test suite (the plan), one test case per result, named `id [device] (phase)`

@@ -297,7 +297,7 @@ impl Runner<'_> {
         };
         let message = match restart::restart(&root, self.options.allow_reboot, p.mode) {
             Ok(()) => format!("restart {cycle} of {}: {how}{power_on}", p.cycles),
-            Err(why) => format!("{why}; {how}{power_on}"),
+            Err(why) => format!("restart {cycle} of {}: {why}; {how}{power_on}", p.cycles),
         };
         Ok(Rebooted::Restarting(message))
     }

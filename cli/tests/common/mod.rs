@@ -1,6 +1,6 @@
 //! What the `mxcert run` test binaries share.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The real binary with a clean, predictable environment, its state under `state`.
@@ -12,4 +12,22 @@ pub fn mxcert(state: &Path) -> Command {
         .env_remove("MXCERT_LANG")
         .env("NO_COLOR", "1");
     c
+}
+
+/// A copy of the fixture root `name` (`tests/fixtures/roots/NAME`) at `dir/root`, which tests
+/// may change (a run's "machine"); returns its path.
+#[allow(dead_code)] // not every test binary copies a tree
+pub fn copy_root(name: &str, dir: &Path) -> PathBuf {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/roots")
+        .join(name);
+    let root = dir.join("root");
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(&fixture)
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(ok.success(), "cp -a {}", fixture.display());
+    root
 }

@@ -61,9 +61,7 @@ pub fn run_check_with(
         Check::NetworkInterfaces(p) => network_interfaces::run(p, ctx),
         Check::NetworkThroughput(p) => network_throughput::run(p, ctx),
         Check::PowerBattery(p) => power_battery::run(p, ctx),
-        Check::PowerSuspend(p) => {
-            power_suspend::run_with(p, ctx, &mut power_suspend::Live { probe })
-        }
+        Check::PowerSuspend(p) => power_suspend::run_selected(p, ctx, probe),
         Check::PowerReboot(p) => power_reboot::run(p, ctx),
         Check::GraphicsPresent(p) => presence::run(Kind::Graphics, p, ctx),
         Check::AudioPresent(p) => presence::run(Kind::Audio, p, ctx),

@@ -12,7 +12,9 @@
 //! Runs only with `--allow-suspend` and as root; otherwise it is skipped with that reason. Every
 //! read and write goes through the context's root, so tests run it against a fixture tree and
 //! never suspend the machine they run on. The suspend itself and probing the inventory again go
-//! through a [`Suspender`] (the CLI gives its probe; tests change the tree "during" a suspend).
+//! through a [`Suspender`]; [`fixture::select`] picks it for the run's root: the real one on `/`,
+//! the [`fixture::Fixture`] on a fixture tree (so `mxcert run --root` exercises the whole path
+//! through the binary), never a fixture for `/`.
 
 use std::io;
 use std::path::Path;
@@ -27,12 +29,18 @@ use crate::root::{attr, attr_i64};
 use crate::{Context, Outcome};
 
 /// What the check needs from the machine besides files under the root.
+pub mod fixture;
+
 pub trait Suspender {
     /// Writes `state` to the kernel's state file, which returns after the machine resumed;
     /// returns the seconds spent suspended.
     fn suspend(&mut self, state_file: &Path, state: &str) -> io::Result<f64>;
     /// The inventory as it is now.
     fn inventory(&mut self) -> Result<Inventory, String>;
+    /// Whether suspending needs root (the kernel's file does; a fixture tree's does not).
+    fn needs_root(&self) -> bool {
+        true
+    }
 }
 
 /// The real thing: the write suspends, the clocks say for how long, `probe` takes the inventory.
@@ -85,6 +93,22 @@ pub fn run(p: &PowerSuspend, ctx: &Context) -> Outcome {
     run_with(p, ctx, &mut Live { probe: &probe })
 }
 
+/// The check with the suspender [`fixture::select`] picks for the context's root and `probe`
+/// to take the inventory again (what the runner's check process calls).
+pub fn run_selected(
+    p: &PowerSuspend,
+    ctx: &Context,
+    probe: &dyn Fn() -> Result<Inventory, String>,
+) -> Outcome {
+    if !ctx.options.allow_suspend {
+        return run_with(p, ctx, &mut Live { probe });
+    }
+    match fixture::select(ctx, probe) {
+        Ok(mut machine) => run_with(p, ctx, machine.as_mut()),
+        Err(why) => Outcome::error(why),
+    }
+}
+
 /// Where a device is: its sysfs path when known, else its identity.
 fn place(d: &Device) -> &str {
     d.path.as_deref().unwrap_or(&d.id)
@@ -117,7 +141,7 @@ pub fn run_with(p: &PowerSuspend, ctx: &Context, machine: &mut dyn Suspender) ->
             "suspend not allowed: pass --allow-suspend to let this test suspend the machine",
         );
     }
-    if !ctx.is_root {
+    if !ctx.is_root && machine.needs_root() {
         return Outcome::skip("suspending needs root (it writes /sys/power/state)");
     }
     let state_file = ctx.path("/sys/power/state");

@@ -280,3 +280,129 @@ fn three_clean_cycles_pass() {
     );
     assert_eq!(fake.suspends, 3);
 }
+
+/// The suspender is chosen by the root alone: `/` (by any spelling) always gets the real one,
+/// which needs root; a tree that reaches the kernel's sysfs is refused; only a plain tree gets
+/// the fixture, which needs no root.
+#[test]
+fn a_fixture_suspender_is_never_selected_for_the_real_root() {
+    use power_suspend::fixture::{is_real_root, select};
+    let t = tempfile::tempdir().unwrap();
+    let probe = || Err::<Inventory, String>("not probed".into());
+    let mut c = live(t.path());
+    c.options.allow_suspend = true;
+    assert!(select(&c, &probe).unwrap().needs_root());
+    // A link to `/` is `/`.
+    let link = t.path().join("slash");
+    std::os::unix::fs::symlink("/", &link).unwrap();
+    assert!(is_real_root(&link));
+    c.root = link;
+    assert!(select(&c, &probe).unwrap().needs_root());
+    // Not root, on `/`: skipped, whatever the tree under it holds.
+    c.is_root = false;
+    let out = power_suspend::run_selected(&PowerSuspend::default(), &c, &probe);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("suspending needs root (it writes /sys/power/state)")
+    );
+    // A tree whose `sys` is the kernel's.
+    if std::path::Path::new("/sys/power/state").exists() {
+        let tree = Tree::new();
+        std::os::unix::fs::symlink("/sys", tree.root().join("sys")).unwrap();
+        c.root = tree.root().to_path_buf();
+        c.is_root = true;
+        let e = select(&c, &probe).err().unwrap();
+        assert!(
+            e.ends_with(&format!(
+                "is the kernel's own file, reached through the run's root {}: suspending through --root is refused (run without --root to suspend this machine)",
+                tree.root().display()
+            )),
+            "{e}"
+        );
+        let out = power_suspend::run_selected(&PowerSuspend::default(), &c, &probe);
+        assert_eq!(out.status, Status::Error);
+    }
+    // A plain tree: the fixture.
+    let tree = suspend_tree();
+    c.root = tree.root().to_path_buf();
+    assert!(!select(&c, &probe).unwrap().needs_root());
+}
+
+/// Through `run_selected` on a fixture tree, not as root: two cycles "sleep" as long as the
+/// alarm was set, are counted in the tree, and the script's second resume loses a device
+/// directory and logs an error; the check names both.
+#[test]
+fn the_fixture_suspender_applies_the_trees_script() {
+    let tree = suspend_tree();
+    tree.file("/sys/devices/platform/gone/uevent", "DRIVER=x\n").file(
+        "/mxcert-fixture/suspend.toml",
+        "[[resume]]\ncycle = 2\nremove = [\"sys/devices/platform/gone\"]\nkmsg = [\"3,150,9100,-;nvme nvme0: controller is down; will reset\"]\n",
+    );
+    let t = tempfile::tempdir().unwrap();
+    let mut c = ctx(inventory("laptop.json"), tree.root(), t.path());
+    c.options.allow_suspend = true;
+    c.is_root = false;
+    let before = inventory("laptop.json");
+    let gone_dir = tree.root().join("sys/devices/platform/gone");
+    let gone_id = before.devices[0].id.clone();
+    // The "probe": the inventory without its first device once the directory is gone.
+    let probe = || {
+        let mut i = inventory("laptop.json");
+        if !gone_dir.exists() {
+            i.devices.remove(0);
+        }
+        Ok(i)
+    };
+    let p = PowerSuspend {
+        sleep_s: 15,
+        state: SleepState::Mem,
+        cycles: 2,
+    };
+    let out = power_suspend::run_selected(&p, &c, &probe);
+    assert_eq!(out.status, Status::Fail, "{out:?}");
+    assert_eq!(
+        out.message.as_deref(),
+        Some(format!("cycle 2: after resume {gone_id} is gone; cycle 2: 0 firmware and 1 hardware errors in the kernel log while suspending and resuming").as_str())
+    );
+    assert_eq!(
+        out.evidence_text("kernel log errors, cycle 2"),
+        Some("nvme nvme0: controller is down; will reset")
+    );
+    assert_eq!(out.measurement("suspended"), Some(30.0));
+    let read = |p: &str| std::fs::read_to_string(tree.root().join(p)).unwrap();
+    assert_eq!(read("sys/power/suspend_stats/success"), "2\n");
+    assert_eq!(read("sys/power/state"), "freeze mem disk\n");
+    assert_eq!(read("sys/class/rtc/rtc0/wakealarm"), "0");
+
+    // A script that leaves the tree, or is not a script, is an error naming the file.
+    tree.file(
+        "/mxcert-fixture/suspend.toml",
+        "[[resume]]\ncycle = 1\nremove = [\"../x\"]\n",
+    );
+    let out = power_suspend::run_selected(&p, &c, &probe);
+    assert_eq!(out.status, Status::Error);
+    assert!(out
+        .message
+        .as_deref()
+        .unwrap()
+        .ends_with("cycle 1: \"../x\" is not a relative path inside the tree"));
+    tree.file("/mxcert-fixture/suspend.toml", "resume = 3\n");
+    let out = power_suspend::run_selected(&p, &c, &probe);
+    assert!(
+        out.message
+            .as_deref()
+            .unwrap()
+            .contains("/mxcert-fixture/suspend.toml is invalid: "),
+        "{out:?}"
+    );
+    // A refusal is the kernel's.
+    tree.file(
+        "/mxcert-fixture/suspend.toml",
+        "[[resume]]\ncycle = 1\nrefuse = \"Device or resource busy\"\n",
+    );
+    let out = power_suspend::run_selected(&p, &c, &probe);
+    assert_eq!(
+        out.message.as_deref(),
+        Some("cycle 1: the kernel refused to suspend (mem): Device or resource busy")
+    );
+}
