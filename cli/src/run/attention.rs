@@ -208,9 +208,10 @@ mod tests {
         fn end(&mut self) {}
     }
 
-    fn ask_through(
-        answers: Vec<Option<(Answer, String)>>,
-    ) -> (Vec<Option<(Answer, String)>>, Vec<(String, String)>) {
+    type Answers = Vec<Option<(Answer, String)>>;
+
+    /// The answers the check got and the (test, question) pairs the tester was asked.
+    fn ask_through(answers: Answers) -> (Answers, Vec<(String, String)>) {
         let asked = Arc::new(Mutex::new(Vec::new()));
         let n = answers.len();
         let desk = Desk::bind().unwrap();

@@ -42,25 +42,40 @@ pub struct FwupdDevice {
     pub update: Option<String>,
 }
 
+type Json = serde_json::Value;
+
+/// The `Devices` list of `fwupdmgr … --json` (`command` names it in errors). Text before the
+/// first `{` (a prompt fwupdmgr printed first) is skipped.
+fn fwupd_devices(stdout: &str, command: &str) -> Result<Vec<Json>, String> {
+    let json = stdout.find('{').map_or(stdout, |i| &stdout[i..]);
+    let mut v: Json = serde_json::from_str(json)
+        .map_err(|e| format!("the JSON of {command} is not valid: {e}"))?;
+    match v.get_mut("Devices").map(Json::take) {
+        Some(Json::Array(devices)) => Ok(devices),
+        _ => Err(format!("the JSON of {command} has no Devices list")),
+    }
+}
+
+fn text(d: &Json, key: &str) -> Option<String> {
+    d.get(key).and_then(|x| x.as_str()).map(str::to_owned)
+}
+
+fn has_flag(d: &Json, flag: &str) -> bool {
+    d.get("Flags")
+        .and_then(|x| x.as_array())
+        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(flag)))
+}
+
+fn name(d: &Json) -> String {
+    text(d, "Name").unwrap_or_else(|| "unnamed device".into())
+}
+
 /// The devices of `fwupdmgr get-devices --json`.
 pub fn parse_fwupd(stdout: &str) -> Result<Vec<FwupdDevice>, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(stdout).map_err(|e| format!("fwupdmgr's JSON is not valid: {e}"))?;
-    let devices = v
-        .get("Devices")
-        .and_then(|d| d.as_array())
-        .ok_or("fwupdmgr's JSON has no Devices list")?;
-    let text =
-        |d: &serde_json::Value, k: &str| d.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-    let has_flag = |d: &serde_json::Value, f: &str| {
-        d.get("Flags")
-            .and_then(|x| x.as_array())
-            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(f)))
-    };
-    Ok(devices
+    Ok(fwupd_devices(stdout, "fwupdmgr get-devices")?
         .iter()
         .map(|d| FwupdDevice {
-            name: text(d, "Name").unwrap_or_else(|| "unnamed device".into()),
+            name: name(d),
             version: text(d, "Version"),
             updatable: has_flag(d, "updatable"),
             update: d
@@ -86,27 +101,16 @@ pub struct FwupdUpdate {
 /// `is-upgrade` (fwupd lists the newest first), else its first release; a device without
 /// releases has no update. Text before the first `{` (a prompt) is ignored.
 pub fn parse_updates(stdout: &str) -> Result<Vec<FwupdUpdate>, String> {
-    let json = stdout.find('{').map_or(stdout, |i| &stdout[i..]);
-    let v: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| format!("fwupdmgr get-updates' JSON is not valid: {e}"))?;
-    let devices = v
-        .get("Devices")
-        .and_then(|d| d.as_array())
-        .ok_or("fwupdmgr get-updates' JSON has no Devices list")?;
-    let text =
-        |d: &serde_json::Value, k: &str| d.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-    let upgrade = |r: &&serde_json::Value| {
-        r.get("Flags")
-            .and_then(|x| x.as_array())
-            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some("is-upgrade")))
-    };
-    Ok(devices
+    Ok(fwupd_devices(stdout, "fwupdmgr get-updates")?
         .iter()
         .filter_map(|d| {
             let releases = d.get("Releases")?.as_array()?;
-            let release = releases.iter().find(upgrade).or_else(|| releases.first())?;
+            let release = releases
+                .iter()
+                .find(|r| has_flag(r, "is-upgrade"))
+                .or_else(|| releases.first())?;
             Some(FwupdUpdate {
-                name: text(d, "Name").unwrap_or_else(|| "unnamed device".into()),
+                name: name(d),
                 current: text(d, "Version"),
                 new: text(release, "Version")?,
             })

@@ -36,9 +36,10 @@ const KIND: &str = "storage.hotplug";
 const MIB: u64 = 1 << 20;
 
 /// Block device name -> size in sectors.
-type Media = BTreeMap<String, u64>;
+pub type Media = BTreeMap<String, u64>;
 
-fn media(ctx: &Context) -> Media {
+/// The block devices of `ROOT/sys/class/block` and their sizes: what each look reads.
+pub fn media(ctx: &Context) -> Media {
     let class = ctx.path("/sys/class/block");
     dir_names(&class)
         .into_iter()

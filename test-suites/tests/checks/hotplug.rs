@@ -363,6 +363,19 @@ fn sh(argv: &[&str]) -> Result<String, String> {
     }
 }
 
+/// An ext4 image of 32 MiB and an empty mount point in `work`.
+fn stick_image(work: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let image = work.join("stick.img");
+    let mnt = work.join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(32 << 20)
+        .unwrap();
+    sh(&["mkfs.ext4", "-q", image.to_str().unwrap()]).unwrap();
+    (image, mnt)
+}
+
 /// Real kernel block devices: the tester "inserts" an ext4 image as a loop device and mounts
 /// it, then unmounts and detaches it. Needs root, `losetup`, `mount` and `mkfs.ext4`.
 #[test]
@@ -375,34 +388,14 @@ fn a_real_loop_device_is_seen_written_and_removed() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let image = work.path().join("stick.img");
-    let mnt = work.path().join("mnt");
-    std::fs::create_dir(&mnt).unwrap();
-    std::fs::File::create(&image)
-        .unwrap()
-        .set_len(32 << 20)
-        .unwrap();
-    sh(&["mkfs.ext4", "-q", image.to_str().unwrap()]).unwrap();
+    let (image, mnt) = stick_image(work.path());
     let scratch = tempfile::tempdir().unwrap();
     let c = ctx(
         inventory("firecracker-vm.json"),
         Path::new("/"),
         scratch.path(),
     );
-    let attached = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let seen = attached.clone();
-    let (img, mp) = (image.clone(), mnt.clone());
-    let mut person = Scripted::new(move |n, text: &Text| {
-        if n == 1 {
-            let dev = sh(&["losetup", "--find", "--show", img.to_str().unwrap()]).unwrap();
-            sh(&["mount", &dev, mp.to_str().unwrap()]).unwrap();
-            *seen.lock().unwrap() = dev;
-        } else if text.en.starts_with("Eject") {
-            let dev = seen.lock().unwrap().clone();
-            sh(&["umount", mp.to_str().unwrap()]).unwrap();
-            sh(&["losetup", "-d", &dev]).unwrap();
-        }
-    });
+    let (mut person, attached) = loop_tester(&image, &mnt);
     let p = StorageHotplug {
         port_path: "/devices/virtual/block/loop".into(),
         ..params(0, 10)
@@ -468,16 +461,13 @@ impl Drop for PrivateUdevd {
     }
 }
 
+/// The loop device the tester attached (`/dev/loopN`), once attached.
+type Attached = std::sync::Arc<std::sync::Mutex<String>>;
+
 /// A tester who attaches `image` as a loop device and mounts it on `mnt` at the first wait,
 /// and unmounts and detaches it when asked to eject.
-fn loop_tester(
-    image: &Path,
-    mnt: &Path,
-) -> (
-    Scripted<impl FnMut(usize, &Text)>,
-    std::sync::Arc<std::sync::Mutex<String>>,
-) {
-    let attached = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+fn loop_tester(image: &Path, mnt: &Path) -> (Scripted<impl FnMut(usize, &Text)>, Attached) {
+    let attached = Attached::default();
     let seen = attached.clone();
     let (img, mp) = (image.to_path_buf(), mnt.to_path_buf());
     let person = Scripted::new(move |n, text: &Text| {
@@ -532,14 +522,7 @@ fn udev_events_from_a_real_udevd_drive_the_watch_and_polling_is_the_fallback() {
     }
 
     let work = tempfile::tempdir().unwrap();
-    let image = work.path().join("stick.img");
-    let mnt = work.path().join("mnt");
-    std::fs::create_dir(&mnt).unwrap();
-    std::fs::File::create(&image)
-        .unwrap()
-        .set_len(32 << 20)
-        .unwrap();
-    sh(&["mkfs.ext4", "-q", image.to_str().unwrap()]).unwrap();
+    let (image, mnt) = stick_image(work.path());
     let p = StorageHotplug {
         port_path: "/devices/virtual/block/loop".into(),
         ..params(0, 10)

@@ -518,7 +518,7 @@ fn platform_firmware_lists_fwupd_updates_and_fails_on_them_only_when_asked() {
     let out = platform_firmware::run_with(&strict, &c, &RecordedRunner::new(dir.path()));
     assert_eq!(
         out.evidence_text("fwupd_updates"),
-        Some("fwupdmgr get-updates' JSON has no Devices list")
+        Some("the JSON of fwupdmgr get-updates has no Devices list")
     );
 }
 

@@ -450,18 +450,18 @@ fn bluetoothctl_captured_on_real_machines_is_read() {
         "audio-headset"
     );
     // Without the icon, the class (hex, then decimal in brackets) gives the major class.
-    let no_icon: String = real("info-pixel9a.txt")
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("Icon:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(device_kind(&no_icon), "phone");
-    let no_icon: String = real("info-vivo-tws-air2.txt")
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("Icon:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(device_kind(&no_icon), "audio/video");
+    let without_icon = |name: &str| -> String {
+        real(name)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("Icon:"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    assert_eq!(device_kind(&without_icon("info-pixel9a.txt")), "phone");
+    assert_eq!(
+        device_kind(&without_icon("info-vivo-tws-air2.txt")),
+        "audio/video"
+    );
     // Only announced devices count: not `Device … not available`, not controllers.
     assert_eq!(
         seen_devices(&real("session-hifiberry.txt")),
