@@ -8,7 +8,11 @@
 //! ([`Person::connect`]). One JSON object per line:
 //! - check to runner: `{"wait":{"test":…,"instruction":{"es":…,"en":…},"seconds":N}}` when a
 //!   wait starts, `{"end":{}}` when it is over;
-//! - runner to check: `{"skip":{"comment":…}}` when the tester skips.
+//! - runner to check: `{"skip":{"comment":…}}` when the tester skips;
+//! - check to runner: `{"ask":{"test":…,"question":{"es":…,"en":…}}}` when a check needs the
+//!   tester's judgement (did you hear the tone?), answered by the runner's manual-question
+//!   prompt with `{"answer":{"answer":"pass"|"fail"|"skip","comment":…}}` (or a skip when
+//!   nobody answered).
 //!
 //! Without a runner socket (`--non-interactive`, or a check run by hand) there is no person:
 //! checks that need one are skipped with [`no_person`]. [`wait_for`] is the loop every check
@@ -22,6 +26,7 @@ use std::time::{Duration, Instant};
 use mxcert_core::plan::Text;
 use serde::{Deserialize, Serialize};
 
+use crate::checks::manual::Answer;
 use crate::{Context, Outcome};
 
 /// How long one look for the event may block, so a skip is noticed quickly.
@@ -41,6 +46,10 @@ pub enum Message {
     End {},
     /// The tester skipped, with a comment (possibly empty).
     Skip { comment: String },
+    /// The check asks the tester a question (answered pass, fail or skip).
+    Ask { test: String, question: Text },
+    /// The tester's answer to the question, with a comment (possibly empty).
+    Answer { answer: Answer, comment: String },
 }
 
 /// How a wait ended.
@@ -62,6 +71,11 @@ pub trait Person {
     fn skipped(&mut self) -> Option<String>;
     /// The wait is over.
     fn end(&mut self);
+    /// Asks the tester `question` and waits at most `limit` for the answer and comment;
+    /// `None` when nobody answered. A person who only waits for events answers nothing.
+    fn ask(&mut self, _test: &str, _question: &Text, _limit: Duration) -> Option<(Answer, String)> {
+        None
+    }
 }
 
 /// The outcome of a check that needs a person when none is there.
@@ -118,7 +132,11 @@ pub struct SocketPerson {
 impl SocketPerson {
     /// Connects to the runner's socket named in `ctx`; `None` when there is none (no person).
     pub fn connect(ctx: &Context) -> Option<SocketPerson> {
-        let path = ctx.options.attention.as_deref()?;
+        SocketPerson::connect_to(ctx.options.attention.as_deref()?)
+    }
+
+    /// Connects to the runner's socket at `path`; `None` when nobody listens there.
+    pub fn connect_to(path: &Path) -> Option<SocketPerson> {
         let stream = UnixStream::connect(path).ok()?;
         stream.set_nonblocking(true).ok()?;
         Some(SocketPerson {
@@ -152,6 +170,25 @@ impl Person for SocketPerson {
     fn end(&mut self) {
         self.lines.send(&Message::End {});
     }
+
+    fn ask(&mut self, test: &str, question: &Text, limit: Duration) -> Option<(Answer, String)> {
+        self.lines.send(&Message::Ask {
+            test: test.to_owned(),
+            question: question.clone(),
+        });
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            for line in self.lines.read()? {
+                match serde_json::from_slice(&line) {
+                    Ok(Message::Answer { answer, comment }) => return Some((answer, comment)),
+                    Ok(Message::Skip { comment }) => return Some((Answer::Skip, comment)),
+                    _ => {}
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
 }
 
 /// The person for a check: the runner's socket, if the run has one.
@@ -170,6 +207,8 @@ pub enum DeskEvent {
     },
     /// The current wait is over.
     Ended,
+    /// A check asks the tester a question; answer it with [`Desk::answer`].
+    Asked { test: String, question: Text },
 }
 
 /// The runner's side of the socket: accepts the checks' connections (one at a time), hands
@@ -281,6 +320,9 @@ impl Desk {
                     deadline: Instant::now() + Duration::from_secs(seconds.min(86_400)),
                 }),
                 Ok(Message::End {}) => events.push(DeskEvent::Ended),
+                Ok(Message::Ask { test, question }) => {
+                    events.push(DeskEvent::Asked { test, question })
+                }
                 _ => {}
             }
         }
@@ -289,6 +331,21 @@ impl Desk {
             events.push(DeskEvent::Ended);
         }
         events
+    }
+
+    /// Gives the asking check the tester's answer.
+    pub fn answer(&mut self, answer: Answer, comment: &str) {
+        if let Some(lines) = self.current.as_mut() {
+            lines.send(&Message::Answer {
+                answer,
+                comment: comment.to_owned(),
+            });
+        }
+    }
+
+    /// Drops the current connection: a check waiting for an answer learns nobody will give one.
+    pub fn hang_up(&mut self) {
+        self.current = None;
     }
 
     /// Tells the waiting check that the tester skipped.
@@ -328,5 +385,53 @@ mod tests {
         s.write_all(&vec![b'a'; MAX_LINE + 10]).unwrap();
         polled_until(&mut desk, &DeskEvent::Ended);
         assert!(desk.current.is_none());
+    }
+
+    #[test]
+    fn a_question_reaches_the_desk_and_its_answer_comes_back() {
+        let mut desk = Desk::bind().unwrap();
+        let path = desk.path().to_path_buf();
+        let question = Text {
+            es: "¿Escuchó el tono?".into(),
+            en: "Did you hear the tone?".into(),
+        };
+        let q = question.clone();
+        let asker = std::thread::spawn(move || {
+            let mut p = SocketPerson::connect_to(&path).unwrap();
+            let first = p.ask("audio", &q, Duration::from_secs(5));
+            let second = p.ask("audio", &q, Duration::from_secs(5));
+            (first, second)
+        });
+        let asked = DeskEvent::Asked {
+            test: "audio".into(),
+            question,
+        };
+        polled_until(&mut desk, &asked);
+        desk.answer(Answer::Fail, "only a crackle");
+        polled_until(&mut desk, &asked);
+        desk.skip("no speakers plugged in");
+        let (first, second) = asker.join().unwrap();
+        assert_eq!(first, Some((Answer::Fail, "only a crackle".into())));
+        assert_eq!(
+            second,
+            Some((Answer::Skip, "no speakers plugged in".into()))
+        );
+    }
+
+    #[test]
+    fn a_question_nobody_answers_ends_at_its_limit_or_when_the_desk_is_gone() {
+        let desk = Desk::bind().unwrap();
+        let mut p = SocketPerson::connect_to(desk.path()).unwrap();
+        let q = Text {
+            es: "¿?".into(),
+            en: "?".into(),
+        };
+        let start = Instant::now();
+        assert_eq!(p.ask("t", &q, Duration::from_millis(300)), None);
+        assert!(start.elapsed() >= Duration::from_millis(300));
+        drop(desk);
+        let start = Instant::now();
+        assert_eq!(p.ask("t", &q, Duration::from_secs(5)), None);
+        assert!(start.elapsed() < Duration::from_secs(2));
     }
 }

@@ -13,6 +13,7 @@
 //! `mxcert_core::plan`, which the registry shares).
 
 pub mod attention;
+pub mod block_watch;
 pub mod checks;
 mod context;
 mod outcome;

@@ -1,7 +1,10 @@
 //! The runner's side of "waiting for a person's action" ([`mxcert_suites::attention`]): a
 //! [`Ui`] wrapper that, while a check waits, shows its instruction once and then a countdown,
 //! and reads standard input: a line typed during the wait (a comment, possibly empty) skips the
-//! check with that comment. The check itself watches for the event and decides.
+//! check with that comment. The check itself watches for the event and decides. A check may
+//! also ask a question (did you hear the tone?): it is put to the tester with the manual-test
+//! prompt and the answer goes back to the check; when nobody answers (standard input ended)
+//! the connection is dropped, which the check records as no answer.
 //!
 //! It lives in the display's `tick`, which the runner calls about every 100 ms while a check
 //! runs, so the runner's loop needs to know nothing about it. Only interactive runs have one;
@@ -28,6 +31,8 @@ pub struct Attending {
     waiting: Option<(Instant, u64)>,
     /// Standard input still open (at its end nobody can type a skip).
     input_open: bool,
+    /// The title of the test running now (the heading of a check's question).
+    title: Text,
 }
 
 impl std::fmt::Debug for Attending {
@@ -46,6 +51,10 @@ impl Attending {
             lang,
             waiting: None,
             input_open: true,
+            title: Text {
+                es: String::new(),
+                en: String::new(),
+            },
         }
     }
 
@@ -89,6 +98,7 @@ impl Ui for Attending {
     }
 
     fn test_started(&mut self, test: &Test, label: &str) {
+        self.title = test.title.clone();
         self.inner.test_started(test, label);
     }
 
@@ -107,6 +117,21 @@ impl Ui for Attending {
                 DeskEvent::Ended => {
                     self.waiting = None;
                     self.inner.countdown(None);
+                }
+                DeskEvent::Asked { test, question } => {
+                    let q = Question {
+                        test_id: &test,
+                        title: &self.title,
+                        instructions: &question,
+                        blocker: false,
+                    };
+                    match self.inner.ask(&q, None) {
+                        Some((answer, comment)) => self.desk.answer(answer, &comment),
+                        None => {
+                            self.input_open = false;
+                            self.desk.hang_up();
+                        }
+                    }
                 }
             }
         }
@@ -151,5 +176,99 @@ impl Ui for Attending {
 
     fn end(&mut self) {
         self.inner.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use mxcert_suites::attention::{Person, SocketPerson};
+
+    use super::*;
+
+    /// A display whose tester gives the scripted answers and records what was asked.
+    struct Scripted {
+        answers: Vec<Option<(Answer, String)>>,
+        asked: Arc<Mutex<Vec<(String, String)>>>,
+    }
+
+    impl Ui for Scripted {
+        fn begin(&mut self, _: &Plan, _: &Path, _: &[&Test], _: usize) {}
+        fn test_started(&mut self, _: &Test, _: &str) {}
+        fn test_finished(&mut self, _: &Test, _: &TestResult) {}
+        fn notice(&mut self, _: &str) {}
+        fn ask(&mut self, q: &Question<'_>, _: Option<&str>) -> Option<(Answer, String)> {
+            self.asked
+                .lock()
+                .unwrap()
+                .push((q.test_id.to_owned(), q.instructions.en.clone()));
+            self.answers.remove(0)
+        }
+        fn end(&mut self) {}
+    }
+
+    type Answers = Vec<Option<(Answer, String)>>;
+
+    /// The answers the check got and the (test, question) pairs the tester was asked.
+    fn ask_through(answers: Answers) -> (Answers, Vec<(String, String)>) {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let n = answers.len();
+        let desk = Desk::bind().unwrap();
+        let path = desk.path().to_path_buf();
+        let mut ui = Attending::new(
+            Box::new(Scripted {
+                answers,
+                asked: asked.clone(),
+            }),
+            desk,
+            Lang::En,
+        );
+        let check = std::thread::spawn(move || {
+            let mut p = SocketPerson::connect_to(&path).unwrap();
+            let q = Text {
+                es: "¿Escuchó el tono?".into(),
+                en: "Did you hear the tone?".into(),
+            };
+            (0..n)
+                .map(|_| p.ask("audio", &q, Duration::from_secs(10)))
+                .collect::<Vec<_>>()
+        });
+        let until = Instant::now() + Duration::from_secs(10);
+        while !check.is_finished() {
+            assert!(Instant::now() < until, "the check never got its answers");
+            ui.tick();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let got = check.join().unwrap();
+        let asked = asked.lock().unwrap().clone();
+        (got, asked)
+    }
+
+    #[test]
+    fn a_checks_question_is_put_to_the_tester_and_the_answer_goes_back() {
+        let (got, asked) = ask_through(vec![
+            Some((Answer::Pass, "loud and clear".into())),
+            Some((Answer::Fail, String::new())),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                Some((Answer::Pass, "loud and clear".into())),
+                Some((Answer::Fail, String::new()))
+            ]
+        );
+        assert_eq!(
+            asked,
+            vec![("audio".to_owned(), "Did you hear the tone?".to_owned()); 2]
+        );
+    }
+
+    #[test]
+    fn when_nobody_answers_the_check_learns_it_at_once() {
+        let start = Instant::now();
+        let (got, _) = ask_through(vec![None]);
+        assert_eq!(got, vec![None]);
+        assert!(start.elapsed() < Duration::from_secs(5));
     }
 }

@@ -187,11 +187,17 @@ impl Check {
             // Up to 16 networks, each wait_s plus its measurements.
             Check::WifiConnect(p) => 16 * (p.wait_s + p.throughput_s + 60),
             Check::InputKeys(p) => p.wait_s * p.keys.len() as u64 + 60,
-            Check::AudioPlaybackCapture(p) => p.duration_ms / 1000 + 60,
+            // Plus five minutes for the tester's answer when the card has no input.
+            Check::AudioPlaybackCapture(p) => p.duration_ms / 1000 + 60 + 300,
             Check::CameraCapture(p) => p.max_resolutions * (p.frames / 5 + 10) + 30,
+            // eglinfo, then the optional benchmark and 30 s for glmark2 to start and finish.
+            Check::GraphicsRender(p) if p.benchmark_seconds > 0 => {
+                p.timeout_s + p.benchmark_seconds + 60
+            }
             Check::GraphicsRender(p) => p.timeout_s + 30,
             Check::ServerIpmi(p) => p.timeout_s + 30,
-            Check::PlatformFirmware(_) => 120,
+            // fwupdmgr get-devices and get-updates, 60 s each.
+            Check::PlatformFirmware(_) => 150,
             _ => FALLBACK_TIMEOUT_S,
         };
         Duration::from_secs(s)

@@ -272,15 +272,22 @@ impl Params for DisplayOutputs {}
 pub struct GraphicsRender {
     /// Seconds the renderer query may take (default 30).
     pub timeout_s: u64,
+    /// Run a render benchmark (`glmark2-es2-drm`, off-screen through the render node) for about
+    /// this many seconds and record its score (default 0: no benchmark; at most 120).
+    pub benchmark_seconds: u64,
 }
 impl Default for GraphicsRender {
     fn default() -> Self {
-        GraphicsRender { timeout_s: 30 }
+        GraphicsRender {
+            timeout_s: 30,
+            benchmark_seconds: 0,
+        }
     }
 }
 impl Params for GraphicsRender {
     fn validate(&self) -> Result<(), String> {
-        in_range("timeout_s", self.timeout_s, 1, 600)
+        in_range("timeout_s", self.timeout_s, 1, 600)?;
+        in_range("benchmark_seconds", self.benchmark_seconds, 0, 120)
     }
 }
 
@@ -294,6 +301,9 @@ pub struct PlatformFirmware {
     pub require_secure_boot: bool,
     /// Fail without a TPM 2.0.
     pub require_tpm2: bool,
+    /// Fail when fwupd lists firmware updates on the LVFS (`fwupdmgr get-updates`); default
+    /// false: the updates are only recorded.
+    pub fail_on_updates: bool,
 }
 impl Params for PlatformFirmware {}
 

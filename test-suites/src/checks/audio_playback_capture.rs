@@ -8,21 +8,30 @@
 //! writes in its scratch directory), both from `alsa-utils` behind the command-runner seam, on
 //! `plughw:CARD,DEVICE` (ALSA converts the format as needed). The card is the first one in
 //! `ROOT/proc/asound` with both a playback and a capture device. A card with only outputs gets
-//! the tone played and the test skipped: hearing it needs a person (a manual test).
+//! the tone played and the tester asked "did you hear it?" through the runner's manual-question
+//! prompt ([`crate::attention`]): yes passes, no fails, skip skips; without a person
+//! (`--non-interactive`) the test is skipped with that reason.
 //!
-//! Bounds: each program gets the tone's duration plus 10 s. No sound card: not applicable;
-//! `aplay`/`arecord` missing: skipped naming `alsa-utils`.
+//! Bounds: each program gets the tone's duration plus 10 s; the answer [`ANSWER_LIMIT`]. No
+//! sound card: not applicable; `aplay`/`arecord` missing: skipped naming `alsa-utils`.
 
 use std::time::Duration;
 
 use mxcert_core::plan::params::AudioPlaybackCapture;
+use mxcert_core::plan::Text;
 use mxcert_core::tone;
 
+use crate::attention::{self, Person};
+use crate::checks::manual::Answer;
 use crate::root::{attr, dir_names};
 use crate::runner_seam::{CommandRunner, RunError, SystemRunner};
 use crate::{Context, Outcome};
 
 const RATE: u32 = 48_000;
+const KIND: &str = "audio.playback-capture";
+
+/// How long the tester has to say whether they heard the tone.
+pub const ANSWER_LIMIT: Duration = Duration::from_secs(300);
 
 /// A card's number, name and first playback and capture devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +77,46 @@ fn tool_failed(e: RunError) -> Outcome {
     }
 }
 
+/// Runs the check with the real tools and the run's person (if any).
 pub fn run(p: &AudioPlaybackCapture, ctx: &Context) -> Outcome {
-    run_with(p, ctx, &SystemRunner)
+    match attention::person(ctx) {
+        Some(mut person) => {
+            let person: &mut dyn Person = person.as_mut();
+            run_with(p, ctx, &SystemRunner, Some(person))
+        }
+        None => run_with(p, ctx, &SystemRunner, None),
+    }
 }
 
+/// What the tester answered about the tone played on a card without an input.
+fn heard(answer: Option<(Answer, String)>, played: &str) -> Outcome {
+    let Some((answer, comment)) = answer else {
+        return Outcome::skip(format!("{played}; nobody said whether it was heard"));
+    };
+    let comment = comment.trim().to_owned();
+    let with = |s: String| {
+        if comment.is_empty() {
+            s
+        } else {
+            format!("{s}: {comment}")
+        }
+    };
+    let mut out = match answer {
+        Answer::Pass => Outcome::pass(with(format!("{played}; the tester heard it"))),
+        Answer::Fail => Outcome::fail(with(format!("{played}; the tester did not hear it"))),
+        Answer::Skip => attention::skipped_by_tester(comment.clone()),
+    };
+    out.comment = (!comment.is_empty()).then_some(comment);
+    out.evidence("tone", played.to_owned())
+}
+
+/// Runs the check with `runner` for the tools and `person` (none in a non-interactive run) to
+/// ask about a tone nothing can record.
 pub fn run_with(
     p: &AudioPlaybackCapture,
     ctx: &Context,
     runner: &(dyn CommandRunner + Sync),
+    person: Option<&mut dyn Person>,
 ) -> Outcome {
     let all = cards(ctx);
     let Some(card) = all
@@ -106,10 +147,36 @@ pub fn run_with(
                 card.id,
                 o.stderr_text().trim()
             )),
-            Ok(_) => Outcome::skip(format!(
-                "card {} ({}) has no input to record the tone: a {} Hz tone was played; whether it is heard needs a manual test",
-                card.number, card.id, p.frequency_hz
-            )),
+            Ok(_) => {
+                let played = format!(
+                    "card {} ({}) has no input to record the tone: a {} Hz tone was played on {out_dev}",
+                    card.number, card.id, p.frequency_hz
+                );
+                match person {
+                    None => Outcome::skip(format!(
+                        "{played}; whether it is heard needs a person, none in a non-interactive run"
+                    )),
+                    Some(person) => {
+                        let question = Text {
+                            es: format!(
+                                "Se reprodujo un tono de {} Hz durante {:.1} s en la tarjeta {} ({}). ¿Lo escuchó claro?",
+                                p.frequency_hz,
+                                p.duration_ms as f64 / 1000.0,
+                                card.number,
+                                card.id
+                            ),
+                            en: format!(
+                                "A {} Hz tone played for {:.1} s on card {} ({}). Did you hear it clearly?",
+                                p.frequency_hz,
+                                p.duration_ms as f64 / 1000.0,
+                                card.number,
+                                card.id
+                            ),
+                        };
+                        heard(person.ask(KIND, &question, ANSWER_LIMIT), &played)
+                    }
+                }
+            }
         };
     };
     let in_dev = format!("plughw:{},{capture}", card.number);

@@ -103,7 +103,9 @@ pub fn device_kind(info: &str) -> String {
     if let Some(icon) = field("Icon").filter(|i| !i.is_empty()) {
         return icon;
     }
+    // BlueZ 5.7x prints the decimal value after the hex one: `Class: 0x005a420c (5915148)`.
     field("Class")
+        .and_then(|c| c.split_whitespace().next().map(str::to_owned))
         .and_then(|c| u32::from_str_radix(c.trim_start_matches("0x"), 16).ok())
         .map(|c| major_class(c).to_owned())
         .unwrap_or_else(|| "unknown".into())

@@ -28,25 +28,46 @@ pub struct Format {
     pub sizes: Vec<(u32, u32)>,
 }
 
-/// Parses `v4l2-ctl --list-formats-ext`: `[N]: 'YUYV' (…)` then `Size: Discrete WxH` lines.
+/// Parses `v4l2-ctl --list-formats-ext`: a format starts at `[N]: 'YUYV' (…)` (v4l-utils 1.14
+/// and later) or `Pixel Format: 'YUYV'` (older releases); its sizes are `Size: Discrete WxH`
+/// lines, and for a `Size: Stepwise MINxMIN - MAXxMAX with step …` or `Continuous` range the
+/// largest size. Anything else (a `-D` driver block first, blank lines, spaces for tabs) is
+/// ignored.
 pub fn formats(listing: &str) -> Vec<Format> {
+    let parse_size = |s: &str| -> Option<(u32, u32)> {
+        let (w, h) = s.trim().split_once('x')?;
+        let h = h.split_whitespace().next()?;
+        Some((w.trim().parse().ok()?, h.parse().ok()?))
+    };
     let mut out: Vec<Format> = Vec::new();
     for line in listing.lines().map(str::trim) {
-        if line.starts_with('[') {
-            if let Some(code) = line.split('\'').nth(1) {
+        let starts = if line.starts_with('[') {
+            Some(line)
+        } else {
+            line.strip_prefix("Pixel Format:")
+        };
+        if let Some(rest) = starts {
+            if let Some(code) = rest.split('\'').nth(1) {
                 out.push(Format {
                     fourcc: code.to_owned(),
                     sizes: Vec::new(),
                 });
             }
-        } else if let Some(size) = line.strip_prefix("Size: Discrete ") {
-            let parsed = size
-                .split_once('x')
-                .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
-            if let (Some(f), Some(s)) = (out.last_mut(), parsed) {
-                if !f.sizes.contains(&s) {
-                    f.sizes.push(s);
-                }
+            continue;
+        }
+        let parsed = if let Some(size) = line.strip_prefix("Size: Discrete ") {
+            parse_size(size)
+        } else if let Some(range) = line
+            .strip_prefix("Size: Stepwise ")
+            .or_else(|| line.strip_prefix("Size: Continuous "))
+        {
+            range.split_once(" - ").and_then(|(_, max)| parse_size(max))
+        } else {
+            None
+        };
+        if let (Some(f), Some(s)) = (out.last_mut(), parsed) {
+            if !f.sizes.contains(&s) {
+                f.sizes.push(s);
             }
         }
     }

@@ -8,6 +8,13 @@
 //! Bounded by `timeout_s` (the tool's whole process group is killed). Skipped without a render
 //! node (`ROOT/dev/dri/renderD*`: no GPU exposed by the kernel), or when `eglinfo` is not
 //! installed (naming the package).
+//!
+//! With `benchmark_seconds` (at most 120), a render benchmark follows: `glmark2-es2-drm
+//! --off-screen` (GLES 2 through DRM/GBM, no display server) on [`BENCH_SCENES`], each for a
+//! quarter of the time, bounded by the time plus [`BENCH_START`] with its process group
+//! killed. Its score, renderer and scene count are recorded; it never changes the verdict
+//! (the benchmark is a figure, not a requirement), and a missing tool is noted naming the
+//! Debian package `glmark2-es2-drm`.
 
 use std::time::Duration;
 
@@ -94,6 +101,94 @@ pub fn parse(stdout: &str) -> Vec<Platform> {
     out
 }
 
+/// The glmark2 scenes of the benchmark.
+pub const BENCH_SCENES: [&str; 4] = ["build", "texture", "shading", "bump"];
+/// What glmark2 gets beyond the scenes' time to start and finish.
+pub const BENCH_START: Duration = Duration::from_secs(30);
+const GLMARK2: &str = "glmark2-es2-drm";
+
+/// What a glmark2 run printed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Benchmark {
+    pub renderer: Option<String>,
+    /// Scenes with an FPS figure.
+    pub scenes: usize,
+    pub score: Option<u64>,
+}
+
+/// Reads glmark2's output: `GL_RENDERER:`, every `FPS: N` (a scene; driver messages may come
+/// between a scene's name and its figures), and `glmark2 Score: N`.
+pub fn parse_glmark2(stdout: &str) -> Benchmark {
+    let mut b = Benchmark::default();
+    for line in stdout.lines() {
+        let t = line.trim();
+        if let Some(r) = t.strip_prefix("GL_RENDERER:") {
+            b.renderer = Some(r.trim().to_owned());
+        } else if let Some(s) = t.strip_prefix("glmark2 Score:") {
+            b.score = s.trim().parse().ok();
+        }
+        if let Some((_, after)) = t.split_once("FPS: ") {
+            if after
+                .split_whitespace()
+                .next()
+                .is_some_and(|n| n.parse::<f64>().is_ok())
+            {
+                b.scenes += 1;
+            }
+        }
+    }
+    b
+}
+
+/// The arguments of the benchmark run for `seconds`.
+pub fn benchmark_args(seconds: u64) -> Vec<String> {
+    let each = seconds as f64 / BENCH_SCENES.len() as f64;
+    let mut args = vec!["--off-screen".to_owned()];
+    for scene in BENCH_SCENES {
+        args.push("-b".into());
+        args.push(format!("{scene}:duration={each:.2}"));
+    }
+    args
+}
+
+/// Runs the benchmark and adds what it found to `out`.
+fn benchmark(seconds: u64, runner: &dyn CommandRunner, out: &mut Outcome) {
+    let args = benchmark_args(seconds);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let limit = Duration::from_secs(seconds) + BENCH_START;
+    let said = match runner.run(GLMARK2, &args, limit) {
+        Err(RunError::NotFound { .. }) => {
+            format!("not run: {GLMARK2} is not installed (Debian package {GLMARK2})")
+        }
+        Err(e) => format!("not run: {e}"),
+        Ok(o) => {
+            let b = parse_glmark2(&o.stdout_text());
+            match b.score {
+                Some(score) if o.success() => {
+                    out.add_measurement("glmark2_score", score as f64, "");
+                    out.add_measurement("glmark2_scenes", b.scenes as f64, "scenes");
+                    format!(
+                        "{GLMARK2} score {score} over {} scene(s) of {seconds} s in all, renderer {}",
+                        b.scenes,
+                        b.renderer.as_deref().unwrap_or("not reported")
+                    )
+                }
+                _ => {
+                    let stderr = o.stderr_text();
+                    let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+                    format!(
+                        "{GLMARK2} gave no score (exited with {}){}",
+                        o.status
+                            .map_or("a signal".to_owned(), |s| format!("status {s}")),
+                        last.map(|l| format!(": {}", l.trim())).unwrap_or_default()
+                    )
+                }
+            }
+        }
+    };
+    out.add_evidence("benchmark", said);
+}
+
 pub fn run(p: &GraphicsRender, ctx: &Context) -> Outcome {
     run_with(p, ctx, &SystemRunner)
 }
@@ -145,7 +240,12 @@ pub fn run_with(p: &GraphicsRender, ctx: &Context, runner: &dyn CommandRunner) -
             Outcome::fail(format!("only software rendering: {}", names.join(", ")))
         }
     };
-    out.evidence("render_nodes", nodes.join(" "))
+    let mut out = out
+        .evidence("render_nodes", nodes.join(" "))
         .evidence("platforms", evidence)
-        .measure("egl_platforms", platforms.len() as f64, "platforms")
+        .measure("egl_platforms", platforms.len() as f64, "platforms");
+    if p.benchmark_seconds > 0 {
+        benchmark(p.benchmark_seconds, runner, &mut out);
+    }
+    out
 }

@@ -14,7 +14,8 @@ use mxcert_core::plan::{Test, Text};
 use crate::{Context, Outcome};
 
 /// The tester's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Answer {
     Pass,
     Fail,

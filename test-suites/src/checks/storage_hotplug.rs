@@ -2,10 +2,11 @@
 //! watches for its block device, checks the negotiated USB speed, writes, syncs, reads back and
 //! verifies a file on its mounted filesystem, then asks for its removal and watches it go.
 //!
-//! Watching: `ROOT/sys/class/block` is read every 100 ms; a medium has arrived when a block
-//! device appears or its size goes from 0 to more (a card reader's disk exists empty until a
-//! card is inserted). Block devices appear in sysfs before udev announces them, so this needs
-//! no udev daemon and works in containers and on fixture trees alike. Loop devices are ignored
+//! Watching: `ROOT/sys/class/block` is read again whenever udev announces a block event (when
+//! a udev daemon runs on the machine tested), else every 100 ms ([`crate::block_watch`], which
+//! says in the evidence which way and why); a medium has arrived when a block device appears or
+//! its size goes from 0 to more (a card reader's disk exists empty until a card is inserted).
+//! The mount has no udev event: it is polled. Loop devices are ignored
 //! unless `port_path` names them (snapd attaches loop devices at any time); with `port_path`,
 //! only a device whose sysfs path contains it counts.
 //!
@@ -27,17 +28,18 @@ use mxcert_core::plan::Text;
 
 use super::storage_rw_verify::{mbps, test_dir, unescape_mount, DirResult, Target};
 use crate::attention::{self, wait_for, Person, Waited};
+use crate::block_watch::{BlockWatch, POLL};
 use crate::root::{attr, dir_names};
 use crate::{Context, Outcome};
 
 const KIND: &str = "storage.hotplug";
-const POLL: Duration = Duration::from_millis(100);
 const MIB: u64 = 1 << 20;
 
 /// Block device name -> size in sectors.
-type Media = BTreeMap<String, u64>;
+pub type Media = BTreeMap<String, u64>;
 
-fn media(ctx: &Context) -> Media {
+/// The block devices of `ROOT/sys/class/block` and their sizes: what each look reads.
+pub fn media(ctx: &Context) -> Media {
     let class = ctx.path("/sys/class/block");
     dir_names(&class)
         .into_iter()
@@ -163,8 +165,18 @@ pub fn run(p: &StorageHotplug, ctx: &Context) -> Outcome {
     }
 }
 
-/// Runs the check with `person` at the machine.
+/// Runs the check with `person` at the machine, watching as [`BlockWatch::for_context`] says.
 pub fn run_with(p: &StorageHotplug, ctx: &Context, person: &mut dyn Person) -> Outcome {
+    run_watching(p, ctx, person, BlockWatch::for_context(ctx))
+}
+
+/// Runs the check with `person` at the machine and `watch` for block device changes.
+pub fn run_watching(
+    p: &StorageHotplug,
+    ctx: &Context,
+    person: &mut dyn Person,
+    mut watch: BlockWatch,
+) -> Outcome {
     let class = ctx.path("/sys/class/block");
     if !class.is_dir() {
         return Outcome::skip(format!(
@@ -173,6 +185,7 @@ pub fn run_with(p: &StorageHotplug, ctx: &Context, person: &mut dyn Person) -> O
         ));
     }
     let wait = Duration::from_secs(p.wait_s);
+    // Listening before the first reading, so no event falls between the two.
     let before = media(ctx);
     let insert = Text {
         es: format!(
@@ -185,8 +198,10 @@ pub fn run_with(p: &StorageHotplug, ctx: &Context, person: &mut dyn Person) -> O
         ),
     };
     let disk = match wait_for(person, KIND, &insert, wait, |s| {
-        look(s);
-        arrived(&before, &media(ctx), ctx, &p.port_path)
+        watch
+            .wait(s)
+            .then(|| arrived(&before, &media(ctx), ctx, &p.port_path))
+            .flatten()
     }) {
         Waited::Happened(d) => d,
         Waited::TimedOut => {
@@ -194,6 +209,7 @@ pub fn run_with(p: &StorageHotplug, ctx: &Context, person: &mut dyn Person) -> O
                 "no storage medium appeared in {} within {} s",
                 p.port, p.wait_s
             ))
+            .evidence("watch", watch.describe())
         }
         Waited::Skipped(c) => return attention::skipped_by_tester(c),
     };
@@ -293,8 +309,7 @@ pub fn run_with(p: &StorageHotplug, ctx: &Context, person: &mut dyn Person) -> O
     };
     let mut removal = "it was removed";
     match wait_for(person, KIND, &remove, wait, |s| {
-        look(s);
-        removed(&media(ctx), &disk).then_some(())
+        (watch.wait(s) && removed(&media(ctx), &disk)).then_some(())
     }) {
         Waited::Happened(()) => lines.push(format!("{disk} was removed")),
         Waited::TimedOut => failures.push(format!("{disk} was not removed within {} s", p.wait_s)),
@@ -325,6 +340,7 @@ pub fn run_with(p: &StorageHotplug, ctx: &Context, person: &mut dyn Person) -> O
         out.add_measurement(name, value, unit);
     }
     out.add_evidence("medium", lines.join("\n"));
+    out.add_evidence("watch", watch.describe());
     out
 }
 

@@ -108,6 +108,49 @@ fn the_listing_and_the_frame_rate_are_read_as_v4l2_ctl_prints_them() {
     assert_eq!(last_fps("no rate"), None);
 }
 
+fn recorded(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/recorded/camera")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// Listings printed by real cameras (origins in tests/fixtures/recorded/README.md).
+#[test]
+fn real_listings_old_and_new_with_driver_blocks_and_stepwise_sizes_are_read() {
+    // A 4K UVC camera, listed with `-D` (the driver block comes first): MJPG then YUYV.
+    let f = formats(&recorded("elp-4k-usb.txt"));
+    assert_eq!(
+        f.iter().map(|f| f.fourcc.as_str()).collect::<Vec<_>>(),
+        ["MJPG", "YUYV"]
+    );
+    assert_eq!(f[0].sizes.len(), 11);
+    assert_eq!(f[1].sizes.len(), 11);
+    assert_eq!(f[1].sizes[0], (3840, 2160));
+    assert_eq!(f[1].sizes[10], (320, 240));
+    // A USB 2.0 camera on a Raspberry Pi: no blank line after the type.
+    let f = formats(&recorded("usb2-camera.txt"));
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].sizes,
+        vec![(640, 480), (352, 288), (320, 240), (176, 144), (160, 120)]
+    );
+    // An older v4l2-ctl (`Pixel Format:` lines, spaces for tabs) on a camera with stepwise
+    // sizes: the largest size of each range.
+    let f = formats(&recorded("pi-camera-stepwise.txt"));
+    assert_eq!(
+        f.iter().map(|f| f.fourcc.as_str()).collect::<Vec<_>>(),
+        ["YU12", "YUYV", "RGB3", "JPEG", "H264", "MJPG"]
+    );
+    assert!(f.iter().all(|f| f.sizes == vec![(2592, 1944)]), "{f:?}");
+    // Garbage gives no size and never panics.
+    assert!(formats("[\u{0}'\nSize: Discrete x\nSize: Stepwise - \n'")
+        .iter()
+        .all(|f| f.sizes.is_empty()));
+}
+
 #[test]
 fn frames_at_the_two_largest_resolutions_change_and_their_rate_is_measured() {
     let out = run(&params(), false, Some(LISTING));

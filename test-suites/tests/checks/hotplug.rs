@@ -10,6 +10,7 @@ use mxcert_core::plan::params::StorageHotplug;
 use mxcert_core::plan::Text;
 use mxcert_core::report::Status;
 use mxcert_suites::attention::{Desk, DeskEvent, Person};
+use mxcert_suites::block_watch::BlockWatch;
 use mxcert_suites::checks::storage_hotplug;
 
 use crate::support::{ctx, inventory, Tree};
@@ -362,6 +363,19 @@ fn sh(argv: &[&str]) -> Result<String, String> {
     }
 }
 
+/// An ext4 image of 32 MiB and an empty mount point in `work`.
+fn stick_image(work: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let image = work.join("stick.img");
+    let mnt = work.join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(32 << 20)
+        .unwrap();
+    sh(&["mkfs.ext4", "-q", image.to_str().unwrap()]).unwrap();
+    (image, mnt)
+}
+
 /// Real kernel block devices: the tester "inserts" an ext4 image as a loop device and mounts
 /// it, then unmounts and detaches it. Needs root, `losetup`, `mount` and `mkfs.ext4`.
 #[test]
@@ -374,34 +388,14 @@ fn a_real_loop_device_is_seen_written_and_removed() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let image = work.path().join("stick.img");
-    let mnt = work.path().join("mnt");
-    std::fs::create_dir(&mnt).unwrap();
-    std::fs::File::create(&image)
-        .unwrap()
-        .set_len(32 << 20)
-        .unwrap();
-    sh(&["mkfs.ext4", "-q", image.to_str().unwrap()]).unwrap();
+    let (image, mnt) = stick_image(work.path());
     let scratch = tempfile::tempdir().unwrap();
     let c = ctx(
         inventory("firecracker-vm.json"),
         Path::new("/"),
         scratch.path(),
     );
-    let attached = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let seen = attached.clone();
-    let (img, mp) = (image.clone(), mnt.clone());
-    let mut person = Scripted::new(move |n, text: &Text| {
-        if n == 1 {
-            let dev = sh(&["losetup", "--find", "--show", img.to_str().unwrap()]).unwrap();
-            sh(&["mount", &dev, mp.to_str().unwrap()]).unwrap();
-            *seen.lock().unwrap() = dev;
-        } else if text.en.starts_with("Eject") {
-            let dev = seen.lock().unwrap().clone();
-            sh(&["umount", mp.to_str().unwrap()]).unwrap();
-            sh(&["losetup", "-d", &dev]).unwrap();
-        }
-    });
+    let (mut person, attached) = loop_tester(&image, &mnt);
     let p = StorageHotplug {
         port_path: "/devices/virtual/block/loop".into(),
         ..params(0, 10)
@@ -421,4 +415,160 @@ fn a_real_loop_device_is_seen_written_and_removed() {
         .evidence_text("medium")
         .unwrap()
         .contains("on its ext4 filesystem"));
+}
+
+/// systemd-udevd (Debian package `udev`) in a mount namespace of its own, with its own `/run`
+/// and an empty rule set: it changes nothing on this machine, and re-sends the kernel's block
+/// events to udev's netlink group, as on a desktop. Killed on drop.
+struct PrivateUdevd {
+    child: std::process::Child,
+}
+
+const UDEVD: &str = "/lib/systemd/systemd-udevd";
+
+impl PrivateUdevd {
+    fn start() -> Result<PrivateUdevd, String> {
+        if !Path::new(UDEVD).exists() {
+            return Err(format!("{UDEVD} is missing (Debian package udev)"));
+        }
+        let script = "mount -t tmpfs tmpfs /run && mkdir -p /run/udev && \
+            for d in /etc/udev/rules.d /usr/lib/udev/rules.d; do [ -d $d ] && mount -t tmpfs tmpfs $d; done; \
+            exec /lib/systemd/systemd-udevd";
+        let child = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c", script])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("unshare: {e}"))?;
+        let d = PrivateUdevd { child };
+        // Ready when its control socket exists (seen through its own mount namespace).
+        let control = format!("/proc/{}/root/run/udev/control", d.child.id());
+        let until = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&control).exists() {
+            if Instant::now() > until {
+                return Err("systemd-udevd made no control socket within 10 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(d)
+    }
+}
+
+impl Drop for PrivateUdevd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The loop device the tester attached (`/dev/loopN`), once attached.
+type Attached = std::sync::Arc<std::sync::Mutex<String>>;
+
+/// A tester who attaches `image` as a loop device and mounts it on `mnt` at the first wait,
+/// and unmounts and detaches it when asked to eject.
+fn loop_tester(image: &Path, mnt: &Path) -> (Scripted<impl FnMut(usize, &Text)>, Attached) {
+    let attached = Attached::default();
+    let seen = attached.clone();
+    let (img, mp) = (image.to_path_buf(), mnt.to_path_buf());
+    let person = Scripted::new(move |n, text: &Text| {
+        if n == 1 {
+            let dev = sh(&["losetup", "--find", "--show", img.to_str().unwrap()]).unwrap();
+            sh(&["mount", &dev, mp.to_str().unwrap()]).unwrap();
+            *seen.lock().unwrap() = dev;
+        } else if text.en.starts_with("Eject") {
+            let dev = seen.lock().unwrap().clone();
+            sh(&["umount", mp.to_str().unwrap()]).unwrap();
+            sh(&["losetup", "-d", &dev]).unwrap();
+        }
+    });
+    (person, attached)
+}
+
+/// The udev path, for real: a private systemd-udevd re-sends the kernel's events for a loop
+/// device attached and detached by the "tester"; the check wakes on them (and only on them:
+/// without the daemon, the same watch sees nothing and times out).
+#[test]
+fn udev_events_from_a_real_udevd_drive_the_watch_and_polling_is_the_fallback() {
+    if !nix::unistd::geteuid().is_root()
+        || sh(&["losetup", "--version"]).is_err()
+        || sh(&["mkfs.ext4", "-V"]).is_err()
+        || sh(&["unshare", "--version"]).is_err()
+    {
+        eprintln!("skipped: needs root, losetup, unshare (util-linux) and mkfs.ext4 (e2fsprogs)");
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let c = ctx(
+        inventory("firecracker-vm.json"),
+        Path::new("/"),
+        scratch.path(),
+    );
+    // The fallbacks say why they poll.
+    let fixture = Tree::new();
+    let fc = ctx(
+        inventory("firecracker-vm.json"),
+        fixture.root(),
+        scratch.path(),
+    );
+    assert_eq!(
+        BlockWatch::for_context(&fc).describe(),
+        "polled /sys/class/block every 100 ms: the root is a fixture tree, not this machine's devices"
+    );
+    if !Path::new("/run/udev/control").exists() {
+        assert_eq!(
+            BlockWatch::for_context(&c).describe(),
+            "polled /sys/class/block every 100 ms: no udev daemon is running (/run/udev/control is missing)"
+        );
+    }
+
+    let work = tempfile::tempdir().unwrap();
+    let (image, mnt) = stick_image(work.path());
+    let p = StorageHotplug {
+        port_path: "/devices/virtual/block/loop".into(),
+        ..params(0, 10)
+    };
+
+    let udevd = match PrivateUdevd::start() {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped the udev path: {why}");
+            return;
+        }
+    };
+    let (mut person, attached) = loop_tester(&image, &mnt);
+    let out = storage_hotplug::run_watching(&p, &c, &mut person, BlockWatch::udev().unwrap());
+    drop(udevd);
+    let dev = attached.lock().unwrap().clone();
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    let name = dev.trim_start_matches("/dev/");
+    assert!(
+        out.message.as_deref().unwrap().starts_with(&format!(
+            "{name} appeared, 2 MiB written and verified on it"
+        )),
+        "{out:?}"
+    );
+    let watch = out.evidence_text("watch").unwrap();
+    let events: u64 = watch
+        .strip_prefix("watched udev's block events (")
+        .and_then(|w| w.strip_suffix(" received)"))
+        .unwrap_or_else(|| panic!("{watch}"))
+        .parse()
+        .unwrap();
+    assert!(events >= 2, "attach and detach each send events: {watch}");
+
+    // The daemon is gone: nobody re-sends the kernel's events, the udev watch sees nothing.
+    let (mut person, attached) = loop_tester(&image, &mnt);
+    let short = StorageHotplug {
+        wait_s: 2,
+        ..p.clone()
+    };
+    let out = storage_hotplug::run_watching(&short, &c, &mut person, BlockWatch::udev().unwrap());
+    let dev = attached.lock().unwrap().clone();
+    let _ = sh(&["umount", mnt.to_str().unwrap()]);
+    let _ = sh(&["losetup", "-d", &dev]);
+    assert_eq!(out.status, Status::Timeout, "{out:?}");
+    assert_eq!(
+        out.evidence_text("watch"),
+        Some("watched udev's block events (0 received)")
+    );
 }

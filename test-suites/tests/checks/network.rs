@@ -194,14 +194,14 @@ fn the_peer_answers_garbage_with_an_error_line() {
 
 /// A veth pair: `host` here, its other end in a new network namespace where an `mxcert peer`
 /// responder listens (a thread that entered the namespace). Removed on drop. Root only.
-struct VethPeer {
+pub struct VethPeer {
     ns: String,
-    host: String,
-    addr: String,
+    pub host: String,
+    pub addr: String,
     stop: Arc<AtomicBool>,
 }
 
-fn ip(args: &[&str]) {
+pub fn ip(args: &[&str]) {
     let out = std::process::Command::new("ip")
         .args(args)
         .output()
@@ -214,7 +214,7 @@ fn ip(args: &[&str]) {
 }
 
 impl VethPeer {
-    fn new() -> Option<VethPeer> {
+    pub fn new() -> Option<VethPeer> {
         if !nix::unistd::geteuid().is_root()
             || std::process::Command::new("ip").arg("-V").output().is_err()
         {

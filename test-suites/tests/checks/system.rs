@@ -251,12 +251,103 @@ fn graphics_render_skips_without_a_render_node_or_the_tool_and_times_out() {
     );
 
     let started = Instant::now();
-    let out = graphics_render::run_with(&GraphicsRender { timeout_s: 1 }, &c, &Hanging);
+    let out = graphics_render::run_with(
+        &GraphicsRender {
+            timeout_s: 1,
+            ..GraphicsRender::default()
+        },
+        &c,
+        &Hanging,
+    );
     assert!(started.elapsed() < Duration::from_secs(6));
     assert_eq!(out.status, Status::Timeout);
     assert_eq!(
         out.message.as_deref(),
         Some("sh did not finish within 1 s; its process group was killed")
+    );
+}
+
+/// Answers from the first recording directory that has the command.
+struct Either(RecordedRunner, RecordedRunner);
+impl CommandRunner for Either {
+    fn run(&self, program: &str, args: &[&str], t: Duration) -> Result<CommandOutput, RunError> {
+        match self.0.run(program, args, t) {
+            Err(RunError::NotFound { .. }) => self.1.run(program, args, t),
+            other => other,
+        }
+    }
+}
+
+#[test]
+fn graphics_render_benchmark_records_glmark2s_score_bounded_and_optional() {
+    let tree = with_render_node();
+    let t = tempfile::tempdir().unwrap();
+    let c = ctx(inventory("firecracker-vm.json"), tree.root(), t.path());
+    let p = GraphicsRender {
+        benchmark_seconds: 8,
+        ..GraphicsRender::default()
+    };
+    assert_eq!(
+        graphics_render::benchmark_args(8).join(" "),
+        "--off-screen -b build:duration=2.00 -b texture:duration=2.00 -b shading:duration=2.00 -b bump:duration=2.00"
+    );
+    let both = Either(recorded("egl-intel-iris"), recorded("glmark2-amd-barts"));
+    let out = graphics_render::run_with(&p, &c, &both);
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(out.measurement("glmark2_score"), Some(343.0));
+    assert_eq!(out.measurement("glmark2_scenes"), Some(33.0));
+    assert_eq!(
+        out.evidence_text("benchmark"),
+        Some("glmark2-es2-drm score 343 over 33 scene(s) of 8 s in all, renderer AMD BARTS (DRM 2.50.0 / 5.10.17-v8+, LLVM 11.0.1)")
+    );
+
+    // Driver messages between a scene and its figures, a trailing space after the score.
+    let messy = Either(
+        recorded("egl-intel-iris"),
+        recorded("glmark2-amd-barts-debug"),
+    );
+    let out = graphics_render::run_with(&p, &c, &messy);
+    assert_eq!(out.measurement("glmark2_score"), Some(2451.0));
+    assert_eq!(out.measurement("glmark2_scenes"), Some(33.0));
+
+    // Not installed: the render verdict stands, the benchmark says which package.
+    let out = graphics_render::run_with(&p, &c, &recorded("egl-intel-iris"));
+    assert_eq!(out.status, Status::Pass);
+    assert_eq!(out.measurement("glmark2_score"), None);
+    assert_eq!(
+        out.evidence_text("benchmark"),
+        Some("not run: glmark2-es2-drm is not installed (Debian package glmark2-es2-drm)")
+    );
+    // Without the parameter no benchmark runs.
+    let out = graphics_render::run_with(&GraphicsRender::default(), &c, &both);
+    assert_eq!(out.evidence_text("benchmark"), None);
+
+    // A benchmark that fails (no DRM master) or prints garbage gives no score, saying why.
+    let dir = tempfile::tempdir().unwrap();
+    let name = mxcert_suites::runner_seam::recording_name(
+        "glmark2-es2-drm",
+        &graphics_render::benchmark_args(8)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    std::fs::write(
+        dir.path().join(format!("{name}.stdout")),
+        "\u{0}\u{1}garbage FPS: x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(format!("{name}.stderr")),
+        "Error: Failed to find a suitable DRM device\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(format!("{name}.status")), "1").unwrap();
+    let failing = Either(recorded("egl-intel-iris"), RecordedRunner::new(dir.path()));
+    let out = graphics_render::run_with(&p, &c, &failing);
+    assert_eq!(out.status, Status::Pass);
+    assert_eq!(
+        out.evidence_text("benchmark"),
+        Some("glmark2-es2-drm gave no score (exited with status 1): Error: Failed to find a suitable DRM device")
     );
 }
 
@@ -288,6 +379,7 @@ fn platform_firmware_reads_boot_mode_secure_boot_tpm_and_fwupd() {
         require_uefi: true,
         require_secure_boot: true,
         require_tpm2: true,
+        fail_on_updates: false,
     };
     let out = platform_firmware::run_with(&all, &c, &recorded("fwupd-laptop"));
     assert_eq!(out.status, Status::Pass, "{out:?}");
@@ -300,11 +392,15 @@ fn platform_firmware_reads_boot_mode_secure_boot_tpm_and_fwupd() {
         Some("ColorHug2: version 2.0.6, updatable, update 2.0.7 on the LVFS\nDisplay controller: version 02\nIntel(R) Core™ i7-7700HQ CPU @ 2.80GHz: version 0x000000de")
     );
     assert_eq!(out.measurement("fwupd_updates_available"), Some(1.0));
+    assert_eq!(
+        out.evidence_text("fwupd_updates"),
+        Some("ColorHug2: 2.0.6 → 2.0.7")
+    );
     assert_eq!(out.measurement("tpm_version"), Some(2.0));
     // No device id, GUID or checksum from fwupd reaches the outcome.
     let text = format!("{out:?}");
     assert!(
-        !text.contains("cf294bf55b") && !text.contains("2082b5e0"),
+        !text.contains("cf294bf55b") && !text.contains("2082b5e0") && !text.contains("b0a78eb71f"),
         "{text}"
     );
 
@@ -338,6 +434,91 @@ fn platform_firmware_reads_boot_mode_secure_boot_tpm_and_fwupd() {
     assert_eq!(
         out.message.as_deref(),
         Some("legacy BIOS, no Secure Boot (legacy boot), no TPM")
+    );
+}
+
+#[test]
+fn platform_firmware_lists_fwupd_updates_and_fails_on_them_only_when_asked() {
+    let t = tempfile::tempdir().unwrap();
+    let tree = firmware_tree(Some(1), Some("2\n"));
+    let c = ctx(inventory("firecracker-vm.json"), tree.root(), t.path());
+    let strict = PlatformFirmware {
+        fail_on_updates: true,
+        ..PlatformFirmware::default()
+    };
+    let out = platform_firmware::run_with(&strict, &c, &recorded("fwupd-laptop"));
+    assert_eq!(out.status, Status::Fail, "{out:?}");
+    assert_eq!(
+        out.message.as_deref(),
+        Some("firmware updates are available on the LVFS: ColorHug2: 2.0.6 → 2.0.7")
+    );
+    // Together with a failed requirement, both are said.
+    let both = PlatformFirmware {
+        require_uefi: true,
+        ..strict.clone()
+    };
+    let legacy = Tree::new();
+    let lc = ctx(inventory("firecracker-vm.json"), legacy.root(), t.path());
+    let out = platform_firmware::run_with(&both, &lc, &recorded("fwupd-laptop"));
+    assert_eq!(
+        out.message.as_deref(),
+        Some("the machine booted in legacy (BIOS) mode, not UEFI; firmware updates are available on the LVFS: ColorHug2: 2.0.6 → 2.0.7")
+    );
+
+    // fwupd's "nothing to do" (exit status 2): no updates, and the strict plan passes.
+    let out = platform_firmware::run_with(&strict, &c, &recorded("fwupd-up-to-date"));
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(out.measurement("fwupd_updates_available"), Some(0.0));
+    assert_eq!(
+        out.evidence_text("fwupd_updates"),
+        Some("no firmware updates on the LVFS")
+    );
+
+    // A newer fwupd's empty list (exit 0), after a metadata prompt it printed first; then a
+    // daemon that is not running (exit 1) and garbage.
+    let dir = tempfile::tempdir().unwrap();
+    let devices = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/commands/fwupd-laptop/fwupdmgr_get-devices_--json.stdout");
+    std::fs::copy(
+        &devices,
+        dir.path().join("fwupdmgr_get-devices_--json.stdout"),
+    )
+    .unwrap();
+    let updates = dir.path().join("fwupdmgr_get-updates_--json.stdout");
+    std::fs::write(
+        &updates,
+        "Firmware metadata has not been updated for 30 days and may not be up to date.\nUpdate now? (Requires internet connection) [y|N]: {\n  \"Devices\" : [\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = platform_firmware::run_with(&strict, &c, &RecordedRunner::new(dir.path()));
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(out.measurement("fwupd_updates_available"), Some(0.0));
+
+    std::fs::write(&updates, "").unwrap();
+    std::fs::write(
+        dir.path().join("fwupdmgr_get-updates_--json.stderr"),
+        "Failed to connect to daemon\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("fwupdmgr_get-updates_--json.status"), "1").unwrap();
+    let out = platform_firmware::run_with(&strict, &c, &RecordedRunner::new(dir.path()));
+    assert_eq!(
+        out.status,
+        Status::Pass,
+        "not checked is no failure: {out:?}"
+    );
+    assert_eq!(out.measurement("fwupd_updates_available"), None);
+    assert_eq!(
+        out.evidence_text("fwupd_updates"),
+        Some("not checked: fwupdmgr get-updates exited with status 1: Failed to connect to daemon")
+    );
+
+    std::fs::write(&updates, "{\"Devices\": 7}").unwrap();
+    std::fs::write(dir.path().join("fwupdmgr_get-updates_--json.status"), "0").unwrap();
+    let out = platform_firmware::run_with(&strict, &c, &RecordedRunner::new(dir.path()));
+    assert_eq!(
+        out.evidence_text("fwupd_updates"),
+        Some("the JSON of fwupdmgr get-updates has no Devices list")
     );
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use mxcert_core::plan::params::{BluetoothScan, WifiConnect};
 use mxcert_core::report::Status;
-use mxcert_suites::checks::bluetooth_scan;
+use mxcert_suites::checks::bluetooth_scan::{self, device_kind, seen_devices};
 use mxcert_suites::checks::wifi_connect::{self, WifiConfig};
 use mxcert_suites::runner_seam::{CommandOutput, CommandRunner, RecordedRunner, RunError};
 use mxcert_suites::Outcome;
@@ -323,4 +323,152 @@ fn wifi_skip_paths_and_bad_configs() {
     }
     let ok = WifiConfig::parse(LAB).unwrap();
     assert!(!format!("{ok:?}").contains("horse"));
+}
+
+/// Bytes received on interface `dev` so far.
+fn rx_bytes(dev: &str) -> u64 {
+    std::fs::read_to_string(format!("/sys/class/net/{dev}/statistics/rx_bytes"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// NetworkManager answering for a Wi-Fi device named `dev` (a veth standing in for it).
+fn nm_on(dev: &str) -> FakeNm {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    FakeNm::new(vec![
+        ("nmcli -t -f DEVICE,TYPE,STATE device", 0, leak(format!("{dev}:wifi:disconnected\nlo:loopback:connected (externally)\n"))),
+        ("nmcli connection add", 0, "Connection 'mxcert-wifi-1' (2d1a7c0e-5b1f-4a8e-9a57-0c1e8f3b7d21) successfully added.\n"),
+        ("nmcli --wait 60 connection up", 0, "Connection successfully activated (D-Bus active path: /org/freedesktop/NetworkManager/ActiveConnection/7)\n"),
+        (leak(format!("nmcli -t -f IP4.ADDRESS,IP4.GATEWAY device show {dev}")), 0, "IP4.ADDRESS[1]:192.168.50.23/24\nIP4.GATEWAY:192.168.50.1\n"),
+        ("nmcli -t -f ACTIVE,SSID,FREQ,RATE,SIGNAL,SECURITY device wifi list", 0, LIST_5G),
+        (leak(format!("ping -c 3 -W 2 -I {dev} 192.168.50.1")), 0, "3 packets transmitted, 3 received, 0% packet loss, time 2003ms\n"),
+        ("nmcli connection delete", 0, "Connection 'mxcert-wifi-1' (2d1a7c0e-5b1f-4a8e-9a57-0c1e8f3b7d21) successfully deleted.\n"),
+    ])
+}
+
+fn wifi_to_peer(dev: &str, peer: &str) -> Outcome {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("wifi.toml");
+    std::fs::write(&file, LAB).unwrap();
+    let mut c = ctx(inventory("firecracker-vm.json"), t.path(), t.path());
+    c.options.wifi_config = Some(file);
+    c.options.peer = Some(peer.to_owned());
+    let p = WifiConnect {
+        throughput_s: 1,
+        ..WifiConnect::default()
+    };
+    wifi_connect::run_with(&p, &c, &nm_on(dev))
+}
+
+/// The throughput to `--peer` goes through the Wi-Fi interface, not the route: a veth pair to a
+/// network namespace where an `mxcert peer` listens stands in for the Wi-Fi. Named as the Wi-Fi
+/// device, the veth carries the download (its receive counter grows by at least the bytes
+/// measured); a second veth to an empty namespace named as the Wi-Fi device cannot reach the
+/// peer although the routing table can (through the first veth), so the check fails there.
+#[test]
+fn wifi_throughput_is_bound_to_the_wifi_interface_over_veth_pairs() {
+    let Some(veth) = crate::network::VethPeer::new() else {
+        eprintln!("skipped: needs root and iproute2 for veth pairs and network namespaces");
+        return;
+    };
+    let before = rx_bytes(&veth.host);
+    let out = wifi_to_peer(&veth.host, &veth.addr);
+    let got = rx_bytes(&veth.host) - before;
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    let mbps = out.measurement("download@lab-5g").unwrap();
+    assert!(mbps > 1.0, "{out:?}");
+    // At least 90 % of what the check counted (1 s at `mbps`) arrived on the veth.
+    assert!(
+        got as f64 >= 0.9 * mbps * 1e6 / 8.0,
+        "{got} bytes on {} for {mbps} Mb/s",
+        veth.host
+    );
+    assert!(out
+        .evidence_text("networks")
+        .unwrap()
+        .contains("Mb/s from the peer"));
+
+    // A decoy: up, with an address, but its other end is in a namespace with no peer.
+    let pid = std::process::id();
+    let (ns, decoy, inner) = (
+        format!("mxdn{pid}"),
+        format!("mxd{pid}"),
+        format!("mxdi{pid}"),
+    );
+    use crate::network::ip;
+    ip(&["netns", "add", &ns]);
+    ip(&[
+        "link", "add", &decoy, "type", "veth", "peer", "name", &inner,
+    ]);
+    ip(&["link", "set", &inner, "netns", &ns]);
+    ip(&[
+        "addr",
+        "add",
+        &format!("10.232.{}.1/30", pid % 250),
+        "dev",
+        &decoy,
+    ]);
+    ip(&["link", "set", &decoy, "up"]);
+    ip(&["-n", &ns, "link", "set", &inner, "up"]);
+    // Unbound, the peer is reachable (through the first veth).
+    assert!(mxcert_suites::peer::download(&veth.addr, 1).is_ok());
+    let out = wifi_to_peer(&decoy, &veth.addr);
+    let _ = std::process::Command::new("ip")
+        .args(["link", "del", &decoy])
+        .status();
+    let _ = std::process::Command::new("ip")
+        .args(["netns", "del", &ns])
+        .status();
+    assert_eq!(out.status, Status::Fail, "{out:?}");
+    let msg = out.message.clone().unwrap();
+    assert!(
+        msg.contains(&format!("throughput from the peer {} failed", veth.addr)),
+        "{msg}"
+    );
+    assert!(out.measurement("download@lab-5g").is_none());
+}
+
+fn real(name: &str) -> String {
+    std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/recorded/bluetooth-real")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// bluetoothctl as people captured it on real machines (origins in
+/// tests/fixtures/recorded/README.md): interactive prompts, `not available` lines, controller
+/// changes, `hci0 new_settings` lines, class values with their decimal form.
+#[test]
+fn bluetoothctl_captured_on_real_machines_is_read() {
+    assert_eq!(device_kind(&real("info-pixel9a.txt")), "phone");
+    assert_eq!(
+        device_kind(&real("info-vivo-tws-air2.txt")),
+        "audio-headset"
+    );
+    // Without the icon, the class (hex, then decimal in brackets) gives the major class.
+    let without_icon = |name: &str| -> String {
+        real(name)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("Icon:"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    assert_eq!(device_kind(&without_icon("info-pixel9a.txt")), "phone");
+    assert_eq!(
+        device_kind(&without_icon("info-vivo-tws-air2.txt")),
+        "audio/video"
+    );
+    // Only announced devices count: not `Device … not available`, not controllers.
+    assert_eq!(
+        seen_devices(&real("session-hifiberry.txt")),
+        vec!["B8:F4:A4:D0:F4:61".to_owned()]
+    );
+    assert_eq!(
+        seen_devices(&real("session-bluealsa-204.txt")),
+        vec!["BC:FF:EB:39:E0:5E".to_owned()]
+    );
 }
