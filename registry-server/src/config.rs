@@ -14,6 +14,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Largest body `POST /api/v1/check` accepts by default.
 pub const DEFAULT_CHECK_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// How often the offline snapshot may be rebuilt at most, by default.
+pub const DEFAULT_SNAPSHOT_MIN_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The longest a certificate or a token may be made valid for, in days: 100 years, far inside
 /// what stored timestamps hold (they end at the year 9999) and what date arithmetic can add
 /// without overflowing.
@@ -93,6 +96,9 @@ pub struct Config {
     /// The published mark (see [`crate::published`]): `None` keeps none (the default for
     /// PostgreSQL); SQLite databases default to `DB.published` beside the file.
     pub published_mark: Option<PathBuf>,
+    /// The offline snapshot is rebuilt when its data changed, at most once per this interval
+    /// (see [`crate::public::snapshot`]).
+    pub snapshot_min_interval: Duration,
 }
 
 impl Default for Config {
@@ -119,6 +125,7 @@ impl Default for Config {
             expiry_sweep_interval: Duration::from_secs(600),
             trusted_proxies: TrustedProxies::default(),
             published_mark: None,
+            snapshot_min_interval: DEFAULT_SNAPSHOT_MIN_INTERVAL,
         }
     }
 }
@@ -159,6 +166,8 @@ pub struct FileSettings {
     pub trusted_proxies: Option<Vec<TrustedProxy>>,
     /// The published mark's file (see [`crate::published`]).
     pub published_mark: Option<PathBuf>,
+    /// Seconds between two rebuilds of the offline snapshot at most (1 to 86400).
+    pub snapshot_min_interval_secs: Option<u64>,
 }
 
 /// A configuration file that cannot be used.
@@ -229,6 +238,13 @@ impl FileSettings {
         if let Some(secs) = settings.header_read_timeout_secs {
             timeout_secs("header_read_timeout_secs", secs)?;
         }
+        if let Some(secs) = settings.snapshot_min_interval_secs {
+            if !(1..=86_400).contains(&secs) {
+                return Err(format!(
+                    "snapshot_min_interval_secs = {secs} is out of range (1 to 86400 seconds)"
+                ));
+            }
+        }
         Ok(settings)
     }
 }
@@ -277,9 +293,11 @@ public_posts_per_minute = 0
 public_post_burst = 5
 auth_failures_per_minute = 10
 trusted_proxies = ["10.0.0.1", "fd00::/8"]
+snapshot_min_interval_secs = 300
 "#,
         )
         .unwrap();
+        assert_eq!(s.snapshot_min_interval_secs, Some(300));
         assert_eq!(s.listen, Some(SocketAddr::from(([0, 0, 0, 0], 9000))));
         assert_eq!(s.public_posts_per_minute, Some(0));
         assert_eq!(s.header_read_timeout_secs, Some(3));
@@ -317,6 +335,11 @@ trusted_proxies = ["10.0.0.1", "fd00::/8"]
         assert!(e.starts_with("line 3: "), "{e}");
         let e = FileSettings::parse("listen = \"not an address\"\n").unwrap_err();
         assert!(e.starts_with("line 1: "), "{e}");
+        let e = FileSettings::parse("snapshot_min_interval_secs = 0\n").unwrap_err();
+        assert!(
+            e.contains("snapshot_min_interval_secs = 0 is out of range"),
+            "{e}"
+        );
     }
 
     #[test]
