@@ -989,7 +989,14 @@ fn median(t: &[f64]) -> f64 {
 /// its build, the offline check against the online `/check` for the same 300-device probe, in
 /// process and, when `MXCERT_BENCH_MXCERT` names the `mxcert` binary, as the commands a user runs
 /// (`mxcert check --offline --snapshot` against `mxcert check --registry`, each a new process).
-fn offline(label: &str, runtime: &tokio::runtime::Runtime, state: &AppState, url: &str, dir: &Path, probe: &Path) {
+fn offline(
+    label: &str,
+    runtime: &tokio::runtime::Runtime,
+    state: &AppState,
+    url: &str,
+    dir: &Path,
+    probe: &Path,
+) {
     use mxcert_core::snapshot;
     let runs = env_num("MXCERT_BENCH_OFFLINE_RUNS", 7) as usize;
     let store = &state.store;
@@ -1018,9 +1025,12 @@ fn offline(label: &str, runtime: &tokio::runtime::Runtime, state: &AppState, url
     let key_file = snap.join("registry.pub");
     std::fs::write(&key_file, &state.registry_key.public_key_pem).expect("write");
     let body = std::fs::read(probe).expect("probe");
-    let machine =
-        mxcert_registry::public::check::parse_input(Some("application/json"), &body, &state.hw_names)
-            .expect("probe parses");
+    let machine = mxcert_registry::public::check::parse_input(
+        Some("application/json"),
+        &body,
+        &state.hw_names,
+    )
+    .expect("probe parses");
     // In process: open (verify, SHA-256, gunzip, parse, index) and check, as the command does.
     let mut index = None;
     let opens = timed(runs, || {
@@ -1032,7 +1042,8 @@ fn offline(label: &str, runtime: &tokio::runtime::Runtime, state: &AppState, url
     let checks = timed(runs * 10, || {
         std::hint::black_box(index.check(&machine, chrono::Utc::now()));
     });
-    let offline_answer = serde_json::to_value(index.check(&machine, chrono::Utc::now())).expect("answer");
+    let offline_answer =
+        serde_json::to_value(index.check(&machine, chrono::Utc::now())).expect("answer");
     // Online: the same probe to the same registry over HTTP, one request at a time.
     let client = reqwest::blocking::Client::new();
     let post = || {
@@ -1046,7 +1057,10 @@ fn offline(label: &str, runtime: &tokio::runtime::Runtime, state: &AppState, url
         resp.json::<serde_json::Value>().expect("answer")
     };
     let online_answer = post();
-    assert_eq!(online_answer["summary"], offline_answer["summary"], "the same answer");
+    assert_eq!(
+        online_answer["summary"], offline_answer["summary"],
+        "the same answer"
+    );
     let online = timed(runs * 10, || {
         std::hint::black_box(post());
     });
@@ -1060,13 +1074,27 @@ fn offline(label: &str, runtime: &tokio::runtime::Runtime, state: &AppState, url
     println!("| step | median ms | min ms | max ms |");
     println!("|---|---|---|---|");
     let row = |name: &str, t: &[f64]| {
-        println!("| {name} | {:.1} | {:.1} | {:.1} |", median(t), t[0], t[t.len() - 1]);
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.1} |",
+            median(t),
+            t[0],
+            t[t.len() - 1]
+        );
     };
     row("export's database reads (`public::snapshot::read`)", &reads);
-    row("export, whole (`public::snapshot::build`: reads, serialise, gzip, sign)", &builds);
-    row("offline, open the snapshot (verify, SHA-256, gunzip, parse, index)", &opens);
+    row(
+        "export, whole (`public::snapshot::build`: reads, serialise, gzip, sign)",
+        &builds,
+    );
+    row(
+        "offline, open the snapshot (verify, SHA-256, gunzip, parse, index)",
+        &opens,
+    );
     row("offline, check of the probe from the index", &checks);
-    row("online, `POST /api/v1/check` of the same probe (HTTP, one at a time)", &online);
+    row(
+        "online, `POST /api/v1/check` of the same probe (HTTP, one at a time)",
+        &online,
+    );
     println!(
         "\nopen + check offline / online check: {:.1}x (medians); check from an open index / online: {:.3}x",
         (median(&opens) + median(&checks)) / median(&online),
@@ -1085,17 +1113,37 @@ fn offline(label: &str, runtime: &tokio::runtime::Runtime, state: &AppState, url
                     .env("XDG_CONFIG_HOME", &state_dir)
                     .output()
                     .expect("run mxcert");
-                assert!(out.status.success(), "mxcert {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "mxcert {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 out.stdout
             };
             let probe = probe.to_str().expect("UTF-8 path");
             let manifest_file = manifest_file.to_str().expect("UTF-8 path");
             let key_file = key_file.to_str().expect("UTF-8 path");
             let offline_args = [
-                "check", "--offline", "--snapshot", manifest_file, "--registry-key", key_file,
-                "--from", probe, "--format", "json",
+                "check",
+                "--offline",
+                "--snapshot",
+                manifest_file,
+                "--registry-key",
+                key_file,
+                "--from",
+                probe,
+                "--format",
+                "json",
             ];
-            let online_args = ["check", "--registry", url, "--from", probe, "--format", "json"];
+            let online_args = [
+                "check",
+                "--registry",
+                url,
+                "--from",
+                probe,
+                "--format",
+                "json",
+            ];
             let a: serde_json::Value = serde_json::from_slice(&run(&offline_args)).expect("JSON");
             let b: serde_json::Value = serde_json::from_slice(&run(&online_args)).expect("JSON");
             assert_eq!(a["summary"], b["summary"], "the commands agree");
@@ -1107,15 +1155,24 @@ fn offline(label: &str, runtime: &tokio::runtime::Runtime, state: &AppState, url
             });
             println!("\n| command (a new process each run) | median ms | min ms | max ms |");
             println!("|---|---|---|---|");
-            row("`mxcert check --offline --snapshot FILE --from probe.json`", &off);
+            row(
+                "`mxcert check --offline --snapshot FILE --from probe.json`",
+                &off,
+            );
             row("`mxcert check --registry URL --from probe.json`", &on);
-            println!("\noffline / online command: {:.1}x (medians)", median(&off) / median(&on));
+            println!(
+                "\noffline / online command: {:.1}x (medians)",
+                median(&off) / median(&on)
+            );
         }
     }
 }
 
 /// Systems, devices and revoked certificates in a built snapshot.
-fn built_counts(built: &mxcert_core::snapshot::Built, key: &mxcert_core::keys::VerifyingKey) -> (usize, usize, usize) {
+fn built_counts(
+    built: &mxcert_core::snapshot::Built,
+    key: &mxcert_core::keys::VerifyingKey,
+) -> (usize, usize, usize) {
     let m = mxcert_core::snapshot::open_manifest(&built.manifest_json, key).expect("manifest");
     let d = mxcert_core::snapshot::open_data(&m, &built.data).expect("data");
     (d.systems.len(), d.devices.len(), d.revoked.len())

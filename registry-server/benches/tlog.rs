@@ -118,7 +118,10 @@ async fn proofs(kind: &str) {
         merkle::verify_inclusion(i, leaves, &leaf, &proof, &root).unwrap();
     }
     let (d, m) = (percentiles(from_db), percentiles(mem));
-    println!("{kind}: inclusion proof, store ({leaves} leaves): {}", show(d));
+    println!(
+        "{kind}: inclusion proof, store ({leaves} leaves): {}",
+        show(d)
+    );
     println!("{kind}: inclusion proof, in memory (baseline): {}", show(m));
     println!(
         "{kind}: ratio store/memory: p50 {:.1}x, p99 {:.1}x",

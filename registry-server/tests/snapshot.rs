@@ -13,13 +13,13 @@ mod public_world;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use common::{report, Registry, ReportSpec};
-use mxcert_registry::state::AppState;
-use std::time::Duration;
 use http_body_util::BodyExt as _;
 use mxcert_core::inventory::Inventory;
 use mxcert_core::snapshot::{self, Index, Manifest, SnapshotData};
+use mxcert_registry::state::AppState;
 use public_world::{machine_report, x1_carbon, World};
 use serde_json::Value;
+use std::time::Duration;
 use tower::ServiceExt as _;
 
 use common::check_fixture as fixture;
@@ -83,8 +83,7 @@ async fn fetch_state(state: &AppState) -> (Manifest, SnapshotData) {
 
 /// The current snapshot's manifest, verified with the registry's key.
 async fn manifest(state: &AppState) -> Manifest {
-    let (status, manifest) =
-        call_state(state, Method::GET, "/api/v1/snapshot", None, vec![]).await;
+    let (status, manifest) = call_state(state, Method::GET, "/api/v1/snapshot", None, vec![]).await;
     assert_eq!(status, StatusCode::OK);
     snapshot::open_manifest(&manifest, &state.registry_key.verifying_key()).unwrap()
 }
@@ -259,7 +258,11 @@ async fn a_change_makes_a_snapshot_with_a_larger_version_after_the_interval_and_
         );
         // Cut at the log's new size.
         let latest = r.db.store.latest_checkpoint().await.unwrap();
-        assert_eq!(m.checkpoint.as_deref(), Some(latest.note.as_str()), "{kind}");
+        assert_eq!(
+            m.checkpoint.as_deref(),
+            Some(latest.note.as_str()),
+            "{kind}"
+        );
 
         // A revocation is a change too.
         let (status, body) = r
@@ -307,7 +310,11 @@ async fn versions_come_from_a_stored_counter_and_increase_across_a_restart_and_a
         let r = Registry::new(kind).await;
         let (first, _) = fetch_state(&r.state).await;
         // Not below the versions registries took from the clock before the counter.
-        assert!(first.version >= before, "{kind}: {} < {before}", first.version);
+        assert!(
+            first.version >= before,
+            "{kind}: {} < {before}",
+            first.version
+        );
 
         // A restarted registry on the same database: a new process state, an empty cache.
         let store = r.db.reopen().await;

@@ -79,11 +79,10 @@ impl Store {
             let row = sqlx::query(sql).fetch_one(self.pool()).await?;
             col::<i64>(&row, "n")
         };
-        let newest = sqlx::query(
-            "SELECT COALESCE(MAX(created_at), '') AS newest FROM community_reports",
-        )
-        .fetch_one(self.pool())
-        .await?;
+        let newest =
+            sqlx::query("SELECT COALESCE(MAX(created_at), '') AS newest FROM community_reports")
+                .fetch_one(self.pool())
+                .await?;
         Ok(SnapshotMark {
             log_size: one("SELECT COALESCE(MAX(size), 0) AS n FROM tlog_checkpoints").await?,
             indexed: one("SELECT COUNT(*) AS n FROM indexed_submissions").await?,
