@@ -19,7 +19,10 @@
 //! 10000), `MXCERT_BENCH_SECONDS` (per endpoint and load, default 10), `MXCERT_BENCH_CONNECTIONS`
 //! (default 16), `MXCERT_BENCH_SQLITE=0` to skip
 //! SQLite, `MXCERT_BENCH_ONLY=search,check` to measure only some endpoints (`devices`, `search`,
-//! `vendor`, `check`, `check-lspci`, `healthz`; the bare handler is always measured). Skips, saying why, without `wrk`; under `cargo test` it does nothing.
+//! `vendor`, `check`, `check-lspci`, `healthz`, `offline`; the bare handler is always measured).
+//! `offline` measures the offline snapshot on the same data (see [`offline`]; with
+//! `MXCERT_BENCH_ONLY=offline` alone the wrk loads are skipped but the bare handler's);
+//! `MXCERT_BENCH_MXCERT=PATH` adds the `mxcert check` commands, offline against online. Skips, saying why, without `wrk`; under `cargo test` it does nothing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -853,10 +856,10 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
         public_posts_per_minute: 0,
         ..Config::default()
     };
-    let (url, bare) = runtime.block_on(async {
+    let (url, bare, state) = runtime.block_on(async {
         let state = AppState::new(store.clone(), config).await.expect("state");
-        let app = mxcert_registry::server::app(state);
-        (serve(app).await, serve(bare_router()).await)
+        let app = mxcert_registry::server::app(state.clone());
+        (serve(app).await, serve(bare_router()).await, state)
     });
     let dir = tempfile::tempdir().expect("temporary directory");
     let machines: Vec<Inventory> = (0..8u64)
@@ -922,6 +925,12 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
             })
         })
         .collect();
+    if only
+        .as_deref()
+        .is_none_or(|only| only.split(',').any(|o| o.trim() == "offline"))
+    {
+        offline(label, runtime, &state, &url, dir.path(), &json_bodies[0]);
+    }
     let bare_script = script(dir.path(), "bare", "GET", &["/bare".to_owned()], &[]);
     for c in [1, connections] {
         let threads = c.min(2);
@@ -957,6 +966,216 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
             );
         }
     }
+}
+
+/// Wall time of `runs` runs of `f`, sorted.
+fn timed(runs: usize, mut f: impl FnMut()) -> Vec<f64> {
+    let mut t: Vec<f64> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t
+}
+
+fn median(t: &[f64]) -> f64 {
+    t[t.len() / 2]
+}
+
+/// The offline snapshot at this scale, same data and same run: the export's database reads and
+/// its build, the offline check against the online `/check` for the same 300-device probe, in
+/// process and, when `MXCERT_BENCH_MXCERT` names the `mxcert` binary, as the commands a user runs
+/// (`mxcert check --offline --snapshot` against `mxcert check --registry`, each a new process).
+fn offline(
+    label: &str,
+    runtime: &tokio::runtime::Runtime,
+    state: &AppState,
+    url: &str,
+    dir: &Path,
+    probe: &Path,
+) {
+    use mxcert_core::snapshot;
+    let runs = env_num("MXCERT_BENCH_OFFLINE_RUNS", 7) as usize;
+    let store = &state.store;
+    let reads = timed(runs, || {
+        runtime.block_on(async {
+            mxcert_registry::public::snapshot::read(store, 0, chrono::Utc::now())
+                .await
+                .expect("snapshot reads");
+        });
+    });
+    let mut built = None;
+    let builds = timed(runs, || {
+        built = Some(runtime.block_on(async {
+            mxcert_registry::public::snapshot::build(store, &state.registry_key)
+                .await
+                .expect("snapshot build")
+        }));
+    });
+    let built = built.expect("a snapshot");
+    let key = state.registry_key.verifying_key();
+    let snap = dir.join("snapshot");
+    std::fs::create_dir_all(&snap).expect("snapshot directory");
+    std::fs::write(snap.join(&built.manifest.data.name), &built.data).expect("write");
+    let manifest_file = snap.join("mxcert-snapshot.dsse.json");
+    std::fs::write(&manifest_file, &built.manifest_json).expect("write");
+    let key_file = snap.join("registry.pub");
+    std::fs::write(&key_file, &state.registry_key.public_key_pem).expect("write");
+    let body = std::fs::read(probe).expect("probe");
+    let machine = mxcert_registry::public::check::parse_input(
+        Some("application/json"),
+        &body,
+        &state.hw_names,
+    )
+    .expect("probe parses");
+    // In process: open (verify, SHA-256, gunzip, parse, index) and check, as the command does.
+    let mut index = None;
+    let opens = timed(runs, || {
+        let m = snapshot::open_manifest(&built.manifest_json, &key).expect("manifest");
+        let data = snapshot::open_data(&m, &built.data).expect("data");
+        index = Some(snapshot::Index::new(data));
+    });
+    let index = index.expect("an index");
+    let checks = timed(runs * 10, || {
+        std::hint::black_box(index.check(&machine, chrono::Utc::now()));
+    });
+    let offline_answer =
+        serde_json::to_value(index.check(&machine, chrono::Utc::now())).expect("answer");
+    // Online: the same probe to the same registry over HTTP, one request at a time.
+    let client = reqwest::blocking::Client::new();
+    let post = || {
+        let resp = client
+            .post(format!("{url}/api/v1/check"))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .expect("POST /api/v1/check");
+        assert!(resp.status().is_success(), "{}", resp.status());
+        resp.json::<serde_json::Value>().expect("answer")
+    };
+    let online_answer = post();
+    assert_eq!(
+        online_answer["summary"], offline_answer["summary"],
+        "the same answer"
+    );
+    let online = timed(runs * 10, || {
+        std::hint::black_box(post());
+    });
+    println!(
+        "\n{label}, offline snapshot ({} systems, {} devices, {} revoked; {} bytes gzip), {runs} runs each (medians):\n",
+        built_counts(&built, &key).0,
+        built_counts(&built, &key).1,
+        built_counts(&built, &key).2,
+        built.manifest.data.size
+    );
+    println!("| step | median ms | min ms | max ms |");
+    println!("|---|---|---|---|");
+    let row = |name: &str, t: &[f64]| {
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.1} |",
+            median(t),
+            t[0],
+            t[t.len() - 1]
+        );
+    };
+    row("export's database reads (`public::snapshot::read`)", &reads);
+    row(
+        "export, whole (`public::snapshot::build`: reads, serialise, gzip, sign)",
+        &builds,
+    );
+    row(
+        "offline, open the snapshot (verify, SHA-256, gunzip, parse, index)",
+        &opens,
+    );
+    row("offline, check of the probe from the index", &checks);
+    row(
+        "online, `POST /api/v1/check` of the same probe (HTTP, one at a time)",
+        &online,
+    );
+    println!(
+        "\nopen + check offline / online check: {:.1}x (medians); check from an open index / online: {:.3}x",
+        (median(&opens) + median(&checks)) / median(&online),
+        median(&checks) / median(&online)
+    );
+    match std::env::var("MXCERT_BENCH_MXCERT") {
+        Err(_) => println!(
+            "(the `mxcert` commands: SKIPPED, set MXCERT_BENCH_MXCERT to the mxcert binary)"
+        ),
+        Ok(mxcert) => {
+            let state_dir = dir.join("xdg-state");
+            let run = |args: &[&str]| {
+                let out = Command::new(&mxcert)
+                    .args(args)
+                    .env("XDG_STATE_HOME", &state_dir)
+                    .env("XDG_CONFIG_HOME", &state_dir)
+                    .output()
+                    .expect("run mxcert");
+                assert!(
+                    out.status.success(),
+                    "mxcert {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                out.stdout
+            };
+            let probe = probe.to_str().expect("UTF-8 path");
+            let manifest_file = manifest_file.to_str().expect("UTF-8 path");
+            let key_file = key_file.to_str().expect("UTF-8 path");
+            let offline_args = [
+                "check",
+                "--offline",
+                "--snapshot",
+                manifest_file,
+                "--registry-key",
+                key_file,
+                "--from",
+                probe,
+                "--format",
+                "json",
+            ];
+            let online_args = [
+                "check",
+                "--registry",
+                url,
+                "--from",
+                probe,
+                "--format",
+                "json",
+            ];
+            let a: serde_json::Value = serde_json::from_slice(&run(&offline_args)).expect("JSON");
+            let b: serde_json::Value = serde_json::from_slice(&run(&online_args)).expect("JSON");
+            assert_eq!(a["summary"], b["summary"], "the commands agree");
+            let off = timed(runs, || {
+                run(&offline_args);
+            });
+            let on = timed(runs, || {
+                run(&online_args);
+            });
+            println!("\n| command (a new process each run) | median ms | min ms | max ms |");
+            println!("|---|---|---|---|");
+            row(
+                "`mxcert check --offline --snapshot FILE --from probe.json`",
+                &off,
+            );
+            row("`mxcert check --registry URL --from probe.json`", &on);
+            println!(
+                "\noffline / online command: {:.1}x (medians)",
+                median(&off) / median(&on)
+            );
+        }
+    }
+}
+
+/// Systems, devices and revoked certificates in a built snapshot.
+fn built_counts(
+    built: &mxcert_core::snapshot::Built,
+    key: &mxcert_core::keys::VerifyingKey,
+) -> (usize, usize, usize) {
+    let m = mxcert_core::snapshot::open_manifest(&built.manifest_json, key).expect("manifest");
+    let d = mxcert_core::snapshot::open_data(&m, &built.data).expect("data");
+    (d.systems.len(), d.devices.len(), d.revoked.len())
 }
 
 fn main() {

@@ -251,6 +251,9 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
             .into_iter()
             .chain(args.witnesses)
             .collect(),
+        snapshot_min_interval: file
+            .snapshot_min_interval_secs
+            .map_or(d.snapshot_min_interval, Duration::from_secs),
         ..d
     }
 }
@@ -673,8 +676,7 @@ async fn admin(store: &Store, cmd: AdminCommand) -> Result<(), BoxError> {
         }
         AdminCommand::Snapshot(SnapshotCommand::Export { out_dir }) => {
             let key = crate::signing::RegistryKey::load_or_create(store).await?;
-            let version = crate::public::snapshot::next_version(0, crate::store::now());
-            let built = crate::public::snapshot::build(store, &key, version).await?;
+            let built = crate::public::snapshot::build(store, &key).await?;
             let manifest = export_snapshot(&out_dir, &built).map_err(|e| {
                 format!(
                     "failed to write the snapshot into {}: {e}",

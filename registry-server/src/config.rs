@@ -17,6 +17,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = mxcert_core::budget::MAX_ENVELOPE_BYTE
 /// Largest body `POST /api/v1/check` accepts by default.
 pub const DEFAULT_CHECK_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// How often the offline snapshot may be rebuilt at most, by default.
+pub const DEFAULT_SNAPSHOT_MIN_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The longest a certificate or a token may be made valid for, in days: 100 years, far inside
 /// what stored timestamps hold (they end at the year 9999) and what date arithmetic can add
 /// without overflowing.
@@ -103,6 +106,9 @@ pub struct Config {
     pub witness_timeout: Duration,
     /// The longest wait between two tries of a witness that failed.
     pub witness_retry_max: Duration,
+    /// The offline snapshot is rebuilt when its data changed, at most once per this interval
+    /// (see [`crate::public::snapshot`]).
+    pub snapshot_min_interval: Duration,
 }
 
 impl Default for Config {
@@ -132,6 +138,7 @@ impl Default for Config {
             witnesses: Vec::new(),
             witness_timeout: Duration::from_secs(10),
             witness_retry_max: Duration::from_secs(60),
+            snapshot_min_interval: DEFAULT_SNAPSHOT_MIN_INTERVAL,
         }
     }
 }
@@ -178,6 +185,8 @@ pub struct FileSettings {
     pub witnesses: Option<Vec<WitnessSetting>>,
     /// Deadline of one request to a witness, in seconds, at most 86400.
     pub witness_timeout_secs: Option<u64>,
+    /// Seconds between two rebuilds of the offline snapshot at most (1 to 86400).
+    pub snapshot_min_interval_secs: Option<u64>,
 }
 
 /// A configuration file that cannot be used.
@@ -254,6 +263,13 @@ impl FileSettings {
         for w in settings.witnesses.iter().flatten() {
             crate::witness::Witness::from_setting(w)?;
         }
+        if let Some(secs) = settings.snapshot_min_interval_secs {
+            if !(1..=86_400).contains(&secs) {
+                return Err(format!(
+                    "snapshot_min_interval_secs = {secs} is out of range (1 to 86400 seconds)"
+                ));
+            }
+        }
         Ok(settings)
     }
 }
@@ -303,9 +319,11 @@ public_post_burst = 5
 auth_failures_per_minute = 10
 trusted_proxies = ["10.0.0.1", "fd00::/8"]
 witness_timeout_secs = 5
+snapshot_min_interval_secs = 300
 "#,
         )
         .unwrap();
+        assert_eq!(s.snapshot_min_interval_secs, Some(300));
         assert_eq!(s.listen, Some(SocketAddr::from(([0, 0, 0, 0], 9000))));
         assert_eq!(s.public_posts_per_minute, Some(0));
         assert_eq!(s.header_read_timeout_secs, Some(3));
@@ -360,6 +378,11 @@ witness_timeout_secs = 5
         assert!(e.starts_with("line 3: "), "{e}");
         let e = FileSettings::parse("listen = \"not an address\"\n").unwrap_err();
         assert!(e.starts_with("line 1: "), "{e}");
+        let e = FileSettings::parse("snapshot_min_interval_secs = 0\n").unwrap_err();
+        assert!(
+            e.contains("snapshot_min_interval_secs = 0 is out of range"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -2,19 +2,22 @@
 //! (certified systems, every device's counts, revoked certificate ids), compressed, with a
 //! manifest signed by the registry's key (`mxcert_core::snapshot`).
 //!
-//! `GET /api/v1/snapshot` never builds per request: [`SnapshotCache`] keeps the current one
-//! and builds a new one at most every [`REFRESH`] (a request that finds it older starts one
-//! build in the background and is answered with the current one; only the very first request
-//! waits, once, for the first build). Building reads three tables once and compresses off the
-//! async workers, so it does not hold up other requests. `mxcert-registry admin snapshot
-//! export` builds one with [`build`] directly.
+//! `GET /api/v1/snapshot` never builds per request: [`SnapshotCache`] keeps the current one and
+//! rebuilds it when the data it holds changed. At most once per `snapshot_min_interval` (config)
+//! a request starts one look, in the background, at the [`SnapshotMark`] (the log's size, the
+//! public index's counts, the community reports); when it differs from the current snapshot's,
+//! or the snapshot is older than [`REBUILD_AFTER`], a new one is built. Requests are answered
+//! with the current one meanwhile; only the very first request waits, once, for the first build.
+//! A burst of approvals thus makes one rebuild per interval, and a registry whose data does not
+//! change keeps its snapshot. Building reads three tables once and compresses off the async
+//! workers, so it does not hold up other requests. `mxcert-registry admin snapshot export`
+//! builds one with [`build`] directly.
 //!
-//! Versions increase: a snapshot's version is the creation time in milliseconds since the
-//! epoch, or one more than the last version this process made, whichever is larger. A snapshot
+//! Versions increase across processes and restarts whatever the clock does: a snapshot's
+//! version is the next value of a stored counter ([`Store::next_snapshot_version`]). A snapshot
 //! expires [`LIFETIME`] after it is made.
 
 use mxcert_core::check::{CommunityCount, KnownDevice};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,10 +26,12 @@ use mxcert_core::snapshot::{Built, SnapshotData, DATA_SCHEMA_VERSION};
 
 use super::systems::summary;
 use crate::signing::RegistryKey;
+use crate::store::snapshot::SnapshotMark;
 use crate::store::{Result, Store};
 
-/// How long a snapshot is served before a new one is built.
-pub const REFRESH: Duration = Duration::from_secs(10 * 60);
+/// How old a snapshot may grow before it is rebuilt even though nothing changed (far inside its
+/// [`LIFETIME`], so that clients never see the served one expire).
+pub const REBUILD_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// How long after it is made a snapshot expires (clients refuse it a grace period later).
 pub const LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
@@ -39,13 +44,6 @@ pub async fn log_checkpoint(store: &Store) -> Result<Option<String>> {
         Err(crate::store::StoreError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// The next version after `last` at `now`.
-pub fn next_version(last: u64, now: DateTime<Utc>) -> u64 {
-    u64::try_from(now.timestamp_millis())
-        .unwrap_or(0)
-        .max(last.saturating_add(1))
 }
 
 /// Reads the public data a check needs.
@@ -92,11 +90,13 @@ pub async fn read(store: &Store, version: u64, now: DateTime<Utc>) -> Result<Sna
     })
 }
 
-/// Builds and signs a snapshot of the registry as it is now (on the calling thread: the
-/// compression is CPU work; the server calls it through [`SnapshotCache`]).
-pub async fn build(store: &Store, key: &RegistryKey, version: u64) -> Result<Built> {
+/// Builds and signs a snapshot of the registry as it is now, numbered with the next stored
+/// version (on the calling thread: the compression is CPU work; the server calls it through
+/// [`SnapshotCache`]).
+pub async fn build(store: &Store, key: &RegistryKey) -> Result<Built> {
     let checkpoint = log_checkpoint(store).await?;
     let now = crate::store::now();
+    let version = store.next_snapshot_version(now).await?;
     let data = read(store, version, now).await?;
     Ok(key.sign_snapshot(&data, now + LIFETIME, checkpoint))
 }
@@ -106,14 +106,18 @@ pub async fn build(store: &Store, key: &RegistryKey, version: u64) -> Result<Bui
 pub struct Current {
     pub built: Built,
     made: Instant,
+    /// The data's mark, read before the data: a change after it shows as a different mark.
+    mark: SnapshotMark,
 }
 
-/// The snapshot `GET /api/v1/snapshot` serves, rebuilt at most every [`REFRESH`].
+/// The snapshot `GET /api/v1/snapshot` serves, rebuilt when its data changed, at most once per
+/// `snapshot_min_interval`.
 #[derive(Debug, Default)]
 pub struct SnapshotCache {
     current: Mutex<Option<Arc<Current>>>,
     building: tokio::sync::Mutex<()>,
-    last_version: AtomicU64,
+    /// When the data was last looked at (a build counts).
+    looked: Mutex<Option<Instant>>,
 }
 
 impl SnapshotCache {
@@ -121,23 +125,45 @@ impl SnapshotCache {
         self.current.lock().ok().and_then(|c| c.clone())
     }
 
-    /// The current snapshot; builds the first one, and starts a rebuild when it is stale.
+    /// Whether `interval` has passed since the data was last looked at; if so, claims the next
+    /// look (so that one request per interval starts one).
+    fn claim_look(&self, interval: Duration) -> bool {
+        let Ok(mut looked) = self.looked.lock() else {
+            return false;
+        };
+        if looked.is_some_and(|t| t.elapsed() < interval) {
+            return false;
+        }
+        *looked = Some(Instant::now());
+        true
+    }
+
+    /// The current snapshot; builds the first one, and starts a look at the data (and a rebuild
+    /// if it changed) when the interval has passed.
     pub async fn current(&self, state: &crate::state::AppState) -> Result<Arc<Current>> {
         if let Some(c) = self.get() {
-            if c.made.elapsed() >= REFRESH {
-                if let Ok(guard) = self.building.try_lock() {
-                    drop(guard);
-                    let state = state.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = state.snapshot.rebuild(&state).await {
-                            tracing::warn!("failed to build the offline snapshot: {e}");
-                        }
-                    });
-                }
+            if self.claim_look(state.config.snapshot_min_interval) {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = state.snapshot.refresh(&state).await {
+                        tracing::warn!("failed to build the offline snapshot: {e}");
+                    }
+                });
             }
             return Ok(c);
         }
         self.rebuild(state).await
+    }
+
+    /// Rebuilds when the data changed since the current snapshot, or it is old.
+    async fn refresh(&self, state: &crate::state::AppState) -> Result<()> {
+        let mark = state.store.snapshot_mark().await?;
+        if let Some(c) = self.get() {
+            if c.mark == mark && c.made.elapsed() < REBUILD_AFTER {
+                return Ok(());
+            }
+        }
+        self.rebuild(state).await.map(drop)
     }
 
     /// Builds a new snapshot unless another build is running (then waits for that one).
@@ -149,13 +175,13 @@ impl SnapshotCache {
                 return Ok(c);
             }
         }
-        let version = next_version(
-            self.last_version.load(Ordering::SeqCst),
-            crate::store::now(),
-        );
-        self.last_version.store(version, Ordering::SeqCst);
+        if let Ok(mut looked) = self.looked.lock() {
+            *looked = Some(Instant::now());
+        }
+        let mark = state.store.snapshot_mark().await?;
         let checkpoint = log_checkpoint(&state.store).await?;
         let now = crate::store::now();
+        let version = state.store.next_snapshot_version(now).await?;
         let data = read(&state.store, version, now).await?;
         let signer = state.clone();
         let built = tokio::task::spawn_blocking(move || {
@@ -168,25 +194,11 @@ impl SnapshotCache {
         let c = Arc::new(Current {
             built,
             made: Instant::now(),
+            mark,
         });
         if let Ok(mut slot) = self.current.lock() {
             *slot = Some(c.clone());
         }
         Ok(c)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn versions_increase_even_when_the_clock_does_not() {
-        let t = Utc.with_ymd_and_hms(2026, 12, 5, 12, 0, 0).unwrap();
-        let v = next_version(0, t);
-        assert_eq!(v, 1_796_472_000_000);
-        assert_eq!(next_version(v, t), v + 1);
-        assert_eq!(next_version(v + 5, t - chrono::Duration::hours(1)), v + 6);
     }
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/snapshot` (the signed manifest of the current offline snapshot) and `GET
 //! /api/v1/snapshot/data/{sha256}` (its gzip file, by the digest the manifest names). Public;
-//! the snapshot is built at most every 10 minutes ([`crate::public::snapshot`]), never per
-//! request. `mxcert snapshot update` fetches both and verifies them.
+//! the snapshot is rebuilt when its data changed, at most once per `snapshot_min_interval`
+//! ([`crate::public::snapshot`]), never per request. `mxcert snapshot update` fetches both and verifies them.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};

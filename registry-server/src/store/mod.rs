@@ -169,6 +169,9 @@ pub struct Store {
     log: Arc<tokio::sync::OnceCell<Arc<tlog::LogKey>>>,
     /// Where issuing and revoking transactions fail on purpose (tests; [`Store::set_failpoint`]).
     failpoint: Arc<std::sync::Mutex<Option<&'static str>>>,
+    /// Nanoseconds spent appending to the log in issuing and revoking transactions, in total
+    /// (the approval benchmark's "log's share"; [`Store::log_append_time`]).
+    log_nanos: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A write transaction. On SQLite it also holds the in-process writer lock, released after the
@@ -279,6 +282,7 @@ impl Store {
             index_facts: Arc::default(),
             log: Arc::default(),
             failpoint: Arc::default(),
+            log_nanos: Arc::default(),
         })
     }
 
