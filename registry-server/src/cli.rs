@@ -228,6 +228,7 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
             ..d.web.clone()
         },
         published_mark: args.published_mark.or(file.published_mark).or(default_mark),
+        answer_cache_bytes: file.answer_cache_bytes.unwrap_or(d.answer_cache_bytes),
         ..d
     }
 }

@@ -93,6 +93,12 @@ pub struct Config {
     /// The published mark (see [`crate::published`]): `None` keeps none (the default for
     /// PostgreSQL); SQLite databases default to `DB.published` beside the file.
     pub published_mark: Option<PathBuf>,
+    /// Bytes of device answers kept in memory ([`crate::public::answer_cache`]); 0 turns the
+    /// cache off.
+    pub answer_cache_bytes: u64,
+    /// How often the stored data generation is read: how long another instance's write may take
+    /// to show in this instance's cached answers ([`crate::store::generation`]).
+    pub data_generation_poll: Duration,
 }
 
 impl Default for Config {
@@ -119,9 +125,14 @@ impl Default for Config {
             expiry_sweep_interval: Duration::from_secs(600),
             trusted_proxies: TrustedProxies::default(),
             published_mark: None,
+            answer_cache_bytes: DEFAULT_ANSWER_CACHE_BYTES,
+            data_generation_poll: crate::store::generation::POLL,
         }
     }
 }
+
+/// The default budget of the device answer cache: 64 MiB.
+pub const DEFAULT_ANSWER_CACHE_BYTES: u64 = 64 << 20;
 
 /// What a configuration file (`--config FILE`, TOML) may set. Every key is optional; a flag or
 /// its environment variable overrides the file, and the file overrides the defaults. Unknown keys
@@ -159,6 +170,8 @@ pub struct FileSettings {
     pub trusted_proxies: Option<Vec<TrustedProxy>>,
     /// The published mark's file (see [`crate::published`]).
     pub published_mark: Option<PathBuf>,
+    /// Bytes of device answers kept in memory (default 64 MiB; 0 turns the cache off).
+    pub answer_cache_bytes: Option<u64>,
 }
 
 /// A configuration file that cannot be used.

@@ -84,6 +84,10 @@ pub async fn serve(
         state.config.expiry_sweep_interval,
     ));
     let indexer = tokio::spawn(crate::store::indexer::run(store.clone()));
+    let generation_poll = tokio::spawn(crate::store::generation::run_poll(
+        store.clone(),
+        state.config.data_generation_poll,
+    ));
     let header_read_timeout = state.config.header_read_timeout;
     let app = app(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -127,6 +131,7 @@ pub async fn serve(
     // Requests in flight finish; idle keep-alive connections close now.
     graceful.shutdown().await;
     sweeper.abort();
+    generation_poll.abort();
     // A batch cut short rolls back and stays queued; what is queued is counted now rather than
     // at the next start.
     indexer.abort();
