@@ -1036,7 +1036,7 @@ fn community_body(k: u64, machine: &str, systems: u64) -> String {
             devices.push(chip(idx, subsystem));
         }
     }
-    let area = serde_json::to_value(&devices[0].category).expect("category");
+    let area = serde_json::to_value(devices[0].category).expect("category");
     let mut inv = inventory(n, devices);
     inv.machine_id = Some(machine.to_owned());
     let mut body =
