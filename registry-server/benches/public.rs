@@ -850,6 +850,27 @@ async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
+/// Serves the registry over `store` with `config`, the same with its answer cache off, and the
+/// bare handler; returns their base URLs.
+async fn serve_three(store: &Store, config: Config) -> (String, String, String) {
+    let app = |config: Config| {
+        let store = store.clone();
+        async move {
+            let state = AppState::new(store, config).await.expect("state");
+            serve(mxcert_registry::server::app(state)).await
+        }
+    };
+    (
+        app(config.clone()).await,
+        app(Config {
+            answer_cache_bytes: 0,
+            ..config
+        })
+        .await,
+        serve(bare_router()).await,
+    )
+}
+
 /// Measures every endpoint of one backend and prints the tables.
 fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems: u64) {
     let rows = runtime.block_on(counts(&store));
@@ -865,24 +886,7 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
         public_posts_per_minute: 0,
         ..Config::default()
     };
-    let (url, nocache, bare) = runtime.block_on(async {
-        let app = |config: Config| {
-            let store = store.clone();
-            async move {
-                let state = AppState::new(store, config).await.expect("state");
-                serve(mxcert_registry::server::app(state)).await
-            }
-        };
-        (
-            app(config.clone()).await,
-            app(Config {
-                answer_cache_bytes: 0,
-                ..config
-            })
-            .await,
-            serve(bare_router()).await,
-        )
-    });
+    let (url, nocache, bare) = runtime.block_on(serve_three(&store, config));
     let dir = tempfile::tempdir().expect("temporary directory");
     let machines: Vec<Inventory> = (0..8u64)
         .map(|k| check_machine(mix(k ^ 0xc4ec) % systems))
@@ -1196,24 +1200,7 @@ fn measure_community(label: &str, runtime: &tokio::runtime::Runtime, store: Stor
         sqlx::Row::get::<i64, _>(&row, "n")
     });
     println!("{label}: {stored} community reports, {rows} community device rows");
-    let (url, nocache, bare) = runtime.block_on(async {
-        let app = |config: Config| {
-            let store = store.clone();
-            async move {
-                let state = AppState::new(store, config).await.expect("state");
-                serve(mxcert_registry::server::app(state)).await
-            }
-        };
-        (
-            app(config.clone()).await,
-            app(Config {
-                answer_cache_bytes: 0,
-                ..config
-            })
-            .await,
-            serve(bare_router()).await,
-        )
-    });
+    let (url, nocache, bare) = runtime.block_on(serve_three(&store, config));
     let endpoints = device_endpoints(dir.path(), systems);
     tables(
         &format!("{label} with {stored} community reports"),

@@ -21,29 +21,17 @@ use tower::ServiceExt as _;
 
 const WIFI: &str = "pci/8086:51f1";
 
-/// A community report from machine `machine` saying `summary` (and Wi-Fi failing when not
-/// `all_work`).
+/// A community report from machine `machine` saying `summary`, with Wi-Fi and Bluetooth.
 fn shared(machine: &str, summary: &str) -> Value {
-    let mut r = json!({
-        "schema_version": 1,
-        "summary": summary,
-        "inventory": {
-            "schema_version": 1,
-            "created_at": "2026-11-30T10:00:00Z",
-            "tool": {"name": "mxcert", "version": "0.1.0"},
-            "machine_id": machine,
-            "system": {"vendor": "LENOVO", "product": "21HM"},
-            "os": {"id": "mxos", "version": "1.0", "kernel": "6.8.0-45"},
-            "devices": [
-                {"bus": "pci", "id": "pci:8086:51f1:8086:0094", "category": "wireless", "driver": "iwlwifi"},
-                {"bus": "usb", "id": "usb:8087:0033", "category": "bluetooth", "driver": "btusb"}
-            ]
-        }
-    });
-    if summary == "some_problems" {
-        r["problem_areas"] = json!(["wireless"]);
-    }
-    r
+    common::community_report(
+        machine,
+        ("LENOVO", "21HM"),
+        summary,
+        json!([
+            {"bus": "pci", "id": "pci:8086:51f1:8086:0094", "category": "wireless", "driver": "iwlwifi"},
+            {"bus": "usb", "id": "usb:8087:0033", "category": "bluetooth", "driver": "btusb"}
+        ]),
+    )
 }
 
 /// `GET path` through `state`'s router: status and raw body.

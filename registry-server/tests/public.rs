@@ -498,29 +498,6 @@ async fn the_public_index_rebuilds_to_the_same_content() {
     }
 }
 
-/// A community report (issue 18) from machine `machine` of `vendor` `model`.
-fn community_report(machine: &str, vendor: &str, model: &str, summary: &str) -> Value {
-    let mut r = json!({
-        "schema_version": 1,
-        "summary": summary,
-        "inventory": {
-            "schema_version": 1,
-            "created_at": "2026-11-30T10:00:00Z",
-            "tool": {"name": "mxcert", "version": "0.1.0"},
-            "machine_id": machine,
-            "system": {"vendor": vendor, "product": model},
-            "os": {"id": "mxos", "version": "1.0", "kernel": "6.8.0-45"},
-            "devices": [
-                {"bus": "pci", "id": "pci:8086:51f1:8086:0094", "category": "wireless", "driver": "iwlwifi"}
-            ]
-        }
-    });
-    if summary == "some_problems" {
-        r["problem_areas"] = json!(["wireless"]);
-    }
-    r
-}
-
 #[tokio::test]
 async fn exports_list_every_certified_system_and_defuse_formulas() {
     for kind in common::database_kinds() {
@@ -551,7 +528,13 @@ async fn exports_list_every_certified_system_and_defuse_formulas() {
                 w.r.post(
                     "/api/v1/community/reports",
                     None,
-                    community_report(machine, vendor, model, summary),
+                    common::community_report(
+                        machine,
+                        (vendor, model),
+                        summary,
+                        json!([{"bus": "pci", "id": "pci:8086:51f1:8086:0094",
+                                "category": "wireless", "driver": "iwlwifi"}]),
+                    ),
                 )
                 .await;
             assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
