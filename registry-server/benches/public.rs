@@ -1053,19 +1053,27 @@ fn community_body(k: u64, machine: &str, systems: u64) -> String {
 }
 
 /// A wrk script that shares community reports: 64 bodies in turn, each request with a machine id
-/// of its own (`run`, the thread and a counter).
-fn ingest_script(dir: &Path, run: &str, systems: u64) -> PathBuf {
-    const MARK: &str = "@@MACHINE@@";
-    let mut lua = String::from("local prefixes, suffixes = {}, {}\n");
+/// and a probe time of its own (`run`, the thread and a counter; the registry refuses the same
+/// content under another machine id as a duplicate, so the probe time must differ too).
+fn ingest_script(dir: &Path, run: u32, systems: u64) -> PathBuf {
+    const MACHINE: &str = "@@MACHINE@@";
+    const AT: &str = "@@AT@@";
+    let mut lua = String::from("local p1, p2, p3 = {}, {}, {}\n");
     for k in 0..64u64 {
-        let body = community_body(1_000_000_000 + k, MARK, systems);
-        let (prefix, suffix) = body.split_once(MARK).expect("machine id in the body");
+        let mut body: serde_json::Value =
+            serde_json::from_str(&community_body(1_000_000_000 + k, MACHINE, systems))
+                .expect("body");
+        body["inventory"]["created_at"] = AT.into();
+        // Keys are sorted: `created_at` comes before `machine_id`.
+        let body = body.to_string();
+        let (a, rest) = body.split_once(AT).expect("time in the body");
+        let (b, c) = rest.split_once(MACHINE).expect("machine id in the body");
         lua.push_str(&format!(
-            "prefixes[{}] = {}\nsuffixes[{}] = {}\n",
-            k + 1,
-            lua_str(prefix),
-            k + 1,
-            lua_str(suffix)
+            "p1[{n}] = {}\np2[{n}] = {}\np3[{n}] = {}\n",
+            lua_str(a),
+            lua_str(b),
+            lua_str(c),
+            n = k + 1
         ));
     }
     lua.push_str(&format!(
@@ -1077,8 +1085,9 @@ end
 local i = 0
 function request()
   i = i + 1
-  local k = (i % #prefixes) + 1
-  local body = prefixes[k] .. string.format("bench-{run}-%d-%d", tid, i) .. suffixes[k]
+  local k = (i % #p1) + 1
+  local at = string.format("2026-12-05T%02d:%02d:%02d.%06dZ", tid % 24, {run} % 60, math.floor(i / 1000000) % 60, i % 1000000)
+  local body = p1[k] .. at .. p2[k] .. string.format("bench-{run}-%d-%d", tid, i) .. p3[k]
   local headers = {{}}
   headers["Content-Type"] = "application/json"
   return wrk.format("POST", "/api/v1/community/reports", headers, body)
@@ -1136,7 +1145,7 @@ fn measure_community(label: &str, runtime: &tokio::runtime::Runtime, store: Stor
     println!("| connections | reports/s | p50 ms | p99 ms | reports stored after |");
     println!("|---|---|---|---|---|");
     for c in [1, connections] {
-        let script = ingest_script(dir.path(), &format!("c{c}"), systems);
+        let script = ingest_script(dir.path(), u32::try_from(c).unwrap_or(0), systems);
         let l = wrk("community ingest", &url, &script, c, seconds);
         let stored = runtime.block_on(community_reports(&store));
         println!(
