@@ -23,6 +23,20 @@
 //! `offline` measures the offline snapshot on the same data (see [`offline`]; with
 //! `MXCERT_BENCH_ONLY=offline` alone the wrk loads are skipped but the bare handler's);
 //! `MXCERT_BENCH_MXCERT=PATH` adds the `mxcert check` commands, offline against online. Skips, saying why, without `wrk`; under `cargo test` it does nothing.
+//!
+//! Device lookups are measured twice: through the registry as it runs (its answer cache on) and
+//! through a second instance of the same app with the cache off (`devices-nocache`), which gives
+//! every request the full database work.
+//!
+//! Community reports (issue 18), after the certification-only tables: `MXCERT_BENCH_COMMUNITY`
+//! (default 100000; 0 skips) reports of distinct machines, each a probe of
+//! [`COMMUNITY_DEVICES`] chips drawn from the same pool. Their ingest rate is measured first with
+//! wrk through the real `POST /api/v1/community/reports` on a real port (one and
+//! `MXCERT_BENCH_CONNECTIONS` connections; every request a new machine id; rate limits off); the
+//! rest up to the count is sent through the same router in process, 8 at a time, and timed too.
+//! Then device lookups (cache on and off) and the bare handler are measured again at both loads.
+//! Community reports are deleted at the start of each backend's run, so the certification-only
+//! figures never include them.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -839,10 +853,27 @@ async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
+/// Serves the registry over `store` with `config`, the same with its answer cache off, and the
+/// bare handler; returns their base URLs.
+async fn serve_three(store: &Store, config: Config) -> (String, String, String, AppState) {
+    let app = |config: Config| {
+        let store = store.clone();
+        async move {
+            let state = AppState::new(store, config).await.expect("state");
+            (serve(mxcert_registry::server::app(state.clone())).await, state)
+        }
+    };
+    let (url, state) = app(config.clone()).await;
+    let (nocache, _) = app(Config {
+        answer_cache_bytes: 0,
+        ..config
+    })
+    .await;
+    (url, nocache, serve(bare_router()).await, state)
+}
+
 /// Measures every endpoint of one backend and prints the tables.
 fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems: u64) {
-    let seconds = env_num("MXCERT_BENCH_SECONDS", 10);
-    let connections = env_num("MXCERT_BENCH_CONNECTIONS", 16);
     let rows = runtime.block_on(counts(&store));
     println!(
         "{label}: {}",
@@ -856,11 +887,7 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
         public_posts_per_minute: 0,
         ..Config::default()
     };
-    let (url, bare, state) = runtime.block_on(async {
-        let state = AppState::new(store.clone(), config).await.expect("state");
-        let app = mxcert_registry::server::app(state.clone());
-        (serve(app).await, serve(bare_router()).await, state)
-    });
+    let (url, nocache, bare, state) = runtime.block_on(serve_three(&store, config));
     let dir = tempfile::tempdir().expect("temporary directory");
     let machines: Vec<Inventory> = (0..8u64)
         .map(|k| check_machine(mix(k ^ 0xc4ec) % systems))
@@ -878,13 +905,8 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
     let probe_kib = std::fs::metadata(&json_bodies[0]).map_or(0, |m| m.len()) / 1024;
     let lspci_lines = lspci_text(&machines[0]).lines().count();
     let check = vec!["/api/v1/check".to_owned()];
-    let endpoints: Vec<(String, PathBuf, f64)> = vec![
-        (
-            "device lookup `GET /api/v1/devices/{bus}/{id}` (4000 devices of random systems)"
-                .into(),
-            script(dir.path(), "devices", "GET", &device_paths(systems), &[]),
-            10.0,
-        ),
+    let mut endpoints: Vec<(String, PathBuf, f64)> = device_endpoints(dir.path(), systems);
+    endpoints.extend([
         (
             "system search `GET /api/v1/systems?q=` (1000 queries: family, family + generation, vendor word, model serial)".into(),
             script(dir.path(), "search", "GET", &search_paths(systems), &[]),
@@ -910,7 +932,7 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
             script(dir.path(), "healthz", "GET", &["/healthz".to_owned()], &[]),
             f64::NAN,
         ),
-    ];
+    ]);
     // `MXCERT_BENCH_ONLY=search,check`: only the endpoints whose script is named in the list.
     let only = std::env::var("MXCERT_BENCH_ONLY").ok();
     let endpoints: Vec<_> = endpoints
@@ -931,10 +953,43 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
     {
         offline(label, runtime, &state, &url, dir.path(), &json_bodies[0]);
     }
-    let bare_script = script(dir.path(), "bare", "GET", &["/bare".to_owned()], &[]);
+    tables(label, &endpoints, &url, &nocache, &bare, dir.path());
+}
+
+/// The device lookup endpoints: through the registry as it runs, and with its answer cache off.
+fn device_endpoints(dir: &Path, systems: u64) -> Vec<(String, PathBuf, f64)> {
+    let paths = device_paths(systems);
+    vec![
+        (
+            "device lookup `GET /api/v1/devices/{bus}/{id}` (4000 devices of random systems)"
+                .into(),
+            script(dir, "devices", "GET", &paths, &[]),
+            10.0,
+        ),
+        (
+            "the same, answer cache off (every request queries the database)".into(),
+            script(dir, "devices-nocache", "GET", &paths, &[]),
+            10.0,
+        ),
+    ]
+}
+
+/// Loads each endpoint (those named `*-nocache` at `nocache`, the others at `url`) after the bare
+/// handler, at one connection and at `MXCERT_BENCH_CONNECTIONS`, and prints a table per load.
+fn tables(
+    label: &str,
+    endpoints: &[(String, PathBuf, f64)],
+    url: &str,
+    nocache: &str,
+    bare: &str,
+    dir: &Path,
+) {
+    let seconds = env_num("MXCERT_BENCH_SECONDS", 10);
+    let connections = env_num("MXCERT_BENCH_CONNECTIONS", 16);
+    let bare_script = script(dir, "bare", "GET", &["/bare".to_owned()], &[]);
     for c in [1, connections] {
         let threads = c.min(2);
-        let base = wrk("bare", &bare, &bare_script, c, seconds);
+        let base = wrk("bare", bare, &bare_script, c, seconds);
         println!(
             "\n{label}, wrk --latency -t{threads} -c{c} -d{seconds}s per endpoint; bare axum handler \
              (`GET /bare` -> small JSON, own router and port): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms\n",
@@ -942,8 +997,13 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
         );
         println!("| endpoint | req/s | p50 ms | p99 ms | bare req/s ratio | p99 / bare p99 | target p99 | met |");
         println!("|---|---|---|---|---|---|---|---|");
-        for (name, script, target) in &endpoints {
-            let l = wrk(name, &url, script, c, seconds);
+        for (name, script, target) in endpoints {
+            let at = if script.to_string_lossy().ends_with("-nocache.lua") {
+                nocache
+            } else {
+                url
+            };
+            let l = wrk(name, at, script, c, seconds);
             let met = if target.is_nan() {
                 "—".to_owned()
             } else if l.p99 < *target {
@@ -966,6 +1026,253 @@ fn measure(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems
             );
         }
     }
+}
+
+/// Chips per seeded community report.
+const COMMUNITY_DEVICES: usize = 40;
+
+/// The community report of seeded machine `k` as JSON text, with `machine` as its machine id: a
+/// probe of a seeded system model with [`COMMUNITY_DEVICES`] chips of the pool; three in four say
+/// everything works, the rest that the first chip's category fails.
+fn community_body(k: u64, machine: &str, systems: u64) -> String {
+    let n = mix(k ^ 0xc0ed) % systems;
+    let (_, subsystem, ..) = system_of(n);
+    let mut seen = BTreeSet::new();
+    let mut devices = Vec::with_capacity(COMMUNITY_DEVICES);
+    let mut j = 0u64;
+    while devices.len() < COMMUNITY_DEVICES {
+        let idx = draw(k.wrapping_mul(7_000_003).wrapping_add(j) ^ 0xc033);
+        j += 1;
+        if seen.insert(idx) {
+            devices.push(chip(idx, subsystem));
+        }
+    }
+    let area = serde_json::to_value(devices[0].category).expect("category");
+    let mut inv = inventory(n, devices);
+    inv.machine_id = Some(machine.to_owned());
+    let mut body =
+        serde_json::json!({"schema_version": 1, "inventory": inv, "summary": "all_work"});
+    if mix(k ^ 0x5a11) % 4 == 0 {
+        body["summary"] = "some_problems".into();
+        body["problem_areas"] = serde_json::json!([area]);
+    }
+    body.to_string()
+}
+
+/// A wrk script that shares community reports: 64 bodies in turn, each request with a machine id
+/// and a probe time of its own (`run`, the thread and a counter; the registry refuses the same
+/// content under another machine id as a duplicate, so the probe time must differ too).
+fn ingest_script(dir: &Path, run: u32, systems: u64) -> PathBuf {
+    const MACHINE: &str = "@@MACHINE@@";
+    const AT: &str = "@@AT@@";
+    let mut lua = String::from("local p1, p2, p3 = {}, {}, {}\n");
+    for k in 0..64u64 {
+        let mut body: serde_json::Value =
+            serde_json::from_str(&community_body(1_000_000_000 + k, MACHINE, systems))
+                .expect("body");
+        body["inventory"]["created_at"] = AT.into();
+        // Keys are sorted: `created_at` comes before `machine_id`.
+        let body = body.to_string();
+        let (a, rest) = body.split_once(AT).expect("time in the body");
+        let (b, c) = rest.split_once(MACHINE).expect("machine id in the body");
+        lua.push_str(&format!(
+            "p1[{n}] = {}\np2[{n}] = {}\np3[{n}] = {}\n",
+            lua_str(a),
+            lua_str(b),
+            lua_str(c),
+            n = k + 1
+        ));
+    }
+    lua.push_str(&format!(
+        r#"local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local i = 0
+function request()
+  i = i + 1
+  local k = (i % #p1) + 1
+  local at = string.format("2026-12-05T%02d:%02d:%02d.%06dZ", tid % 24, {run} % 60, math.floor(i / 1000000) % 60, i % 1000000)
+  local body = p1[k] .. at .. p2[k] .. string.format("bench-{run}-%d-%d", tid, i) .. p3[k]
+  local headers = {{}}
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", "/api/v1/community/reports", headers, body)
+end
+"#
+    ));
+    let file = dir.join(format!("ingest-{run}.lua"));
+    std::fs::write(&file, lua).expect("write wrk script");
+    file
+}
+
+/// Visible community reports stored.
+async fn community_reports(store: &Store) -> i64 {
+    let row = sqlx::query("SELECT count(*) AS n FROM community_reports")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    sqlx::Row::get::<i64, _>(&row, "n")
+}
+
+/// Deletes every community report (the certification-only figures come first in each run).
+async fn clear_community(store: &Store) {
+    for table in ["community_devices", "community_reports"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(store.pool())
+            .await
+            .expect("delete community reports");
+    }
+}
+
+/// The community part of one backend's run: ingest through the API, then device lookups with
+/// `MXCERT_BENCH_COMMUNITY` reports stored.
+fn measure_community(label: &str, runtime: &tokio::runtime::Runtime, store: Store, systems: u64) {
+    let target = env_num("MXCERT_BENCH_COMMUNITY", 100_000);
+    let seconds = env_num("MXCERT_BENCH_SECONDS", 10);
+    let connections = env_num("MXCERT_BENCH_CONNECTIONS", 16);
+    let config = Config {
+        public_posts_per_minute: 0,
+        community_reports_per_hour: 0,
+        community_reports_per_machine_per_hour: 0,
+        ..Config::default()
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (url, app) = runtime.block_on(async {
+        let state = AppState::new(store.clone(), config.clone())
+            .await
+            .expect("state");
+        let app = mxcert_registry::server::app(state);
+        (serve(app.clone()).await, app)
+    });
+    println!(
+        "\n{label}: community ingest, `POST /api/v1/community/reports` on a real port, one new \
+         machine per request ({COMMUNITY_DEVICES} devices each), wrk --latency -d{seconds}s\n"
+    );
+    println!("| connections | reports/s | p50 ms | p99 ms | reports stored after |");
+    println!("|---|---|---|---|---|");
+    for c in [1, connections] {
+        let script = ingest_script(dir.path(), u32::try_from(c).unwrap_or(0), systems);
+        let l = wrk("community ingest", &url, &script, c, seconds);
+        let stored = runtime.block_on(community_reports(&store));
+        println!(
+            "| {c} | {:.0} | {:.2} | {:.2} | {stored} |",
+            l.rps, l.p50, l.p99
+        );
+    }
+    let have = u64::try_from(runtime.block_on(community_reports(&store))).unwrap_or(0);
+    if have < target {
+        let start = Instant::now();
+        let next = Arc::new(AtomicUsize::new(0));
+        let missing = (target - have) as usize;
+        runtime.block_on(async {
+            let mut tasks = Vec::new();
+            for _ in 0..8 {
+                let (app, next) = (app.clone(), next.clone());
+                tasks.push(tokio::spawn(async move {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= missing {
+                            break;
+                        }
+                        let body = community_body(k as u64, &format!("seed-{k}"), systems);
+                        let req = Request::post("/api/v1/community/reports")
+                            .header("content-type", "application/json")
+                            .body(Body::from(body))
+                            .expect("request");
+                        let (status, answer) = call(&app, req).await;
+                        assert_eq!(status, StatusCode::CREATED, "community {k}: {answer}");
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.expect("seeding task");
+            }
+        });
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "\n{label}: {missing} more community reports through the same router in process \
+             (8 in flight): {secs:.0} s, {:.0} reports/s",
+            missing as f64 / secs
+        );
+    }
+    if store.backend_name() == "postgres" {
+        // Statistics for the planner, as autovacuum keeps them (off on this machine).
+        runtime.block_on(async {
+            for table in ["community_devices", "community_reports"] {
+                sqlx::query(&format!("ANALYZE {table}"))
+                    .execute(store.pool())
+                    .await
+                    .expect("analyze");
+            }
+        });
+    }
+    let stored = runtime.block_on(community_reports(&store));
+    let rows = runtime.block_on(async {
+        let row = sqlx::query("SELECT count(*) AS n FROM community_devices")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        sqlx::Row::get::<i64, _>(&row, "n")
+    });
+    println!("{label}: {stored} community reports, {rows} community device rows");
+    let (url, nocache, bare, _) = runtime.block_on(serve_three(&store, config));
+    let endpoints = device_endpoints(dir.path(), systems);
+    tables(
+        &format!("{label} with {stored} community reports"),
+        &endpoints,
+        &url,
+        &nocache,
+        &bare,
+        dir.path(),
+    );
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!(
+            "the public benchmark runs under `cargo bench -p mxcert-registry --bench public`"
+        );
+        return;
+    }
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: wrk is not installed");
+        return;
+    }
+    let systems = env_num("MXCERT_BENCH_SYSTEMS", 10_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!(
+        "load average at start: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    if std::env::var("MXCERT_BENCH_SQLITE").map_or(true, |v| v != "0") {
+        let store = runtime.block_on(sqlite_store(systems));
+        runtime.block_on(clear_community(&store));
+        measure("sqlite", &runtime, store.clone(), systems);
+        if env_num("MXCERT_BENCH_COMMUNITY", 100_000) > 0 {
+            measure_community("sqlite", &runtime, store, systems);
+        }
+    }
+    if let Ok(pg) = std::env::var("MXCERT_BENCH_DATABASE_URL") {
+        let store = runtime.block_on(postgres_store(&pg, systems));
+        runtime.block_on(clear_community(&store));
+        measure("postgres", &runtime, store.clone(), systems);
+        if env_num("MXCERT_BENCH_COMMUNITY", 100_000) > 0 {
+            measure_community("postgres", &runtime, store, systems);
+        }
+    }
+    println!(
+        "\nload average at end: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    runtime.shutdown_background();
 }
 
 /// Wall time of `runs` runs of `f`, sorted.
@@ -1176,43 +1483,4 @@ fn built_counts(
     let m = mxcert_core::snapshot::open_manifest(&built.manifest_json, key).expect("manifest");
     let d = mxcert_core::snapshot::open_data(&m, &built.data).expect("data");
     (d.systems.len(), d.devices.len(), d.revoked.len())
-}
-
-fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!(
-            "the public benchmark runs under `cargo bench -p mxcert-registry --bench public`"
-        );
-        return;
-    }
-    if Command::new("wrk").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: wrk is not installed");
-        return;
-    }
-    let systems = env_num("MXCERT_BENCH_SYSTEMS", 10_000);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    println!(
-        "load average at start: {}",
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .trim()
-    );
-    if std::env::var("MXCERT_BENCH_SQLITE").map_or(true, |v| v != "0") {
-        let store = runtime.block_on(sqlite_store(systems));
-        measure("sqlite", &runtime, store, systems);
-    }
-    if let Ok(pg) = std::env::var("MXCERT_BENCH_DATABASE_URL") {
-        let store = runtime.block_on(postgres_store(&pg, systems));
-        measure("postgres", &runtime, store, systems);
-    }
-    println!(
-        "\nload average at end: {}",
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .trim()
-    );
-    runtime.shutdown_background();
 }

@@ -254,6 +254,7 @@ pub fn serve_config(database: String, args: ServeArgs, file: FileSettings) -> Co
         snapshot_min_interval: file
             .snapshot_min_interval_secs
             .map_or(d.snapshot_min_interval, Duration::from_secs),
+        answer_cache_bytes: file.answer_cache_bytes.unwrap_or(d.answer_cache_bytes),
         ..d
     }
 }

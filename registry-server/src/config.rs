@@ -109,6 +109,12 @@ pub struct Config {
     /// The offline snapshot is rebuilt when its data changed, at most once per this interval
     /// (see [`crate::public::snapshot`]).
     pub snapshot_min_interval: Duration,
+    /// Bytes of device answers kept in memory ([`crate::public::answer_cache`]); 0 turns the
+    /// cache off.
+    pub answer_cache_bytes: u64,
+    /// How often the stored data generation is read: how long another instance's write may take
+    /// to show in this instance's cached answers ([`crate::store::generation`]).
+    pub data_generation_poll: Duration,
 }
 
 impl Default for Config {
@@ -139,9 +145,14 @@ impl Default for Config {
             witness_timeout: Duration::from_secs(10),
             witness_retry_max: Duration::from_secs(60),
             snapshot_min_interval: DEFAULT_SNAPSHOT_MIN_INTERVAL,
+            answer_cache_bytes: DEFAULT_ANSWER_CACHE_BYTES,
+            data_generation_poll: crate::store::generation::POLL,
         }
     }
 }
+
+/// The default budget of the device answer cache: 64 MiB.
+pub const DEFAULT_ANSWER_CACHE_BYTES: u64 = 64 << 20;
 
 /// What a configuration file (`--config FILE`, TOML) may set. Every key is optional; a flag or
 /// its environment variable overrides the file, and the file overrides the defaults. Unknown keys
@@ -187,6 +198,8 @@ pub struct FileSettings {
     pub witness_timeout_secs: Option<u64>,
     /// Seconds between two rebuilds of the offline snapshot at most (1 to 86400).
     pub snapshot_min_interval_secs: Option<u64>,
+    /// Bytes of device answers kept in memory (default 64 MiB; 0 turns the cache off).
+    pub answer_cache_bytes: Option<u64>,
 }
 
 /// A configuration file that cannot be used.

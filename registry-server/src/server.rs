@@ -85,6 +85,10 @@ pub async fn serve(
     ));
     let indexer = tokio::spawn(crate::store::indexer::run(store.clone()));
     let witnesses = state.witnesses.spawn(&store);
+    let generation_poll = tokio::spawn(crate::store::generation::run_poll(
+        store.clone(),
+        state.config.data_generation_poll,
+    ));
     let header_read_timeout = state.config.header_read_timeout;
     let app = app(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -129,6 +133,7 @@ pub async fn serve(
     graceful.shutdown().await;
     sweeper.abort();
     witnesses.iter().for_each(tokio::task::JoinHandle::abort);
+    generation_poll.abort();
     // A batch cut short rolls back and stays queued; what is queued is counted now rather than
     // at the next start.
     indexer.abort();

@@ -1,7 +1,7 @@
 //! What every request handler shares: the store, the settings, the registry's signing key, the
 //! known plans, the compiled report schema, the authentication-failure limiter, the web portal's
 //! state, the public POST rate limiter, the cap on public parses, the metrics and the offline
-//! snapshot being served.
+//! snapshot being served, and the cache of device answers.
 
 use std::sync::Arc;
 
@@ -46,6 +46,8 @@ pub struct Inner {
     pub snapshot: crate::public::snapshot::SnapshotCache,
     /// The transparency log's witnesses and the signal that wakes their tasks.
     pub witnesses: crate::witness::Witnesses,
+    /// Device answers kept in memory ([`crate::public::answer_cache`]).
+    pub answers: crate::public::answer_cache::AnswerCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -121,6 +123,7 @@ impl AppState {
         let community_machines =
             RateLimiter::per_hour(config.community_reports_per_machine_per_hour, 3);
         Ok(AppState(Arc::new(Inner {
+            answers: crate::public::answer_cache::AnswerCache::new(config.answer_cache_bytes),
             community_posts,
             community_machines,
             hw_names,

@@ -515,9 +515,44 @@ async fn exports_list_every_certified_system_and_defuse_formulas() {
         )
         .await;
         let evil = World::approve(&w.r, &evil).await;
+        // Community reports of the X1's model (vendor and model in another case), one of them
+        // hidden by a reviewer; and one of a model nobody certified (it makes no row).
+        let mut hidden = None;
+        for (machine, vendor, model, summary) in [
+            ("c1", "lenovo", "21hm", "all_work"),
+            ("c2", "LENOVO", "21HM", "some_problems"),
+            ("c3", "LENOVO", "21HM", "all_work"),
+            ("c4", "Nadie", "Sin certificar", "all_work"),
+        ] {
+            let (status, body) =
+                w.r.post(
+                    "/api/v1/community/reports",
+                    None,
+                    common::community_report(
+                        machine,
+                        (vendor, model),
+                        summary,
+                        json!([{"bus": "pci", "id": "pci:8086:51f1:8086:0094",
+                                "category": "wireless", "driver": "iwlwifi"}]),
+                    ),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
+            if machine == "c3" {
+                hidden = Some(body["id"].as_str().unwrap().to_owned());
+            }
+        }
+        let (status, body) =
+            w.r.post(
+                &format!("/api/v1/community/reports/{}/hide", hidden.unwrap()),
+                Some(&w.r.reviewer),
+                json!({"reason": "test"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
 
         let export = w.get_ok("/api/v1/export/certified.json").await;
-        assert_eq!(export["schema_version"], 1, "{kind}");
+        assert_eq!(export["schema_version"], 2, "{kind}");
         assert_eq!(export["count"], 3);
         let rows = export["systems"].as_array().unwrap();
         let order: Vec<&str> = rows
@@ -534,6 +569,12 @@ async fn exports_list_every_certified_system_and_defuse_formulas() {
             x1["certificate_url"],
             format!("/api/v1/certificates/{}/envelope", w.x1)
         );
+        assert_eq!(
+            x1["community"],
+            json!({"works": 1, "problems": 1}),
+            "{kind}"
+        );
+        assert_eq!(rows[0]["community"], json!({"works": 0, "problems": 0}));
         insta::assert_json_snapshot!("export_json_row", redact(x1));
 
         let (status, bytes) =
@@ -564,6 +605,9 @@ async fn exports_list_every_certified_system_and_defuse_formulas() {
         assert_eq!(cell(&records[2], "certificate_id"), w.x1);
         assert_eq!(cell(&records[0], "family"), "XPS");
         assert_eq!(cell(&records[0], "sku"), "");
+        assert_eq!(cell(&records[2], "community_works"), "1");
+        assert_eq!(cell(&records[2], "community_problems"), "1");
+        assert_eq!(cell(&records[0], "community_works"), "0");
         // No cell of any row starts a formula.
         for row in &records {
             for c in row {

@@ -14,10 +14,14 @@
 //! when people confirm it works on their machines, `problem` when they only report problems
 //! ([`combined_status`]: certified > works > problem > seen).
 
+use std::time::Instant;
+
+use axum::body::Bytes;
 use mxcert_core::identity::Identity;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::answer_cache::AnswerCache;
 use crate::error::{ApiError, ApiResult};
 use crate::store::devices::DeviceStatsRow;
 use crate::store::Store;
@@ -178,6 +182,46 @@ pub async fn lookup(
     identity: &Identity,
     q: &DeviceQuery,
 ) -> ApiResult<DeviceCompat> {
+    let (page, per_page) = paging(q)?;
+    Ok(answer(store, identity, page, per_page).await?.0)
+}
+
+/// [`lookup`]'s answer serialized as JSON (the bytes `GET /api/v1/devices/{bus}/{id}` sends),
+/// from `cache` when it holds a current answer (see [`super::answer_cache`]).
+pub async fn lookup_json(
+    store: &Store,
+    cache: &AnswerCache,
+    identity: &Identity,
+    q: &DeviceQuery,
+) -> ApiResult<Bytes> {
+    let (page, per_page) = paging(q)?;
+    let key = format!("{identity} {page} {per_page}");
+    // Read before the answer is computed: a write committed meanwhile makes the entry old.
+    let generation = store.data_generation();
+    if let Some(body) = cache.get(&key, generation) {
+        return Ok(body);
+    }
+    let (answer, first_expiry) = answer(store, identity, page, per_page).await?;
+    let body = Bytes::from(
+        serde_json::to_vec(&answer)
+            .map_err(|e| ApiError::internal(format!("serializing a device: {e}")))?,
+    );
+    let until = first_expiry.as_deref().map(instant_of);
+    cache.put(key, generation, until, body.clone());
+    Ok(body)
+}
+
+/// The moment (on the monotonic clock) a stored timestamp falls; now if past or unreadable.
+fn instant_of(stored: &str) -> Instant {
+    let left = crate::store::parse_ts(stored)
+        .ok()
+        .and_then(|t| (t - crate::store::now()).to_std().ok())
+        .unwrap_or_default();
+    Instant::now() + left
+}
+
+/// The page and page size asked for, checked.
+fn paging(q: &DeviceQuery) -> ApiResult<(u32, u32)> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(DEFAULT_SYSTEMS);
     if page == 0 || !(1..=100).contains(&per_page) {
@@ -186,12 +230,23 @@ pub async fn lookup(
             "page starts at 1 and per_page is between 1 and 100",
         ));
     }
+    Ok((page, per_page))
+}
+
+/// The answer, and the earliest expiry of the certificates it lists (when the answer lapses).
+async fn answer(
+    store: &Store,
+    identity: &Identity,
+    page: u32,
+    per_page: u32,
+) -> ApiResult<(DeviceCompat, Option<String>)> {
     let id = identity.to_string();
-    let by_release = store.community_counts(&id).await?;
+    let facts = store.device_facts(&id).await?;
     let community = CommunityCounts {
-        works: by_release.iter().map(|r| r.works).sum(),
-        problems: by_release.iter().map(|r| r.problems).sum(),
-        by_release: by_release
+        works: facts.community.iter().map(|r| r.works).sum(),
+        problems: facts.community.iter().map(|r| r.problems).sum(),
+        by_release: facts
+            .community
             .into_iter()
             .map(|r| CommunityRelease {
                 release: r.release,
@@ -201,10 +256,10 @@ pub async fn lookup(
             })
             .collect(),
     };
-    let stats = match store.device_stats(&id).await? {
+    let stats = match facts.stats {
         Some(stats) => stats,
         None if community.works + community.problems > 0 => {
-            only_community(store, identity, &id).await?
+            only_community(identity, &id, facts.community_category)
         }
         None => {
             return Err(ApiError::not_found(format!(
@@ -212,27 +267,21 @@ pub async fn lookup(
             )))
         }
     };
-    let systems = store
-        .device_systems(
+    let page = store
+        .device_systems_page(
             &id,
             i64::from(per_page),
             i64::from(page - 1) * i64::from(per_page),
+            &super::now(),
         )
         .await?;
-    let certified: Vec<&str> = systems
-        .iter()
-        .filter(|s| s.status == DeviceStatus::Certified)
-        .map(|s| s.system_id.as_str())
-        .collect();
-    let mut certificates = store
-        .valid_certificates_of(&certified, &super::now())
-        .await?;
-    let drivers = store.device_drivers(&id).await?;
+    let first_expiry = page.first_expiry;
+    let drivers = facts.drivers;
     let (vendor_id, device_id) = match identity.vendor_device() {
         Some((v, d)) => (Some(format!("{v:04x}")), Some(format!("{d:04x}"))),
         None => (None, None),
     };
-    Ok(DeviceCompat {
+    let answer = DeviceCompat {
         url: crate::urls::device(&id),
         bus: identity.bus().to_owned(),
         identity: id,
@@ -251,10 +300,17 @@ pub async fn lookup(
         reports: stats.counts(),
         community,
         systems_count: stats.systems,
-        systems: systems
+        systems: page
+            .systems
             .into_iter()
-            .map(|s| {
-                let certs = certificates.remove(&s.system_id).unwrap_or_default();
+            .map(|row| {
+                let s = row.system;
+                // Only a model whose reports certify the device lists its certificates.
+                let certs = if s.status == DeviceStatus::Certified {
+                    row.certificates
+                } else {
+                    Vec::new()
+                };
                 DeviceSystem {
                     url: certs.first().map(|c| crate::urls::system(c)),
                     certificates: certs,
@@ -276,17 +332,15 @@ pub async fn lookup(
             .collect(),
         first_seen_at: stats.first_seen_at,
         last_seen_at: stats.last_seen_at,
-    })
+    };
+    Ok((answer, first_expiry))
 }
 
 /// The row of a device only community reports contain: no certification counts, its category
 /// as people's probes gave it.
-async fn only_community(store: &Store, identity: &Identity, id: &str) -> ApiResult<DeviceStatsRow> {
-    let category = store
-        .community_category(id)
-        .await?
-        .unwrap_or_else(|| "other".into());
-    Ok(DeviceStatsRow {
+fn only_community(identity: &Identity, id: &str, category: Option<String>) -> DeviceStatsRow {
+    let category = category.unwrap_or_else(|| "other".into());
+    DeviceStatsRow {
         base_identity: id.to_owned(),
         bus: identity.bus().to_owned(),
         category,
@@ -299,7 +353,7 @@ async fn only_community(store: &Store, identity: &Identity, id: &str) -> ApiResu
         systems: 0,
         first_seen_at: String::new(),
         last_seen_at: String::new(),
-    })
+    }
 }
 
 #[cfg(test)]

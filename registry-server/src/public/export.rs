@@ -5,6 +5,14 @@
 //! `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so a vendor named `=HYPERLINK(...)`
 //! is shown as text, never run as a formula (OWASP "CSV injection"). The JSON carries a
 //! `schema_version` so readers can tell when the format changes.
+//!
+//! Version 2 (issue 18) adds community reports beside each certified system, clearly apart from
+//! certification: how many machines of the same vendor and model (compared without case) people
+//! say work, and how many have problems (`community` in JSON; the last two CSV columns,
+//! `community_works` and `community_problems`). Hidden reports do not count. Certified systems
+//! are still the rows; a community report never makes a row.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,7 +23,7 @@ use crate::store::Store;
 use crate::urls;
 
 /// The version of the export format.
-pub const EXPORT_SCHEMA_VERSION: u32 = 1;
+pub const EXPORT_SCHEMA_VERSION: u32 = 2;
 
 /// One certified system in the export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -39,10 +47,22 @@ pub struct ExportRow {
     pub url: String,
     /// The signed certificate (a path on this registry).
     pub certificate_url: String,
+    /// Community reports of machines of this model (people's word, not certification).
+    pub community: ExportCommunity,
+}
+
+/// Community reports (issue 18) of machines of a certified system's vendor and model: distinct
+/// machines, visible reports only. Not certification evidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ExportCommunity {
+    /// Machines whose person says everything works.
+    pub works: i64,
+    /// Machines whose person reports problems.
+    pub problems: i64,
 }
 
 /// The column names, in order (the CSV header).
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 18] = [
     "certificate_id",
     "vendor",
     "model",
@@ -59,11 +79,17 @@ pub const COLUMNS: [&str; 16] = [
     "expires_at",
     "url",
     "certificate_url",
+    "community_works",
+    "community_problems",
 ];
 
 impl ExportRow {
-    fn from_row(r: PublicSystemRow) -> ExportRow {
+    fn from_row(r: PublicSystemRow, community: &HashMap<String, ExportCommunity>) -> ExportRow {
         ExportRow {
+            community: community
+                .get(&model_key(&r.vendor, &r.model))
+                .copied()
+                .unwrap_or_default(),
             url: urls::system(&r.certificate_id),
             certificate_url: urls::certificate_envelope(&r.certificate_id),
             certificate_id: r.certificate_id,
@@ -83,11 +109,12 @@ impl ExportRow {
         }
     }
 
-    fn cells(&self) -> [&str; 16] {
+    /// The CSV cells, formula-like text defused.
+    fn cells(&self) -> Vec<std::borrow::Cow<'_, str>> {
         fn o(v: &Option<String>) -> &str {
             v.as_deref().unwrap_or_default()
         }
-        [
+        let text: [&str; 16] = [
             &self.certificate_id,
             &self.vendor,
             &self.model,
@@ -104,24 +131,44 @@ impl ExportRow {
             &self.expires_at,
             &self.url,
             &self.certificate_url,
-        ]
+        ];
+        let mut cells: Vec<_> = text.into_iter().map(csv_safe).collect();
+        cells.push(self.community.works.to_string().into());
+        cells.push(self.community.problems.to_string().into());
+        cells
     }
 }
 
 /// The JSON export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CertifiedExport {
-    /// Always 1 for this version of the format.
+    /// Always 2 for this version of the format (1 had no community counts).
     pub schema_version: u32,
     pub generated_at: String,
     pub count: usize,
     pub systems: Vec<ExportRow>,
 }
 
+/// How certified systems and community reports are matched: vendor and model without case.
+fn model_key(vendor: &str, model: &str) -> String {
+    crate::ingest::model_key(Some(vendor.trim()), Some(model.trim()))
+}
+
 async fn rows(store: &Store) -> ApiResult<(String, Vec<ExportRow>)> {
     let now = super::now();
     let rows = store.all_certified_systems(&now).await?;
-    Ok((now, rows.into_iter().map(ExportRow::from_row).collect()))
+    let mut community: HashMap<String, ExportCommunity> = HashMap::new();
+    for m in store.community_counts_by_model().await? {
+        let c = community.entry(model_key(&m.vendor, &m.model)).or_default();
+        c.works += m.works;
+        c.problems += m.problems;
+    }
+    Ok((
+        now,
+        rows.into_iter()
+            .map(|r| ExportRow::from_row(r, &community))
+            .collect(),
+    ))
 }
 
 /// Every certified system, as a JSON document.
@@ -150,7 +197,7 @@ pub async fn certified_csv(store: &Store) -> ApiResult<Vec<u8>> {
     let fail = |e: csv::Error| ApiError::internal(format!("writing CSV: {e}"));
     w.write_record(COLUMNS).map_err(fail)?;
     for r in &systems {
-        w.write_record(r.cells().map(csv_safe).iter().map(|c| c.as_bytes()))
+        w.write_record(r.cells().iter().map(|c| c.as_bytes()))
             .map_err(fail)?;
     }
     w.into_inner()

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | [`systems`] | search certified systems; one system with its certificate, results and devices | `GET /api/v1/systems`, `/api/v1/systems/{certificate_id}` |
 //! | [`devices`] | one device's compatibility: status, names, systems, drivers | `GET /api/v1/devices/{bus}/{id}` |
+//! | [`answer_cache`] | serialized answers kept in memory, never stale in this process | the device lookup |
 //! | [`check`] | "does my machine work?": every device of a probe or dump, with matching certified systems | `POST /api/v1/check`, `mxcert check` |
 //! | [`directory`] | the partner directory: listings, vendors' edits, admins' approval | `/api/v1/vendors`, `/api/v1/vendor-entries` |
 //! | [`snapshot`] | the signed offline snapshot for `mxcert check --offline` (built at most every 10 minutes) | `GET /api/v1/snapshot`, `admin snapshot export` |
@@ -21,6 +22,7 @@
 //! [`Store`]: crate::store::Store
 //! [`ApiError`]: crate::error::ApiError
 
+pub mod answer_cache;
 pub mod catalogue;
 pub mod check;
 pub mod devices;

@@ -2,7 +2,8 @@
 //! that contain it, drivers seen). Public. The work is in [`crate::public::devices`].
 
 use axum::extract::State;
-use axum::Json;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 
 use super::openapi::ErrorBody;
 use crate::error::ApiResult;
@@ -10,6 +11,8 @@ use crate::extract::{Path, Query};
 use crate::public::devices::{self, DeviceCompat, DeviceQuery};
 use crate::state::AppState;
 
+// The JSON comes from the state's answer cache when it holds a current answer
+// (`crate::public::answer_cache`).
 /// What the registry knows about one device.
 #[utoipa::path(
     get,
@@ -31,7 +34,16 @@ pub async fn show(
     State(state): State<AppState>,
     Path((bus, id)): Path<(String, String)>,
     Query(q): Query<DeviceQuery>,
-) -> ApiResult<Json<DeviceCompat>> {
+) -> ApiResult<Response> {
     let identity = devices::identity_from_path(&bus, &id)?;
-    Ok(Json(devices::lookup(&state.store, &identity, &q).await?))
+    let body = devices::lookup_json(&state.store, &state.answers, &identity, &q).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            // What `axum::Json` sends, so cached answers go out exactly as before.
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }

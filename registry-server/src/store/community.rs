@@ -105,6 +105,17 @@ fn report_row(r: &AnyRow) -> Result<CommunityReportRow> {
     })
 }
 
+/// Community machine counts of one system model, as people's probes spell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelCountRow {
+    pub vendor: String,
+    pub model: String,
+    /// Machines whose person says everything works.
+    pub works: i64,
+    /// Machines whose person reports problems (some or everything).
+    pub problems: i64,
+}
+
 /// What storing a community report did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCommunityReport {
@@ -318,33 +329,6 @@ impl Store {
         rows.iter().map(report_row).collect()
     }
 
-    /// Machines that say `base_identity` works or does not, per release and kernel series
-    /// (visible reports only), most machines first.
-    pub async fn community_counts(&self, base_identity: &str) -> Result<Vec<CommunityCountRow>> {
-        let rows = sqlx::query(
-            "SELECT r.release, r.kernel_series, \
-             SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END) AS works, \
-             SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) AS problems \
-             FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
-             WHERE d.base_identity = $1 AND d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL \
-             GROUP BY r.release, r.kernel_series \
-             ORDER BY COUNT(*) DESC, r.release DESC, r.kernel_series DESC",
-        )
-        .bind(base_identity)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CommunityCountRow {
-                    release: col(r, "release")?,
-                    kernel_series: col(r, "kernel_series")?,
-                    works: col(r, "works")?,
-                    problems: col(r, "problems")?,
-                })
-            })
-            .collect()
-    }
-
     /// Every device's community counts `(works, problems)`, for the offline snapshot.
     pub async fn all_community_counts(&self) -> Result<HashMap<String, (i64, i64)>> {
         let rows = sqlx::query(&format!("{DEVICE_COUNTS} GROUP BY d.base_identity"))
@@ -360,14 +344,30 @@ impl Store {
             .collect()
     }
 
-    /// The category people's probes give a device, if a community report contains it.
-    pub async fn community_category(&self, base_identity: &str) -> Result<Option<String>> {
-        let r =
-            sqlx::query("SELECT category FROM community_devices WHERE base_identity = $1 LIMIT 1")
-                .bind(base_identity)
-                .fetch_optional(self.pool())
-                .await?;
-        r.as_ref().map(|r| col(r, "category")).transpose()
+    /// Machines per system vendor and model (as their probes name them, visible reports only)
+    /// whose person says everything works, and whose person reports problems:
+    /// `(vendor, model) -> (works, problems)`, for the open-data export.
+    pub async fn community_counts_by_model(&self) -> Result<Vec<ModelCountRow>> {
+        let rows = sqlx::query(
+            "SELECT system_vendor, system_model, \
+             SUM(CASE WHEN summary = 'all_work' THEN 1 ELSE 0 END) AS works, \
+             SUM(CASE WHEN summary = 'all_work' THEN 0 ELSE 1 END) AS problems \
+             FROM community_reports WHERE hidden_at IS NULL \
+             AND system_vendor IS NOT NULL AND system_model IS NOT NULL \
+             GROUP BY system_vendor, system_model",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ModelCountRow {
+                    vendor: col(r, "system_vendor")?,
+                    model: col(r, "system_model")?,
+                    works: col(r, "works")?,
+                    problems: col(r, "problems")?,
+                })
+            })
+            .collect()
     }
 
     /// Machines that say each of `base_identities` works or does not (visible reports, all

@@ -1,5 +1,6 @@
-//! Reads of the per-device compatibility index: one device's counts, names and drivers, the
-//! system models that contain it, and the counts of many devices at once (for `/check`).
+//! Reads of the per-device compatibility index: one device's counts and names, the system models
+//! that contain it, and the counts of many devices at once (for `/check`). A device lookup reads
+//! through [`super::device_answer`].
 //!
 //! Identities arrive as base identities (`pci:8086:9a49`); this module does not parse them and
 //! does not decide a device's status (see [`crate::public::devices`]).
@@ -160,72 +161,21 @@ impl Store {
         .bind(offset)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let vendor: Option<String> = col(r, "vendor")?;
-                let model: Option<String> = col(r, "model")?;
-                Ok(DeviceSystemRow {
-                    system_id: col(r, "system_id")?,
-                    display_name: display_name(vendor.as_deref(), model.as_deref()),
-                    vendor,
-                    model,
-                    status: status_from_rank(col(r, "best_rank")?)?,
-                    submissions: col(r, "submissions")?,
-                    last_seen_at: col(r, "last_seen_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(system_row).collect()
     }
+}
 
-    /// Drivers seen bound to a device, most often first.
-    pub async fn device_drivers(&self, base_identity: &str) -> Result<Vec<DriverRow>> {
-        let rows = sqlx::query(
-            "SELECT driver, submissions FROM device_drivers WHERE base_identity = $1 \
-             ORDER BY submissions DESC, driver LIMIT 50",
-        )
-        .bind(base_identity)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DriverRow {
-                    driver: col(r, "driver")?,
-                    submissions: col(r, "submissions")?,
-                })
-            })
-            .collect()
-    }
-
-    /// The currently valid certificates of the given system models: system id -> certificate
-    /// ids, newest first.
-    pub async fn valid_certificates_of(
-        &self,
-        system_ids: &[&str],
-        now: &str,
-    ) -> Result<HashMap<String, Vec<String>>> {
-        let mut out: HashMap<String, Vec<String>> = HashMap::new();
-        for chunk in system_ids.chunks(IN_BATCH) {
-            let mut sql = String::from(
-                "SELECT system_id, certificate_id FROM public_systems WHERE status = 'valid' \
-                 AND expires_at > $1 AND system_id IN (",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", i + 2));
-            }
-            sql.push_str(") ORDER BY issued_at DESC, certificate_id DESC");
-            let mut q = sqlx::query(&sql).bind(now);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(self.pool()).await? {
-                out.entry(col(&r, "system_id")?)
-                    .or_default()
-                    .push(col(&r, "certificate_id")?);
-            }
-        }
-        Ok(out)
-    }
+/// A row with `system_id`, `best_rank`, `submissions`, `last_seen_at`, `vendor` and `model`.
+pub(super) fn system_row(r: &AnyRow) -> Result<DeviceSystemRow> {
+    let vendor: Option<String> = col(r, "vendor")?;
+    let model: Option<String> = col(r, "model")?;
+    Ok(DeviceSystemRow {
+        system_id: col(r, "system_id")?,
+        display_name: display_name(vendor.as_deref(), model.as_deref()),
+        vendor,
+        model,
+        status: status_from_rank(col(r, "best_rank")?)?,
+        submissions: col(r, "submissions")?,
+        last_seen_at: col(r, "last_seen_at")?,
+    })
 }

@@ -16,8 +16,10 @@
 pub mod audit;
 pub mod certificates;
 pub mod community;
+pub mod device_answer;
 pub mod devices;
 pub mod directory;
+pub mod generation;
 pub mod indexer;
 pub mod key_challenges;
 pub mod keys;
@@ -172,6 +174,8 @@ pub struct Store {
     /// Nanoseconds spent appending to the log in issuing and revoking transactions, in total
     /// (the approval benchmark's "log's share"; [`Store::log_append_time`]).
     log_nanos: Arc<std::sync::atomic::AtomicU64>,
+    /// Raised after every committed write ([`generation`]).
+    generation: generation::Generation,
 }
 
 /// A write transaction. On SQLite it also holds the in-process writer lock, released after the
@@ -179,6 +183,7 @@ pub struct Store {
 pub struct WriteTx {
     pub(crate) tx: Transaction<'static, Any>,
     _guard: Option<OwnedMutexGuard<()>>,
+    generation: generation::Generation,
 }
 
 impl std::fmt::Debug for WriteTx {
@@ -188,21 +193,28 @@ impl std::fmt::Debug for WriteTx {
 }
 
 impl WriteTx {
+    /// Commits, then raises the process's data generation (cached answers are now old).
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        self.generation.raise();
         Ok(())
     }
 
     /// Commits, keeping the writer lock (if any) for another transaction.
     pub(crate) async fn commit_keep_lock(self) -> Result<Option<OwnedMutexGuard<()>>> {
-        let WriteTx { tx, _guard } = self;
+        let WriteTx {
+            tx,
+            _guard,
+            generation,
+        } = self;
         tx.commit().await?;
+        generation.raise();
         Ok(_guard)
     }
 
     /// Rolls back, keeping the writer lock (if any) for another transaction.
     pub(crate) async fn rollback(self) -> Result<Option<OwnedMutexGuard<()>>> {
-        let WriteTx { tx, _guard } = self;
+        let WriteTx { tx, _guard, .. } = self;
         tx.rollback().await?;
         Ok(_guard)
     }
@@ -283,6 +295,7 @@ impl Store {
             log: Arc::default(),
             failpoint: Arc::default(),
             log_nanos: Arc::default(),
+            generation: Default::default(),
         })
     }
 
@@ -317,7 +330,11 @@ impl Store {
             None => None,
         };
         let tx = self.writer.begin_with(self.backend.begin_write()).await?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            generation: self.generation.clone(),
+        })
     }
 
     /// Opens a write transaction with the writer lock already held.
@@ -326,6 +343,7 @@ impl Store {
         Ok(WriteTx {
             tx,
             _guard: Some(guard),
+            generation: self.generation.clone(),
         })
     }
 

@@ -546,3 +546,31 @@ pub fn redact(value: &Value) -> Value {
         other => other.clone(),
     }
 }
+
+/// A community report (issue 18) from machine `machine`, a `vendor` `model` on MxOS 1.0 and
+/// kernel 6.8, holding `devices` (inventory device objects); a `some_problems` summary names the
+/// wireless area.
+pub fn community_report(
+    machine: &str,
+    (vendor, model): (&str, &str),
+    summary: &str,
+    devices: Value,
+) -> Value {
+    let mut r = serde_json::json!({
+        "schema_version": 1,
+        "summary": summary,
+        "inventory": {
+            "schema_version": 1,
+            "created_at": "2026-11-30T10:00:00Z",
+            "tool": {"name": "mxcert", "version": "0.1.0"},
+            "machine_id": machine,
+            "system": {"vendor": vendor, "product": model},
+            "os": {"id": "mxos", "version": "1.0", "kernel": "6.8.0-45"},
+            "devices": devices
+        }
+    });
+    if summary == "some_problems" {
+        r["problem_areas"] = serde_json::json!(["wireless"]);
+    }
+    r
+}
