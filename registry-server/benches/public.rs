@@ -860,7 +860,10 @@ async fn serve_three(store: &Store, config: Config) -> (String, String, String, 
         let store = store.clone();
         async move {
             let state = AppState::new(store, config).await.expect("state");
-            (serve(mxcert_registry::server::app(state.clone())).await, state)
+            (
+                serve(mxcert_registry::server::app(state.clone())).await,
+                state,
+            )
         }
     };
     let (url, state) = app(config.clone()).await;

@@ -220,6 +220,7 @@ pub async fn check(store: &Store) -> Result<CheckSummary, BackupError> {
     for series in numbers.keys() {
         problems.push(format!("{series}: certificates without a counter"));
     }
+    problems.extend(store.community_counts_drift().await?);
     if problems.is_empty() {
         Ok(summary)
     } else {

@@ -271,6 +271,36 @@ async fn counts_are_of_distinct_machines_and_move_with_sharing_deleting_and_hidi
         let events = audit["events"].as_array().unwrap();
         assert_eq!(events.len(), 1, "{audit}");
         assert_eq!(events[0]["action"], "community_report.hide");
+
+        // The kept per-device counts (what lookups read) equal a count of the visible reports
+        // after every share, replacement, deletion and hiding above; `admin check` says where
+        // they would not.
+        let store = &r.state.store;
+        assert_eq!(
+            store.community_counts_drift().await.unwrap(),
+            Vec::<String>::new(),
+            "{kind}"
+        );
+        sqlx::query("UPDATE community_counts SET works = works + 5 WHERE base_identity = $1")
+            .bind("pci:8086:51f1")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let drift = store.community_counts_drift().await.unwrap();
+        assert!(
+            !drift.is_empty() && drift.iter().all(|l| l.contains("pci:8086:51f1")),
+            "{kind}: {drift:?}"
+        );
+        match mxcert_registry::backup::check(store).await {
+            Err(mxcert_registry::backup::BackupError::Problems(p)) => {
+                assert!(
+                    p.iter()
+                        .any(|l| l.contains("community counts of pci:8086:51f1")),
+                    "{p:?}"
+                )
+            }
+            other => panic!("{kind}: admin check missed the drift: {other:?}"),
+        }
         r.db.cleanup().await;
     }
 }

@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use subtle::ConstantTimeEq as _;
 
 use super::audit::{self, Subject};
-use super::{col, now, ts, Actor, Result, Store, StoreError};
+use super::{col, now, ts, Actor, Result, Store, StoreError, WriteTx};
 
 /// A community report to store (already validated and scrubbed by the caller).
 #[derive(Debug, Clone)]
@@ -73,13 +73,67 @@ pub struct CommunityCountRow {
     pub problems: i64,
 }
 
-/// Machines per device that say it works / has problems, over visible reports; callers add a
-/// condition on `d.base_identity` (or none) and `GROUP BY d.base_identity`.
-const DEVICE_COUNTS: &str = "SELECT d.base_identity, \
-     SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END) AS works, \
-     SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) AS problems \
+/// Machines per device that say it works / has problems, over visible reports (the kept counts
+/// of `community_counts`, all releases); callers add a condition on `d.base_identity` (or none)
+/// and `GROUP BY d.base_identity`.
+const DEVICE_COUNTS: &str = "SELECT d.base_identity, SUM(d.works) AS works, \
+     SUM(d.problems) AS problems FROM community_counts d WHERE (d.works > 0 OR d.problems > 0)";
+
+/// Adds (`sign` 1) or takes away (`sign` -1) report `$1`'s verdicts in `community_counts`, one
+/// row per device for the report's release and kernel series. The caller knows the report is
+/// (or was, until this transaction) visible.
+const COUNT_REPORT: &str = "INSERT INTO community_counts \
+     (base_identity, release, kernel_series, works, problems) \
+     SELECT d.base_identity, r.release, r.kernel_series, \
+        $2 * SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END), \
+        $2 * SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) \
      FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
-     WHERE d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL";
+     WHERE d.report_id = $1 AND d.verdict <> 'unconfirmed' \
+     GROUP BY d.base_identity, r.release, r.kernel_series \
+     ON CONFLICT (base_identity, release, kernel_series) DO UPDATE SET \
+        works = community_counts.works + excluded.works, \
+        problems = community_counts.problems + excluded.problems";
+
+/// Counts of report `$1`'s devices that fell to zero (after [`COUNT_REPORT`] took it away).
+const DROP_ZERO_COUNTS: &str = "DELETE FROM community_counts \
+     WHERE works = 0 AND problems = 0 AND base_identity IN \
+        (SELECT base_identity FROM community_devices WHERE report_id = $1)";
+
+/// Adds or takes away report `id`'s verdicts in the kept counts, in `tx`.
+async fn count_report(tx: &mut WriteTx, id: &str, sign: i64) -> Result<()> {
+    sqlx::query(COUNT_REPORT)
+        .bind(id)
+        .bind(sign)
+        .execute(&mut *tx.tx)
+        .await?;
+    if sign < 0 {
+        sqlx::query(DROP_ZERO_COUNTS)
+            .bind(id)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes report `id` and its devices. A report another transaction removed meanwhile is a
+/// conflict, so that transaction's counts are not taken away twice.
+async fn remove_report(tx: &mut WriteTx, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM community_devices WHERE report_id = $1")
+        .bind(id)
+        .execute(&mut *tx.tx)
+        .await?;
+    let n = sqlx::query("DELETE FROM community_reports WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx.tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Conflict(format!(
+            "community report {id} was removed by another request"
+        )));
+    }
+    Ok(())
+}
 
 const REPORT_COLUMNS: &str = "id, created_at, release, kernel_series, system_vendor, \
      system_model, summary, problem_areas, comment, language, device_count, hidden_at, \
@@ -147,20 +201,16 @@ impl Store {
                     .into(),
             });
         }
-        let old = sqlx::query("SELECT id FROM community_reports WHERE machine_id = $1")
+        let old = sqlx::query("SELECT id, hidden_at FROM community_reports WHERE machine_id = $1")
             .bind(&new.machine_id)
             .fetch_optional(&mut *tx.tx)
             .await?;
         let replaced = old.as_ref().map(|r| col::<String>(r, "id")).transpose()?;
-        if let Some(old) = &replaced {
-            sqlx::query("DELETE FROM community_devices WHERE report_id = $1")
-                .bind(old)
-                .execute(&mut *tx.tx)
-                .await?;
-            sqlx::query("DELETE FROM community_reports WHERE id = $1")
-                .bind(old)
-                .execute(&mut *tx.tx)
-                .await?;
+        if let (Some(row), Some(old)) = (&old, &replaced) {
+            if col::<Option<String>>(row, "hidden_at")?.is_none() {
+                count_report(&mut tx, old, -1).await?;
+            }
+            remove_report(&mut tx, old).await?;
         }
         sqlx::query(
             "INSERT INTO community_reports (id, machine_id, created_at, release, kernel_series, \
@@ -202,6 +252,7 @@ impl Store {
             }
             q.execute(&mut *tx.tx).await?;
         }
+        count_report(&mut tx, &new.id, 1).await?;
         tx.commit().await?;
         Ok(StoredCommunityReport {
             id: new.id.clone(),
@@ -213,11 +264,12 @@ impl Store {
     /// no such report; `Refused` (403 `wrong_token`) when the token does not match.
     pub async fn delete_community_report(&self, id: &str, deletion_sha256: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT deletion_sha256 FROM community_reports WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("community report {id}")))?;
+        let row =
+            sqlx::query("SELECT deletion_sha256, hidden_at FROM community_reports WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx.tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("community report {id}")))?;
         let stored: String = col(&row, "deletion_sha256")?;
         if !bool::from(stored.as_bytes().ct_eq(deletion_sha256.as_bytes())) {
             return Err(StoreError::Refused {
@@ -225,14 +277,10 @@ impl Store {
                 message: "the deletion token does not match this report".into(),
             });
         }
-        sqlx::query("DELETE FROM community_devices WHERE report_id = $1")
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await?;
-        sqlx::query("DELETE FROM community_reports WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await?;
+        if col::<Option<String>>(&row, "hidden_at")?.is_none() {
+            count_report(&mut tx, id, -1).await?;
+        }
+        remove_report(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -265,6 +313,7 @@ impl Store {
                 },
             });
         }
+        count_report(&mut tx, id, -1).await?;
         audit::record(
             &mut tx,
             actor,
@@ -327,6 +376,59 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(report_row).collect()
+    }
+
+    /// Where the kept counts (`community_counts`) differ from a count of the visible reports'
+    /// verdicts, one line per (device, release, kernel series); empty when they agree (what
+    /// `admin check` asserts). Reads every community device row: not for requests.
+    pub async fn community_counts_drift(&self) -> Result<Vec<String>> {
+        let counted = |sql: &'static str| async move {
+            let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        (
+                            col::<String>(r, "base_identity")?,
+                            col::<String>(r, "release")?,
+                            col::<String>(r, "kernel_series")?,
+                        ),
+                        (col::<i64>(r, "works")?, col::<i64>(r, "problems")?),
+                    ))
+                })
+                .collect::<Result<std::collections::BTreeMap<_, _>>>()
+        };
+        let kept = counted(
+            "SELECT base_identity, release, kernel_series, CAST(works AS BIGINT) AS works, \
+             CAST(problems AS BIGINT) AS problems FROM community_counts WHERE works <> 0 OR problems <> 0",
+        )
+        .await?;
+        let fresh = counted(
+            "SELECT d.base_identity, r.release, r.kernel_series, \
+             SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END) AS works, \
+             SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END) AS problems \
+             FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
+             WHERE d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL \
+             GROUP BY d.base_identity, r.release, r.kernel_series",
+        )
+        .await?;
+        let mut drift = Vec::new();
+        for key in kept
+            .keys()
+            .chain(fresh.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let (k, f) = (kept.get(key), fresh.get(key));
+            if k != f {
+                let (identity, release, kernel) = key;
+                drift.push(format!(
+                    "community counts of {identity} ({release}, kernel {kernel}): kept \
+                     {:?}, the reports give {:?} (works, problems)",
+                    k.copied().unwrap_or_default(),
+                    f.copied().unwrap_or_default()
+                ));
+            }
+        }
+        Ok(drift)
     }
 
     /// Every device's community counts `(works, problems)`, for the offline snapshot.

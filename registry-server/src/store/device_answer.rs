@@ -44,7 +44,8 @@ pub struct DeviceSystemsPage {
     pub first_expiry: Option<String>,
 }
 
-/// The facts query: one row per part (`s` stats, `d` a driver, `c` a release's community counts,
+/// The facts query: one row per part (`s` stats, `d` a driver, `c` a release's community counts
+/// (kept in `community_counts`, migration 0013),
 /// `k` the community category), columns shared by position; ordered so each part comes out in
 /// the order its own query gave it.
 const FACTS: &str = "SELECT * FROM ( \
@@ -56,12 +57,9 @@ const FACTS: &str = "SELECT * FROM ( \
      SELECT 'd', driver, NULL, NULL, NULL, NULL, NULL, submissions, 0, 0, 0, 0 \
      FROM device_drivers WHERE base_identity = $1 \
      UNION ALL \
-     SELECT 'c', r.release, r.kernel_series, NULL, NULL, NULL, NULL, \
-            SUM(CASE WHEN d.verdict = 'works' THEN 1 ELSE 0 END), \
-            SUM(CASE WHEN d.verdict = 'problem' THEN 1 ELSE 0 END), COUNT(*), 0, 0 \
-     FROM community_devices d JOIN community_reports r ON r.id = d.report_id \
-     WHERE d.base_identity = $1 AND d.verdict <> 'unconfirmed' AND r.hidden_at IS NULL \
-     GROUP BY r.release, r.kernel_series \
+     SELECT 'c', release, kernel_series, NULL, NULL, NULL, NULL, \
+            CAST(works AS BIGINT), CAST(problems AS BIGINT), CAST(works + problems AS BIGINT), 0, 0 \
+     FROM community_counts WHERE base_identity = $1 AND (works > 0 OR problems > 0) \
      UNION ALL \
      SELECT 'k', category, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0 FROM ( \
         SELECT category FROM community_devices WHERE base_identity = $1 LIMIT 1) k \
