@@ -433,13 +433,13 @@ fn wifi_throughput_is_bound_to_the_wifi_interface_over_veth_pairs() {
     assert!(out.measurement("download@lab-5g").is_none());
 }
 
+/// A file of `tests/fixtures/recorded/DIR`.
+fn fixture(dir: &str, name: &str) -> String {
+    std::fs::read_to_string(recorded(dir).dir().join(name)).unwrap()
+}
+
 fn real(name: &str) -> String {
-    std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/recorded/bluetooth-real")
-            .join(name),
-    )
-    .unwrap()
+    fixture("bluetooth-real", name)
 }
 
 /// bluetoothctl as people captured it on real machines (origins in
@@ -477,12 +477,16 @@ fn bluetoothctl_captured_on_real_machines_is_read() {
 }
 
 fn nm_recorded(name: &str) -> String {
-    std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/recorded/nmcli-mock")
-            .join(name),
-    )
-    .unwrap()
+    fixture("nmcli-mock", name)
+}
+
+/// The recorded `nmcli --terse dev s` without its one available Wi-Fi device.
+fn nm_devices_all_unavailable() -> String {
+    nm_recorded("dev-status.stdout")
+        .lines()
+        .filter(|l| !l.starts_with("wlan0:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// `nmcli --terse -f NAME,…,DBUS-PATH device wifi list` and `-f COMMON` as NetworkManager's
@@ -599,12 +603,10 @@ fn nmcli_device_outputs_recorded_by_networkmanager_are_read() {
         Some("wlan0")
     );
     // Every Wi-Fi device unavailable: none.
-    let unavailable: String = nm_recorded("dev-status.stdout")
-        .lines()
-        .filter(|l| !l.starts_with("wlan0:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(wifi_connect::wifi_device(&unavailable), None);
+    assert_eq!(
+        wifi_connect::wifi_device(&nm_devices_all_unavailable()),
+        None
+    );
     let show = nm_recorded("dev-show-wlan0.stdout");
     assert_eq!(
         wifi_connect::show_value(&show, "IP4.ADDRESS").as_deref(),
@@ -649,13 +651,7 @@ fn wifi_check_runs_on_networkmanagers_recorded_device_outputs() {
     }
     // The recorded device list with every Wi-Fi device unavailable: not applicable.
     let mut nm = nm;
-    nm.answers[0].2 = leak(
-        nm_recorded("dev-status.stdout")
-            .lines()
-            .filter(|l| !l.starts_with("wlan0:"))
-            .map(|l| format!("{l}\n"))
-            .collect(),
-    );
+    nm.answers[0].2 = leak(nm_devices_all_unavailable());
     let out = wifi(LAB, &nm);
     assert_eq!(out.status, Status::Skip, "{out:?}");
 }
