@@ -174,8 +174,67 @@ pub fn terse_fields(line: &str) -> Vec<String> {
     out
 }
 
-/// The Wi-Fi link as `nmcli -t -f ACTIVE,SSID,FREQ,RATE,SIGNAL,SECURITY device wifi list` shows
-/// the active network.
+/// The fields the check asks of `nmcli -t device wifi list`, in this order. `IN-USE` (`*` for
+/// the access point the device is associated with, a space for the others) marks the link rather
+/// than `ACTIVE`, whose `yes`/`no` nmcli translates even in terse output (NetworkManager's own
+/// recordings print `nie` under `pl_PL`). No BSSID is asked for.
+pub const LIST_FIELDS: &[&str] = &["IN-USE", "SSID", "FREQ", "RATE", "SIGNAL", "SECURITY"];
+
+/// One line of `nmcli -t -f FIELDS device wifi list`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessPoint {
+    /// The device is associated with this access point (`IN-USE` is `*`, or, without `IN-USE`,
+    /// `ACTIVE` is `yes`).
+    pub in_use: bool,
+    pub ssid: String,
+    pub freq_mhz: Option<u32>,
+    pub rate_mbps: Option<f64>,
+    pub signal: Option<u32>,
+    /// `open` when nmcli shows none (empty in terse output, `--` in tabular).
+    pub security: String,
+}
+
+/// The access points of a terse listing asked with `fields` (nmcli prints no header in terse
+/// mode, so the caller says which fields it asked for, in order). Lines with another number of
+/// fields (the blank lines between devices, garbage) are skipped; numbers are read from their
+/// first word, so `2412 MHz`, `54 Mbit/s` and the translated `54 Mb/s` all read.
+pub fn access_points(listing: &str, fields: &[&str]) -> Vec<AccessPoint> {
+    let at = |name: &str| fields.iter().position(|f| f.eq_ignore_ascii_case(name));
+    let number = |s: &str| {
+        s.split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<f64>().ok())
+            .filter(|n| n.is_finite() && *n >= 0.0)
+    };
+    let (in_use, active) = (at("IN-USE"), at("ACTIVE"));
+    listing
+        .lines()
+        .map(terse_fields)
+        .filter(|f| f.len() == fields.len())
+        .map(|f| {
+            let get = |name: &str| at(name).map(|i| f[i].as_str());
+            let security = get("SECURITY").unwrap_or("").trim();
+            AccessPoint {
+                in_use: match (in_use, active) {
+                    (Some(i), _) => f[i].trim() == "*",
+                    (None, Some(i)) => f[i] == "yes",
+                    (None, None) => false,
+                },
+                ssid: get("SSID").unwrap_or("").to_owned(),
+                freq_mhz: get("FREQ").and_then(number).map(|n| n as u32),
+                rate_mbps: get("RATE").and_then(number),
+                signal: get("SIGNAL").and_then(number).map(|n| n.min(100.0) as u32),
+                security: if security.is_empty() || security == "--" {
+                    "open".into()
+                } else {
+                    security.to_owned()
+                },
+            }
+        })
+        .collect()
+}
+
+/// The Wi-Fi link as `nmcli -t -f LIST_FIELDS device wifi list` shows the access point in use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub freq_mhz: u32,
@@ -184,28 +243,38 @@ pub struct Link {
     pub security: String,
 }
 
-/// The active network's line of that listing.
+/// The access point in use in a listing asked with [`LIST_FIELDS`].
 pub fn active_link(listing: &str) -> Option<Link> {
-    listing.lines().find_map(|l| {
-        let f = terse_fields(l);
-        if f.len() < 6 || f[0] != "yes" {
-            return None;
-        }
-        let number = |s: &str| {
-            s.split_whitespace()
-                .next()
-                .and_then(|n| n.parse::<f64>().ok())
-        };
-        Some(Link {
-            freq_mhz: number(&f[2])? as u32,
-            rate_mbps: number(&f[3]).unwrap_or(0.0),
-            signal: number(&f[4]).unwrap_or(0.0) as u32,
-            security: if f[5].is_empty() {
-                "open".into()
-            } else {
-                f[5].clone()
-            },
+    access_points(listing, LIST_FIELDS)
+        .into_iter()
+        .filter(|a| a.in_use)
+        .find_map(|a| {
+            Some(Link {
+                freq_mhz: a.freq_mhz?,
+                rate_mbps: a.rate_mbps.unwrap_or(0.0),
+                signal: a.signal.unwrap_or(0),
+                security: a.security,
+            })
         })
+}
+
+/// The first Wi-Fi device NetworkManager can use, from `nmcli -t -f DEVICE,TYPE,STATE device`
+/// (fields after the third, as `device status` adds, are ignored; terse states are not
+/// translated).
+pub fn wifi_device(devices: &str) -> Option<String> {
+    devices.lines().map(terse_fields).find_map(|f| {
+        (f.len() >= 3 && f[1] == "wifi" && f[2] != "unavailable" && !f[0].is_empty())
+            .then(|| f[0].clone())
+    })
+}
+
+/// The first value of `KEY` (or `KEY[n]`) in nmcli's terse multi-line output (`device show`):
+/// `KEY:value` lines whose values are not escaped (`IP6.ROUTE[1]:dst = 2001:a::…` keeps its
+/// colons), so the line is cut at its first `:` only. Empty values do not count.
+pub fn show_value(show: &str, key: &str) -> Option<String> {
+    show.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.split('[').next() == Some(key) && !v.trim().is_empty()).then(|| v.trim().to_owned())
     })
 }
 
@@ -253,9 +322,7 @@ pub fn run_with(p: &WifiConnect, ctx: &Context, runner: &dyn CommandRunner) -> O
         Ok(o) => o.stdout_text(),
         Err(e) => return tool_failed(e, ""),
     };
-    let Some(dev) = devices.lines().map(terse_fields).find_map(|f| {
-        (f.len() >= 3 && f[1] == "wifi" && f[2] != "unavailable").then(|| f[0].clone())
-    }) else {
+    let Some(dev) = wifi_device(&devices) else {
         return Outcome::skip("not applicable: NetworkManager manages no available Wi-Fi device");
     };
     let mut failures = Vec::new();
@@ -367,30 +434,16 @@ fn measure(
         )
         .map_err(|e| e.to_string())?
         .stdout_text();
-    let field = |key: &str| {
-        show.lines().map(terse_fields).find_map(|f| {
-            (f.len() >= 2 && f[0].split('[').next() == Some(key) && !f[1].is_empty())
-                .then(|| f[1].clone())
-        })
-    };
-    if field("IP4.ADDRESS").is_none() {
+    if show_value(&show, "IP4.ADDRESS").is_none() {
         return Err("connected but got no IPv4 address (DHCP)".into());
     }
-    let gateway = field("IP4.GATEWAY").ok_or("connected but has no IPv4 gateway")?;
+    let gateway = show_value(&show, "IP4.GATEWAY").ok_or("connected but has no IPv4 gateway")?;
+    let fields = LIST_FIELDS.join(",");
     let listing = runner
         .run(
             NMCLI,
             &[
-                "-t",
-                "-f",
-                "ACTIVE,SSID,FREQ,RATE,SIGNAL,SECURITY",
-                "device",
-                "wifi",
-                "list",
-                "ifname",
-                dev,
-                "--rescan",
-                "no",
+                "-t", "-f", &fields, "device", "wifi", "list", "ifname", dev, "--rescan", "no",
             ],
             STEP,
         )
