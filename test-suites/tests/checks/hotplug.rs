@@ -442,9 +442,12 @@ impl PrivateUdevd {
             .map_err(|e| format!("unshare: {e}"))?;
         let d = PrivateUdevd { child };
         // Ready when its control socket exists (seen through its own mount namespace).
-        let control = format!("/proc/{}/root/run/udev/control", d.child.id());
+        let control = Path::new("/proc")
+            .join(d.child.id().to_string())
+            .join("root")
+            .join("run/udev/control");
         let until = Instant::now() + Duration::from_secs(10);
-        while !Path::new(&control).exists() {
+        while !control.exists() {
             if Instant::now() > until {
                 return Err("systemd-udevd made no control socket within 10 s".into());
             }
