@@ -508,7 +508,16 @@ impl Store {
                 .await?,
             "n",
         )?;
-        if entries as u64 != size {
+        // Other instances on the same database may have issued since the checkpoint was read:
+        // an entry and the checkpoint of its size commit together, so more entries are sound
+        // when the checkpoint of their count exists now (read after the count).
+        let newer = entries as u64 > size
+            && sqlx::query("SELECT size FROM tlog_checkpoints WHERE size = $1")
+                .bind(entries)
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+        if entries as u64 != size && !newer {
             return Err(StoreError::Log(format!(
                 "the log holds {entries} entries but its last checkpoint is for {size}"
             )));
